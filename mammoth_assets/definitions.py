@@ -1,0 +1,22 @@
+"""The single Definitions object that workspace.yaml loads."""
+
+import dagster as dg
+
+from mammoth_assets.defs import crawl, evaluate, quality, rationales, recall, train, webinstruct
+from mammoth_assets.defs.resources import WarehouseResource
+
+
+def _shared_resources() -> dict:
+    return {"warehouse": WarehouseResource()}
+
+
+defs = dg.Definitions.merge(
+    dg.Definitions(resources=_shared_resources()),
+    crawl.defs,
+    recall.defs,
+    webinstruct.defs,
+    quality.defs,
+    rationales.defs,
+    train.defs,
+    evaluate.defs,
+)

@@ -1,0 +1,1 @@
+"""Dagster definitions, one sub-package per pipeline domain. Each domain exposes `defs`."""

@@ -1,0 +1,5 @@
+"""Dagster definitions for the evaluate domain."""
+
+import dagster as dg
+
+defs = dg.Definitions()

@@ -1,0 +1,5 @@
+"""Dagster definitions for the quality domain."""
+
+import dagster as dg
+
+defs = dg.Definitions()

@@ -1,0 +1,35 @@
+"""Shared fixtures: every test gets its own data dir and warehouse; shared data is found or skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mammoth_assets import paths
+from mammoth_assets.warehouse import Warehouse
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point MAMMOTH_DATA_DIR (and the warehouse) at a fresh temporary directory."""
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("MAMMOTH_DATA_DIR", str(data))
+    monkeypatch.delenv("MAMMOTH_WAREHOUSE", raising=False)
+    monkeypatch.delenv("MAMMOTH_SAMPLE_MIRROR", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return data
+
+
+@pytest.fixture
+def warehouse(isolated_data_dir: Path) -> Warehouse:
+    return Warehouse(path=isolated_data_dir / "warehouse.duckdb", lock_timeout_s=60)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    root = paths.shared_data_dir()
+    if not root.exists():
+        pytest.skip(f"shared test data not found at {root} (set MAMMOTH_SHARED_DATA)")
+    return root
