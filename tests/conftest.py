@@ -33,3 +33,21 @@ def shared_data() -> Path:
     if not root.exists():
         pytest.skip(f"shared test data not found at {root} (set MAMMOTH_SHARED_DATA)")
     return root
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's tiny offline chat model (built once per test session, no download)."""
+    from mammoth_assets.llm.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny-chat")
+
+
+@pytest.fixture(scope="session")
+def sample_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample dump CC-MAIN-SAMPLE, generated once per test session."""
+    from mammoth_assets.core.sample_dump import build_sample_mirror
+
+    dest = tmp_path_factory.mktemp("mirror")
+    build_sample_mirror(dest)
+    return dest
