@@ -127,7 +127,10 @@ class Warehouse:
 
     def query_text(self, text: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
         with self.connect() as con:
-            return pl.from_arrow(con.execute(text, dict(params or {})).to_arrow_table())
+            relation = con.sql(text, params=dict(params or {}))
+            if relation is None:  # a statement that returns no rows
+                return pl.DataFrame()
+            return pl.from_arrow(relation.to_arrow_table())
 
     def scalar(self, name: str, params: Mapping[str, Any] | None = None) -> Any:
         with self.connect() as con:
