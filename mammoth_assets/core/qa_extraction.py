@@ -1,0 +1,310 @@
+"""Question-answer pairs from a web page: deterministic structured data first, LLM output second.
+
+- `structured_qa_pairs(html)`: schema.org FAQPage / QAPage in JSON-LD or microdata gives the
+  pairs without an LLM call (method `jsonld` or `microdata`).
+- `EXTRACTION_SCHEMA` / `parse_extraction(...)`: the LLM answers with a JSON object
+  `{"pairs": [{"question": ..., "answer": ...}]}`; an empty list means the page holds no pair
+  (void). Anything else is a failure with a reason.
+- `PageGrounding(page_text).score(question)`: share of the question's word n-grams found on the page.
+  A pair whose question the page does not support is rejected: it catches hallucinated pairs and
+  prompt-injection pages that make the model emit text that is not on the page.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import lxml.html
+from lxml import etree
+
+MAX_FIELD_CHARS = 20_000
+
+EXTRACTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "pairs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "question": {"type": "string"},
+                    "answer": {"type": "string"},
+                },
+                "required": ["question", "answer"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["pairs"],
+    "additionalProperties": False,
+}
+
+
+@dataclass(frozen=True)
+class QAPair:
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class ExtractionResult:
+    status: str  # "pairs", "void" or "failed"
+    pairs: tuple[QAPair, ...] = ()
+    reason: str = ""
+
+
+# -- structured data ----------------------------------------------------------------------------
+def _plain(value: Any) -> str:
+    """Text of a schema.org text value (may hold HTML markup or be a list)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(_plain(v) for v in value if v is not None)
+    if isinstance(value, dict):
+        return _plain(value.get("text") or value.get("name") or "")
+    text = str(value)
+    if "<" in text and ">" in text:
+        try:
+            fragment = lxml.html.fragment_fromstring(text, create_parent="div")
+            for br in fragment.iter("br"):
+                br.tail = "\n" + (br.tail or "")
+            for block in fragment.iter("p", "li", "div"):
+                block.tail = "\n" + (block.tail or "")
+            text = fragment.text_content()
+        except (etree.ParserError, ValueError):
+            text = re.sub(r"<[^>]+>", " ", text)
+    text = html_lib.unescape(text).replace("\xa0", " ")
+    text = re.sub(r"[ \t]+", " ", text)
+    return re.sub(r"\n\s*\n+", "\n\n", text).strip()
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("@type") or []
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).rsplit("/", 1)[-1] for k in kinds}
+
+
+def _walk(value: Any) -> Iterable[dict[str, Any]]:
+    if isinstance(value, dict):
+        yield value
+        for child in value.values():
+            yield from _walk(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _walk(child)
+
+
+def _answer_of(question: dict[str, Any]) -> str:
+    for key in ("acceptedAnswer", "suggestedAnswer"):
+        answer = question.get(key)
+        if isinstance(answer, list):
+            answer = answer[0] if answer else None
+        if isinstance(answer, dict):
+            text = _plain(answer.get("text"))
+            if text:
+                return text
+        elif isinstance(answer, str) and answer.strip():
+            return _plain(answer)
+    return ""
+
+
+def _question_text(question: dict[str, Any]) -> str:
+    name, body = _plain(question.get("name")), _plain(question.get("text"))
+    if body and name and not body.startswith(name):
+        return f"{name}\n\n{body}"
+    return body or name
+
+
+def jsonld_blocks(root) -> list[Any]:
+    blocks = []
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        text = (script.text or "").strip()
+        if not text:
+            continue
+        try:
+            blocks.append(json.loads(text))
+        except json.JSONDecodeError:
+            # Some sites put raw newlines inside strings; strict=False accepts control characters.
+            try:
+                blocks.append(json.loads(text, strict=False))
+            except json.JSONDecodeError:
+                continue
+    return blocks
+
+
+def _jsonld_pairs(blocks: list[Any]) -> list[QAPair]:
+    pairs = []
+    for node in _walk(blocks):
+        if "Question" in _types(node):
+            question, answer = _question_text(node), _answer_of(node)
+            if question and answer:
+                pairs.append(QAPair(question, answer))
+    return pairs
+
+
+def _itemprop(element, name: str):
+    """The first descendant with `itemprop=name` that belongs to this item, not a nested one."""
+    for child in element.iter():
+        if child is element or not isinstance(child.tag, str):
+            continue
+        if name in (child.get("itemprop") or "").split():
+            owner = child.getparent()
+            while owner is not None and owner is not element and owner.get("itemscope") is None:
+                owner = owner.getparent()
+            if owner is element:
+                return child
+    return None
+
+
+def _microdata_text(element) -> str:
+    if element is None:
+        return ""
+    if element.get("content"):
+        return _plain(element.get("content"))
+    return _plain(lxml.html.tostring(element, encoding="unicode"))
+
+
+def _microdata_pairs(root) -> list[QAPair]:
+    pairs = []
+    for item in root.xpath("//*[@itemscope and @itemtype]"):
+        if not any(t.rstrip("/").endswith("/Question") for t in item.get("itemtype").split()):
+            continue
+        name = _microdata_text(_itemprop(item, "name"))
+        body = _microdata_text(_itemprop(item, "text"))
+        question = f"{name}\n\n{body}" if name and body and not body.startswith(name) else (body or name)
+        answer_item = _itemprop(item, "acceptedAnswer")
+        if answer_item is None:
+            answer_item = _itemprop(item, "suggestedAnswer")
+        answer = _microdata_text(_itemprop(answer_item, "text")) if answer_item is not None else ""
+        if question and answer:
+            pairs.append(QAPair(question, answer))
+    return pairs
+
+
+def structured_qa_pairs(html: str) -> tuple[str, list[QAPair]]:
+    """(method, pairs) from schema.org Question items in JSON-LD, else microdata; ("", []) if none."""
+    if not html or "Question" not in html:
+        return "", []
+    try:
+        root = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"))
+    except (etree.ParserError, ValueError):
+        return "", []
+    pairs = _dedupe(_jsonld_pairs(jsonld_blocks(root)))
+    if pairs:
+        return "jsonld", pairs
+    pairs = _dedupe(_microdata_pairs(root))
+    return ("microdata", pairs) if pairs else ("", [])
+
+
+def _dedupe(pairs: list[QAPair]) -> list[QAPair]:
+    seen, out = set(), []
+    for pair in pairs:
+        key = (pair.question, pair.answer)
+        if key not in seen:
+            seen.add(key)
+            out.append(pair)
+    return out
+
+
+# -- LLM output ---------------------------------------------------------------------------------
+def _loads_lenient(text: str) -> Any:
+    text = text.strip()
+    fence = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, re.DOTALL)
+    if fence:
+        text = fence.group(1)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        start, end = text.find("{"), text.rfind("}")
+        if start != -1 and end > start:
+            return json.loads(text[start : end + 1])
+        raise
+
+
+def parse_extraction(parsed: Any = None, text: str | None = None) -> ExtractionResult:
+    """Read the extractor's answer (already-parsed JSON when the backend constrained it, else the
+    raw text). Returns pairs, void (an empty list) or failed with the reason."""
+    if parsed is None:
+        if text is None or not text.strip():
+            return ExtractionResult("failed", reason="empty_output")
+        try:
+            parsed = _loads_lenient(text)
+        except json.JSONDecodeError:
+            return ExtractionResult("failed", reason="unparsable_json")
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("pairs"), list):
+        return ExtractionResult("failed", reason="schema_mismatch: expected {'pairs': [...]}")
+    pairs = []
+    for entry in parsed["pairs"]:
+        if not isinstance(entry, dict):
+            return ExtractionResult("failed", reason="schema_mismatch: pair is not an object")
+        question = str(entry.get("question") or "").strip()[:MAX_FIELD_CHARS]
+        answer = str(entry.get("answer") or "").strip()[:MAX_FIELD_CHARS]
+        pairs.append(QAPair(question, answer))
+    if not pairs:
+        return ExtractionResult("void")
+    return ExtractionResult("pairs", tuple(pairs))
+
+
+# -- grounding ----------------------------------------------------------------------------------
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def grounding_tokens(text: str) -> list[str]:
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text or "").lower())
+
+
+class PageGrounding:
+    """Word n-grams of one page, to score how much of a text the page supports."""
+
+    def __init__(self, page_text: str, n: int = 3):
+        self.n = n
+        tokens = grounding_tokens(page_text)
+        self.words = set(tokens)
+        self.ngrams = {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+    def score(self, text: str) -> float:
+        """Share of `text`'s word n-grams present on the page (0..1). Texts shorter than n
+        words are scored on their words: a question must be on the page, however short."""
+        tokens = grounding_tokens(text)
+        if not tokens:
+            return 0.0
+        if len(tokens) < self.n:
+            return sum(t in self.words for t in tokens) / len(tokens)
+        grams = [tuple(tokens[i : i + self.n]) for i in range(len(tokens) - self.n + 1)]
+        return sum(g in self.ngrams for g in grams) / len(grams)
+
+
+@dataclass(frozen=True)
+class GroundingVerdict:
+    question_score: float
+    answer_score: float
+    grounded: bool
+    reason: str
+
+
+def check_pair(
+    pair: QAPair,
+    page: PageGrounding,
+    *,
+    min_question_grounding: float = 0.6,
+    min_answer_grounding: float = 0.0,
+) -> GroundingVerdict:
+    """Keep a pair only if its question (and optionally answer) is supported by the page."""
+    if not pair.question.strip():
+        return GroundingVerdict(0.0, 0.0, False, "empty_question")
+    if not pair.answer.strip():
+        return GroundingVerdict(0.0, 0.0, False, "empty_answer")
+    q = page.score(pair.question)
+    a = page.score(pair.answer)
+    if q < min_question_grounding:
+        return GroundingVerdict(q, a, False, f"question_not_on_page ({q:.2f} < {min_question_grounding})")
+    if a < min_answer_grounding:
+        return GroundingVerdict(q, a, False, f"answer_not_on_page ({a:.2f} < {min_answer_grounding})")
+    return GroundingVerdict(q, a, True, "")
