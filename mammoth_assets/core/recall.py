@@ -1,0 +1,228 @@
+"""fastText recall classifier (MAmmoTH2 stage 1): normalization, training, scoring, evaluation.
+
+One normalization (`normalize_texts`) is used for training lines and for scoring, so a model never
+sees text at scoring time that was prepared differently from what it was trained on. It is a
+vectorised Polars expression: it runs in Rust over a whole batch, which keeps the scoring path close
+to the raw fastText predict speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import polars as pl
+
+POSITIVE = "__label__pos"
+NEGATIVE = "__label__neg"
+DEFAULT_MAX_CHARS = 10_000
+
+_PUNCTUATION = r"([^\p{L}\p{N}\s])"
+_WHITESPACE = r"\s+"
+_DIGIT = r"\p{Nd}"
+
+
+@dataclass(frozen=True)
+class FastTextParams:
+    """fastText supervised settings; defaults are the MAmmoTH2 paper's (DESIGN.md section 6)."""
+
+    dim: int = 256
+    epoch: int = 3
+    lr: float = 0.1
+    word_ngrams: int = 3
+    min_count: int = 3
+    bucket: int = 2_000_000
+    threads: int = 1  # 1 keeps training bit-reproducible; more threads train faster
+    seed: int = 0
+
+    def as_fasttext_kwargs(self) -> dict:
+        return {
+            "dim": self.dim,
+            "epoch": self.epoch,
+            "lr": self.lr,
+            "wordNgrams": self.word_ngrams,
+            "minCount": self.min_count,
+            "bucket": self.bucket,
+            "thread": self.threads,
+            "seed": self.seed,
+            "loss": "softmax",
+            "verbose": 0,
+        }
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# -- normalization ---------------------------------------------------------------------------
+def normalize_expr(column: str | pl.Expr, max_chars: int = DEFAULT_MAX_CHARS) -> pl.Expr:
+    """Lowercase, digits to 0, punctuation split into its own tokens, whitespace (newlines too)
+    collapsed to single spaces, cut to `max_chars` characters. Null becomes the empty string."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    return (
+        expr.fill_null("")
+        .str.slice(0, max_chars)
+        .str.to_lowercase()
+        .str.replace_all(_DIGIT, "0")
+        .str.replace_all(_PUNCTUATION, " ${1} ")
+        .str.replace_all(_WHITESPACE, " ")
+        .str.strip_chars()
+    )
+
+
+def normalize_texts(texts: pl.Series | Sequence[str | None], max_chars: int = DEFAULT_MAX_CHARS) -> pl.Series:
+    series = texts if isinstance(texts, pl.Series) else pl.Series("text", list(texts), dtype=pl.String)
+    return series.to_frame("text").select(normalize_expr("text", max_chars))["text"]
+
+
+def normalize_text(text: str | None, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    return normalize_texts([text], max_chars)[0]
+
+
+def training_lines(labels: pl.Series, texts: pl.Series, max_chars: int = DEFAULT_MAX_CHARS) -> pl.Series:
+    """fastText training lines `__label__pos <normalized text>`; rows with no text are left out
+    by the caller (see `write_training_file`)."""
+    frame = pl.DataFrame({"label": labels, "text": texts})
+    return frame.select(
+        pl.concat_str(
+            [
+                pl.when(pl.col("label") == "positive").then(pl.lit(POSITIVE)).otherwise(pl.lit(NEGATIVE)),
+                normalize_expr("text", max_chars),
+            ],
+            separator=" ",
+        ).alias("line")
+    )["line"]
+
+
+def write_training_file(
+    batches: Iterable[pl.DataFrame], path: Path, max_chars: int = DEFAULT_MAX_CHARS
+) -> dict[str, int]:
+    """Write fastText lines from batches with `label` ('positive'/'negative') and `text` columns.
+    Returns counts per label; rows whose normalized text is empty are counted as `empty`."""
+    counts = {"positive": 0, "negative": 0, "empty": 0}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        for batch in batches:
+            normalized = batch.select(
+                pl.col("label"), normalize_expr("text", max_chars).alias("norm")
+            )
+            empty = normalized["norm"].str.len_chars() == 0
+            counts["empty"] += int(empty.sum())
+            kept = normalized.filter(~empty)
+            for label in ("positive", "negative"):
+                counts[label] += int((kept["label"] == label).sum())
+            lines = training_lines(kept["label"], kept["norm"], max_chars=max_chars)
+            if len(lines):
+                handle.write("\n".join(lines.to_list()))
+                handle.write("\n")
+    return counts
+
+
+# -- training and scoring --------------------------------------------------------------------
+def train_classifier(train_file: Path, params: FastTextParams, model_path: Path):
+    """Train a fastText supervised model on `train_file` and save it to `model_path`."""
+    import fasttext
+
+    model = fasttext.train_supervised(input=str(train_file), **params.as_fasttext_kwargs())
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    model.save_model(str(model_path))
+    return model
+
+
+def load_classifier(model_path: Path):
+    import fasttext
+
+    return fasttext.load_model(str(model_path))
+
+
+def score_normalized(model, normalized: Sequence[str]) -> np.ndarray:
+    """P(positive) for each already-normalized line. An empty line has no evidence: it scores 0
+    (fastText would answer with its label prior)."""
+    if not len(normalized):
+        return np.zeros(0, dtype=np.float64)
+    labels, probs = model.predict(list(normalized), k=1, threshold=0.0)
+    scores = np.zeros(len(normalized), dtype=np.float64)
+    for i, (line, label, prob) in enumerate(zip(normalized, labels, probs)):
+        if line and len(label):
+            p = min(float(prob[0]), 1.0)
+            scores[i] = p if label[0] == POSITIVE else 1.0 - p
+    return scores
+
+
+def score_texts(model, texts: pl.Series | Sequence[str | None], max_chars: int = DEFAULT_MAX_CHARS) -> np.ndarray:
+    """Normalize raw texts the training way, then score them."""
+    return score_normalized(model, normalize_texts(texts, max_chars).to_list())
+
+
+# -- splits and evaluation -------------------------------------------------------------------
+def stable_fraction(key: str, seed: int = 0) -> float:
+    """A number in [0, 1) fixed by (key, seed): reproducible across runs, machines and versions."""
+    digest = hashlib.blake2b(f"{seed}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def heldout_mask(keys: Iterable[str], fraction: float, seed: int = 0) -> np.ndarray:
+    return np.array([stable_fraction(k, seed) < fraction for k in keys], dtype=bool)
+
+
+@dataclass(frozen=True)
+class BinaryMetrics:
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+    accuracy: float
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    true_negatives: int
+
+    @property
+    def support(self) -> int:
+        return self.true_positives + self.false_positives + self.false_negatives + self.true_negatives
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def binary_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float = 0.5) -> BinaryMetrics:
+    """Precision/recall/F1 of `scores >= threshold` against boolean `labels`.
+    Precision is 0 when nothing is predicted positive; recall 0 when there are no positives."""
+    scores = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(labels, dtype=bool)
+    predicted = scores >= threshold
+    tp = int(np.sum(predicted & labels))
+    fp = int(np.sum(predicted & ~labels))
+    fn = int(np.sum(~predicted & labels))
+    tn = int(np.sum(~predicted & ~labels))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    accuracy = (tp + tn) / len(labels) if len(labels) else 0.0
+    return BinaryMetrics(threshold, precision, recall, f1, accuracy, tp, fp, fn, tn)
+
+
+def precision_recall_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(precision, recall, thresholds), one point per distinct score, thresholds descending."""
+    scores = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(labels, dtype=bool)
+    if not len(scores):
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    order = np.argsort(-scores, kind="mergesort")
+    sorted_scores, sorted_labels = scores[order], labels[order]
+    distinct = np.r_[np.nonzero(np.diff(sorted_scores))[0], len(sorted_scores) - 1]
+    tp = np.cumsum(sorted_labels)[distinct]
+    fp = (distinct + 1) - tp
+    positives = max(int(labels.sum()), 1)
+    precision = tp / np.maximum(tp + fp, 1)
+    recall = tp / positives
+    return precision, recall, sorted_scores[distinct]
+
+
+def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
+    precision, recall, _ = precision_recall_curve(scores, labels)
+    if not len(recall):
+        return 0.0
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
