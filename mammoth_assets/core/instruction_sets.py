@@ -1,0 +1,363 @@
+"""Instruction sets as inputs: declarations, readers and normalisation to one row shape.
+
+Every example becomes a row `instruction_set, example_id, instruction, input, output, category,
+source` plus `is_coding`, `status` ("ok" / "invalid") and `reason`. A malformed record is kept as
+an invalid row with its reason, never dropped silently.
+
+Sources a declaration may name:
+- a local file: JSON (a list, or `{"data": [...]}`), JSONL (optionally .gz) or Parquet;
+- `shared:<relative path>`: a file under the shared test-data directory;
+- `hf:<dataset id>`: a Hugging Face dataset (needs the hub; real users only);
+- `warehouse:<table>`: a warehouse table, e.g. `warehouse:webinstruct` (read by the asset).
+
+Record shapes recognised (the first that matches wins): Alpaca (instruction/input/output), Dolly
+(instruction/context/response), WebInstruct (question/answer), chat (`messages` or ShareGPT
+`conversations`), and the AlpaGasus test sets (`prompt`, `text`, `Instruction`, or `instruction`
+with Self-Instruct `instances`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+import pyarrow.parquet as pq
+import yaml
+
+from mammoth_assets import paths
+
+EXAMPLE_COLUMNS = (
+    "instruction_set",
+    "example_id",
+    "instruction",
+    "input",
+    "output",
+    "category",
+    "source",
+    "is_coding",
+    "status",
+    "reason",
+)
+SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_ID_KEYS = ("example_id", "id", "idx", "question_id", "uid")
+
+
+class InstructionSetError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class InstructionSetDeclaration:
+    name: str
+    source: str
+    split: str = "train"
+    kind: str = "train"  # "train" (an instruction set to rate) or "test" (a judging test set)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not SET_NAME.match(self.name):
+            raise InstructionSetError(
+                f"instruction set name {self.name!r}: use letters, digits, '_', '-', '.'"
+            )
+        if self.kind not in ("train", "test"):
+            raise InstructionSetError(f"instruction set {self.name!r}: kind must be train or test")
+        if not self.source:
+            raise InstructionSetError(f"instruction set {self.name!r} has no source")
+
+
+# -- declarations -----------------------------------------------------------------------------
+
+
+def repo_declarations_path() -> Path:
+    return paths.PROJECT_ROOT / "instruction_sets.yaml"
+
+
+def user_declarations_path() -> Path:
+    """Sets added with `mammoth add-instruction-set` live beside the warehouse, not in the repo."""
+    return paths.data_dir() / "instruction_sets.yaml"
+
+
+def read_declarations(path: Path) -> dict[str, InstructionSetDeclaration]:
+    if not path.exists():
+        return {}
+    document = yaml.safe_load(path.read_text()) or {}
+    entries = document.get("instruction_sets", {}) if isinstance(document, dict) else None
+    if not isinstance(entries, dict):
+        raise InstructionSetError(f"{path}: expected a mapping under 'instruction_sets'")
+    declarations = {}
+    for name, entry in entries.items():
+        entry = {"source": entry} if isinstance(entry, str) else dict(entry or {})
+        try:
+            declarations[str(name)] = InstructionSetDeclaration(name=str(name), **entry)
+        except TypeError as error:
+            raise InstructionSetError(f"{path}: instruction set {name!r}: {error}") from error
+    return declarations
+
+
+def all_declarations() -> dict[str, InstructionSetDeclaration]:
+    """The repo's declarations, overridden by the user's (data-dir) declarations."""
+    return {**read_declarations(repo_declarations_path()), **read_declarations(user_declarations_path())}
+
+
+def find_declaration(name: str) -> InstructionSetDeclaration:
+    declarations = all_declarations()
+    if name not in declarations:
+        raise InstructionSetError(
+            f"instruction set {name!r} is not declared (known: {sorted(declarations)}); add it "
+            f"with `mammoth add-instruction-set {name} PATH_OR_HF_ID` or in instruction_sets.yaml"
+        )
+    return declarations[name]
+
+
+def add_declaration(declaration: InstructionSetDeclaration, path: Path | None = None) -> Path:
+    """Add or replace one declaration in the user's declarations file."""
+    path = path or user_declarations_path()
+    document = yaml.safe_load(path.read_text()) if path.exists() else None
+    document = document or {}
+    entries = document.setdefault("instruction_sets", {})
+    entry = {k: v for k, v in asdict(declaration).items() if k != "name" and v not in ("",)}
+    entries[declaration.name] = entry
+    path.write_text(yaml.safe_dump(document, sort_keys=True))
+    return path
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def resolve_source(source: str) -> tuple[str, str]:
+    """(kind, location): kind is 'file', 'hf' or 'warehouse'."""
+    if source.startswith("hf:"):
+        return "hf", source[3:]
+    if source.startswith("warehouse:"):
+        return "warehouse", source[len("warehouse:") :]
+    if source.startswith("shared:"):
+        return "file", str(paths.shared_data_dir() / source[len("shared:") :])
+    return "file", str(Path(source).expanduser())
+
+
+def read_file_records(path: str | Path) -> Iterator[Any]:
+    """Raw records of a JSON, JSONL(.gz) or Parquet file, streamed where the format allows."""
+    path = Path(path)
+    if not path.exists():
+        raise InstructionSetError(f"instruction file not found: {path}")
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    if suffixes.endswith(".parquet"):
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
+            yield from batch.to_pylist()
+    elif suffixes.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
+        opener = gzip.open if suffixes.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as handle:
+            for line_number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as error:
+                    yield _Unreadable(f"line {line_number}: invalid JSON ({error.msg})")
+    elif suffixes.endswith((".json", ".json.gz")):
+        opener = gzip.open if suffixes.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as handle:
+            try:
+                document = json.load(handle)
+            except json.JSONDecodeError as error:
+                raise InstructionSetError(f"{path}: invalid JSON ({error})") from error
+        if isinstance(document, dict):
+            document = next((v for v in document.values() if isinstance(v, list)), None)
+        if not isinstance(document, list):
+            raise InstructionSetError(f"{path}: expected a JSON list of records")
+        yield from document
+    else:
+        raise InstructionSetError(f"{path}: unsupported file type (use .json, .jsonl or .parquet)")
+
+
+def read_hf_records(dataset_id: str, split: str = "train") -> Iterator[Any]:  # pragma: no cover
+    """Records of a Hugging Face dataset, streamed (real users; tests have no hub)."""
+    import datasets
+
+    name, _, config = dataset_id.partition(":")
+    dataset = datasets.load_dataset(name, config or None, split=split, streaming=True)
+    yield from dataset
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    reason: str
+
+
+# -- normalising ------------------------------------------------------------------------------
+
+_CODING = re.compile(
+    r"```|c\+\+|\bc#|\b(?:code|coding|programs?|programming|python|java(?:script)?|sql|html|css|"
+    r"regex|regular expression|algorithm|compiler?|debug|api|bash|shell script|typescript|rust|"
+    r"golang|ruby|php|kotlin|pseudocode|source code|function in|write a function)\b",
+    re.IGNORECASE,
+)
+_CODE_SYNTAX = re.compile(r"(?:def \w+\(|#include|console\.log|</?\w+>|\bSELECT\b.+\bFROM\b)", re.M)
+
+
+def is_coding(instruction: str, input_text: str = "", output: str = "") -> bool:
+    """The paper's coding vs non-coding split (coding items are filtered harder): a keyword in the
+    instruction or input, or code syntax in the response."""
+    return bool(_CODING.search(f"{instruction}\n{input_text}")) or bool(
+        _CODE_SYNTAX.search(output or "")
+    )
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value).strip()
+
+
+def _chat_fields(turns: Any) -> tuple[str, str, str] | None:
+    """(instruction, input, output) from the first user turn and the assistant reply after it."""
+    if not isinstance(turns, list) or not turns:
+        return None
+    system, user, assistant = "", None, None
+    for turn in turns:
+        if not isinstance(turn, Mapping):
+            return None
+        role = str(turn.get("role", turn.get("from", ""))).lower()
+        content = _text(turn.get("content", turn.get("value")))
+        if role == "system":
+            system = content
+        elif role in ("user", "human") and user is None:
+            user = content
+        elif role in ("assistant", "gpt", "model", "bot") and user is not None:
+            assistant = content
+            break
+    if user is None:
+        return None
+    return user, system, assistant or ""
+
+
+def record_fields(record: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(instruction, input, output) of a record in any recognised shape, or None."""
+    keys = set(record)
+    if "instruction" in keys and "instances" in keys:  # Self-Instruct user-oriented test set
+        instances = record.get("instances") or [{}]
+        first = instances[0] if isinstance(instances[0], Mapping) else {}
+        return _text(record["instruction"]), _text(first.get("input")), _text(first.get("output"))
+    if "instruction" in keys:
+        context = record.get("input", record.get("context"))
+        output = record.get("output", record.get("response"))
+        return _text(record["instruction"]), _text(context), _text(output)
+    if "question" in keys:
+        return _text(record["question"]), "", _text(record.get("answer"))
+    for key in ("messages", "conversations"):
+        if key in keys:
+            return _chat_fields(record[key])
+    for key in ("prompt", "text", "Instruction"):
+        if key in keys:
+            return _text(record[key]), "", _text(record.get("output", record.get("response")))
+    return None
+
+
+def _record_id(record: Mapping[str, Any], index: int) -> str:
+    for key in _ID_KEYS:
+        value = record.get(key)
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return f"{index:07d}"
+
+
+def _category(record: Mapping[str, Any]) -> str | None:
+    for key in ("category", "Skill", "motivation_app", "domain"):
+        value = record.get(key)
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return None
+
+
+def normalise_record(
+    set_name: str, record: Any, index: int, source: str, require_output: bool = True
+) -> dict[str, Any]:
+    """One row of `EXAMPLE_COLUMNS`; `status` is 'invalid' with a reason when it cannot be used."""
+    row: dict[str, Any] = {
+        "instruction_set": set_name,
+        "example_id": f"{index:07d}",
+        "instruction": "",
+        "input": "",
+        "output": "",
+        "category": None,
+        "source": f"{source}#{index}",
+        "is_coding": False,
+        "status": "ok",
+        "reason": None,
+    }
+    if isinstance(record, _Unreadable):
+        return {**row, "status": "invalid", "reason": record.reason}
+    if not isinstance(record, Mapping):
+        return {**row, "status": "invalid", "reason": f"record is a {type(record).__name__}, not an object"}
+    row["example_id"] = _record_id(record, index)
+    row["category"] = _category(record)
+    fields = record_fields(record)
+    if fields is None:
+        keys = sorted(record)[:8]
+        return {**row, "status": "invalid", "reason": f"unrecognised record shape (keys {keys})"}
+    instruction, input_text, output = fields
+    row.update(instruction=instruction, input=input_text, output=output)
+    row["is_coding"] = is_coding(instruction, input_text, output)
+    if not instruction:
+        return {**row, "status": "invalid", "reason": "empty instruction"}
+    if require_output and not output:
+        return {**row, "status": "invalid", "reason": "empty output"}
+    return row
+
+
+def normalise_records(
+    set_name: str,
+    records: Iterable[Any],
+    source: str,
+    require_output: bool = True,
+    limit: int = 0,
+) -> Iterator[dict[str, Any]]:
+    """Normalised rows; a repeated example_id is marked invalid ('duplicate example_id')."""
+    seen: set[str] = set()
+    stream = itertools.islice(records, limit) if limit > 0 else records
+    for index, record in enumerate(stream):
+        row = normalise_record(set_name, record, index, source, require_output)
+        if row["example_id"] in seen:
+            row = {**row, "example_id": f"{row['example_id']}#dup{index}", "status": "invalid",
+                   "reason": "duplicate example_id"}
+        seen.add(row["example_id"])
+        yield row
+
+
+def iter_declared_records(declaration: InstructionSetDeclaration) -> Iterator[Any]:
+    kind, location = resolve_source(declaration.source)
+    if kind == "file":
+        return read_file_records(location)
+    if kind == "hf":
+        return read_hf_records(location, declaration.split)
+    raise InstructionSetError(
+        f"instruction set {declaration.name!r}: source {declaration.source!r} is a warehouse "
+        "table; read it from the warehouse"
+    )
+
+
+def iter_examples(
+    declaration: InstructionSetDeclaration, limit: int = 0
+) -> Iterator[dict[str, Any]]:
+    """Normalised rows of a file or Hugging Face declaration."""
+    records = iter_declared_records(declaration)
+    return normalise_records(
+        declaration.name,
+        records,
+        source=declaration.source,
+        require_output=declaration.kind == "train",
+        limit=limit,
+    )
+
+
+def batched(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
