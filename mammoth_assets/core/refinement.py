@@ -1,0 +1,173 @@
+"""Refinement output parsing and drift checks (MAmmoTH2: fix format and LaTeX, stay concise, add
+missing context and reasoning steps, correct only when confident).
+
+A refinement is rejected, with its reason, when it:
+- is missing or empty (`failed_output`, `empty_revision`);
+- changes what the question asks (`question_drift`: too few of the original question's content
+  words survive, or too many new ones appear);
+- changes the final answer (`answer_changed`: the original's final answer, a `\\boxed{}` value,
+  "the answer is ..." or the last number, is no longer in the revised answer);
+- drifts away from the original answer when it has no checkable final answer (`answer_drift`);
+- grows far beyond the original (`length_blowup`: refiners are asked to stay concise).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+REFINEMENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "revised_question": {"type": "string"},
+        "revised_answer": {"type": "string"},
+    },
+    "required": ["revised_question", "revised_answer"],
+    "additionalProperties": False,
+}
+
+# Words that carry no meaning for the drift comparison.
+_STOPWORDS = frozenset(
+    "a an the of to in on at for and or but is are was were be been being it its this that these "
+    "those with as by from what which who whom how why when where do does did can could would "
+    "should will shall may might must i you he she we they me my your our their if then than so "
+    "not no yes there here all any each some such into out up down over under about please find "
+    "given let".split()
+)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:/\d+)?")
+_ANSWER_IS = re.compile(r"answer\s*(?:is|:)\s*([^\n]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DriftThresholds:
+    min_question_overlap: float = 0.5  # share of original question content words kept
+    max_question_novelty: float = 0.6  # share of revised question content words that are new
+    min_answer_overlap: float = 0.3  # for answers without a checkable final answer
+    max_length_ratio: float = 8.0  # revised answer chars / original answer chars ...
+    length_slack_chars: int = 600  # ... plus this many characters of added reasoning
+
+
+@dataclass(frozen=True)
+class RefinementVerdict:
+    accepted: bool
+    reason: str
+    question_overlap: float
+    answer_overlap: float
+
+
+def parse_refinement(parsed: Any = None, text: str | None = None) -> tuple[str, str] | None:
+    """(revised_question, revised_answer) from the refiner's JSON, or None when unusable."""
+    if parsed is None and text:
+        candidate = text.strip()
+        fence = re.match(r"^```(?:json)?\s*(.*?)\s*```$", candidate, re.DOTALL)
+        if fence:
+            candidate = fence.group(1)
+        try:
+            parsed = json.loads(candidate)
+        except json.JSONDecodeError:
+            start, end = candidate.find("{"), candidate.rfind("}")
+            try:
+                parsed = json.loads(candidate[start : end + 1]) if 0 <= start < end else None
+            except json.JSONDecodeError:
+                parsed = None
+    if not isinstance(parsed, dict):
+        return None
+    question, answer = parsed.get("revised_question"), parsed.get("revised_answer")
+    if not isinstance(question, str) or not isinstance(answer, str):
+        return None
+    return question.strip(), answer.strip()
+
+
+def content_words(text: str) -> set[str]:
+    words = _TOKEN.findall(unicodedata.normalize("NFKC", text or "").lower())
+    return {w for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())}
+
+
+def _normalize_answer(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"\\(?:text|mathrm|mathbf|left|right|,|!|;|\s)", "", text)
+    text = text.replace("$", "").replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+    text = re.sub(r"\s+", "", text)
+    return text.rstrip(".")
+
+
+def last_boxed(text: str) -> str | None:
+    start = text.rfind("\\boxed{")
+    if start == -1:
+        return None
+    depth, i = 0, start + len("\\boxed{") - 1
+    for j in range(i, len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[i + 1 : j]
+    return None
+
+
+def final_answer(text: str) -> str | None:
+    """The checkable final answer of a solution text: boxed value, 'the answer is X', or the
+    last number. None when the text has none (an explanation, a proof)."""
+    boxed = last_boxed(text)
+    if boxed:
+        return boxed
+    stated = _ANSWER_IS.findall(text)
+    if stated:
+        return stated[-1].strip().rstrip(".")
+    numbers = _NUMBER.findall(text)
+    return numbers[-1] if numbers else None
+
+
+def _answer_kept(original_final: str, revised: str) -> bool:
+    target = _normalize_answer(original_final)
+    if not target:
+        return True
+    if target in _normalize_answer(revised):
+        return True
+    # Numbers may be reformatted (1,000 vs 1000, 0.50 vs 0.5).
+    try:
+        value = float(target.replace(",", ""))
+    except ValueError:
+        return False
+    for number in _NUMBER.findall(revised):
+        try:
+            if "/" not in number and abs(float(number.replace(",", "")) - value) <= 1e-9 * max(1, abs(value)):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def check_refinement(
+    question: str,
+    answer: str,
+    revised_question: str,
+    revised_answer: str,
+    thresholds: DriftThresholds = DriftThresholds(),
+) -> RefinementVerdict:
+    if not revised_question.strip() or not revised_answer.strip():
+        return RefinementVerdict(False, "empty_revision", 0.0, 0.0)
+    original_q, revised_q = content_words(question), content_words(revised_question)
+    q_overlap = len(original_q & revised_q) / len(original_q) if original_q else 1.0
+    q_novelty = len(revised_q - original_q) / len(revised_q) if revised_q else 0.0
+    original_a, revised_a = content_words(answer), content_words(revised_answer)
+    a_overlap = len(original_a & revised_a) / len(original_a) if original_a else 1.0
+    if q_overlap < thresholds.min_question_overlap:
+        return RefinementVerdict(False, f"question_drift: kept {q_overlap:.2f} of its words", q_overlap, a_overlap)
+    if q_novelty > thresholds.max_question_novelty:
+        return RefinementVerdict(False, f"question_drift: {q_novelty:.2f} of words are new", q_overlap, a_overlap)
+    limit = thresholds.max_length_ratio * len(answer) + thresholds.length_slack_chars
+    if len(revised_answer) > limit:
+        return RefinementVerdict(False, f"length_blowup: {len(revised_answer)} > {int(limit)} chars", q_overlap, a_overlap)
+    original_final = final_answer(answer)
+    if original_final is not None:
+        if not _answer_kept(original_final, revised_answer):
+            return RefinementVerdict(False, f"answer_changed: final answer {original_final!r} missing", q_overlap, a_overlap)
+    elif a_overlap < thresholds.min_answer_overlap:
+        return RefinementVerdict(False, f"answer_drift: kept {a_overlap:.2f} of its words", q_overlap, a_overlap)
+    return RefinementVerdict(True, "", q_overlap, a_overlap)
