@@ -80,7 +80,7 @@ def _plain(value: Any) -> str:
             text = re.sub(r"<[^>]+>", " ", text)
     text = html_lib.unescape(text).replace("\xa0", " ")
     text = re.sub(r"[ \t]+", " ", text)
-    return re.sub(r"\n\s*\n+", "\n\n", text).strip()
+    return re.sub(r"[ \t]*\n\s*", "\n", text).strip()
 
 
 def _types(node: dict[str, Any]) -> set[str]:
