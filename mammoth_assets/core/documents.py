@@ -1,0 +1,151 @@
+"""From WET conversion records to `web_documents` rows: ids, hosts, registered domains, language
+codes, titles and text normalisation. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import unicodedata
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import tldextract
+
+# Control characters except tab and newline; carriage returns become newlines first.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+# Common Crawl writes ISO 639-3 codes in WARC-Identified-Content-Language ("eng", "deu,eng").
+ISO_639_3_TO_1 = {
+    "eng": "en", "deu": "de", "fra": "fr", "spa": "es", "rus": "ru", "ita": "it", "por": "pt",
+    "nld": "nl", "pol": "pl", "ces": "cs", "swe": "sv", "dan": "da", "nor": "no", "fin": "fi",
+    "tur": "tr", "ukr": "uk", "ell": "el", "hun": "hu", "ron": "ro", "bul": "bg", "hrv": "hr",
+    "srp": "sr", "slk": "sk", "slv": "sl", "lit": "lt", "lav": "lv", "est": "et", "cat": "ca",
+    "eus": "eu", "glg": "gl", "zho": "zh", "jpn": "ja", "kor": "ko", "vie": "vi", "tha": "th",
+    "ind": "id", "msa": "ms", "ara": "ar", "heb": "he", "fas": "fa", "hin": "hi", "ben": "bn",
+    "urd": "ur", "tam": "ta", "tel": "te", "mar": "mr", "swa": "sw", "afr": "af", "isl": "is",
+    "gle": "ga", "cym": "cy", "lat": "la", "epo": "eo", "arg": "an",
+}
+
+DOCUMENT_COLUMNS = (
+    "dump", "doc_id", "url", "host", "domain", "language", "title", "text", "length_chars",
+    "wet_file", "wet_record_id", "wet_offset", "warc_file", "warc_record_id", "fetch_time",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _extractor() -> tldextract.TLDExtract:
+    # The suffix list snapshot bundled with tldextract: never fetched over the network.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@functools.lru_cache(maxsize=65536)
+def registered_domain(host: str) -> str:
+    """`forum.example.co.uk` -> `example.co.uk`; IPs and unknown suffixes fall back to the host."""
+    host = (host or "").strip(".").lower()
+    if not host:
+        return ""
+    parts = _extractor()(host)
+    if parts.domain and parts.suffix:
+        return f"{parts.domain}.{parts.suffix}"
+    return host
+
+
+def host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def doc_id(dump: str, wet_record_id: str) -> str:
+    """Stable, unique id of a document: sha1 of the dump and the WET record id."""
+    return hashlib.sha1(f"{dump}\x00{wet_record_id}".encode()).hexdigest()
+
+
+def normalize_text(text: str) -> str:
+    """NFC, CRLF/CR to LF, control characters removed; otherwise the text is kept as is."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+def language_code(header_value: str | None) -> str | None:
+    """First language of a WARC-Identified-Content-Language value, as ISO 639-1 where one exists."""
+    if not header_value:
+        return None
+    first = header_value.split(",")[0].strip().lower()
+    if not first:
+        return None
+    if len(first) == 2:
+        return first
+    return ISO_639_3_TO_1.get(first, first)
+
+
+def detect_language(text: str) -> str | None:
+    """Resiliparse's fast detector, for records without a language header."""
+    from resiliparse.parse.lang import detect_fast
+
+    if not text.strip():
+        return None
+    language, _ = detect_fast(text[:4000])
+    return language if language and language != "unknown" else None
+
+
+def title_of(text: str) -> str | None:
+    """WET text starts with the page title on its own line; None when the first line is too long
+    to be one."""
+    first = text.split("\n", 1)[0].strip()
+    return first if 0 < len(first) <= 300 else None
+
+
+def parse_warc_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def document_row(
+    *,
+    dump: str,
+    url: str,
+    text: str,
+    wet_file: str,
+    wet_record_id: str,
+    wet_offset: int,
+    warc_file: str | None,
+    warc_record_id: str | None,
+    language_header: str | None,
+    warc_date: str | None,
+) -> dict[str, Any]:
+    """One `web_documents` row from a decoded WET conversion record."""
+    text = normalize_text(text)
+    host = host_of(url)
+    return {
+        "dump": dump,
+        "doc_id": doc_id(dump, wet_record_id),
+        "url": url,
+        "host": host,
+        "domain": registered_domain(host),
+        "language": language_code(language_header) or detect_language(text),
+        "title": title_of(text),
+        "text": text,
+        "length_chars": len(text),
+        "wet_file": wet_file,
+        "wet_record_id": wet_record_id,
+        "wet_offset": wet_offset,
+        "warc_file": warc_file,
+        "warc_record_id": warc_record_id,
+        "fetch_time": parse_warc_date(warc_date),
+    }
+
+
+def warc_path_for_wet(wet_path: str) -> str:
+    """The WARC file a Common Crawl WET file was extracted from (same segment, same name)."""
+    if "/wet/" in wet_path and wet_path.endswith(".warc.wet.gz"):
+        return wet_path.replace("/wet/", "/warc/").removesuffix(".wet.gz") + ".gz"
+    return wet_path.removesuffix(".wet.gz") + ".gz" if wet_path.endswith(".wet.gz") else wet_path
