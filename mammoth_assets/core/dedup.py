@@ -79,8 +79,8 @@ def deduplicate(
     """One decision per row, in input order.
 
     `near_text` chooses what the MinHash compares: "question" or "question_answer"."""
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError("threshold must be in (0, 1]")
+    if not 0.0 < threshold < 1.0:
+        raise ValueError("threshold must be in (0, 1)")
     if near_text not in ("question", "question_answer"):
         raise ValueError("near_text must be 'question' or 'question_answer'")
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
