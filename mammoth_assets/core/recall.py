@@ -35,7 +35,9 @@ class FastTextParams:
     word_ngrams: int = 3
     min_count: int = 3
     bucket: int = 2_000_000
-    threads: int = 1  # 1 keeps training bit-reproducible; more threads train faster
+    # fastText training is not bit-reproducible even on one thread (scores drift by ~0.05 between
+    # runs here); data, splits and seeds are. More threads train faster and drift more.
+    threads: int = 1
     seed: int = 0
 
     def as_fasttext_kwargs(self) -> dict:
@@ -125,7 +127,16 @@ def train_classifier(train_file: Path, params: FastTextParams, model_path: Path)
     """Train a fastText supervised model on `train_file` and save it to `model_path`."""
     import fasttext
 
-    model = fasttext.train_supervised(input=str(train_file), **params.as_fasttext_kwargs())
+    # fastText occasionally diverges ("Encountered NaN") on small or repetitive data; a retry
+    # with the next seed is the standard remedy. The third failure is raised.
+    for attempt in range(3):
+        kwargs = params.as_fasttext_kwargs() | {"seed": params.seed + attempt}
+        try:
+            model = fasttext.train_supervised(input=str(train_file), **kwargs)
+            break
+        except RuntimeError as error:
+            if "NaN" not in str(error) or attempt == 2:
+                raise
     model_path.parent.mkdir(parents=True, exist_ok=True)
     model.save_model(str(model_path))
     return model
@@ -226,3 +237,79 @@ def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
     if not len(recall):
         return 0.0
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+# -- one training run with a held-out split --------------------------------------------------
+@dataclass
+class TrainedClassifier:
+    model_path: Path
+    train_counts: dict[str, int]
+    heldout_counts: dict[str, int]
+    metrics: BinaryMetrics
+    average_precision: float
+    curve: tuple[np.ndarray, np.ndarray, np.ndarray]  # precision, recall, thresholds
+    manifest: pl.DataFrame  # example_id, label, source, split: what the model was trained on
+
+
+def train_with_heldout(
+    batches: Iterable[pl.DataFrame],
+    workdir: Path,
+    params: FastTextParams,
+    heldout_fraction: float = 0.1,
+    threshold: float = 0.5,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> TrainedClassifier:
+    """Stream labelled examples (`example_id`, `label`, `source`, `text`) into a fastText training
+    file, keeping a stable held-out split (by example id, seeded with `params.seed`) aside; train,
+    then evaluate on the held-out examples."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    train_file = workdir / "train.txt"
+    heldout_texts: list[str] = []
+    heldout_labels: list[bool] = []
+    manifests: list[pl.DataFrame] = []
+    train_counts = {"positive": 0, "negative": 0, "empty": 0}
+    heldout_counts = {"positive": 0, "negative": 0, "empty": 0}
+
+    def training_part():
+        for batch in batches:
+            if not batch.height:
+                continue
+            mask = pl.Series(heldout_mask(batch["example_id"].to_list(), heldout_fraction, params.seed))
+            normalized = batch.with_columns(normalize_expr("text", max_chars).alias("text"))
+            empty = normalized["text"].str.len_chars() == 0
+            manifests.append(
+                batch.select("example_id", "label", "source").with_columns(
+                    pl.when(empty).then(pl.lit("empty")).when(mask).then(pl.lit("heldout"))
+                    .otherwise(pl.lit("train")).alias("split")
+                )
+            )
+            held = normalized.filter(mask & ~empty)
+            heldout_texts.extend(held["text"].to_list())
+            heldout_labels.extend((held["label"] == "positive").to_list())
+            for label in ("positive", "negative"):
+                heldout_counts[label] += int((held["label"] == label).sum())
+            heldout_counts["empty"] += int((mask & empty).sum())
+            yield normalized.filter(~mask)
+
+    counts = write_training_file(training_part(), train_file, max_chars=max_chars)
+    train_counts.update(counts)
+    if not counts["positive"] or not counts["negative"]:
+        raise ValueError(
+            f"training needs both classes; got {counts['positive']} positive and "
+            f"{counts['negative']} negative non-empty training examples"
+        )
+    model = train_classifier(train_file, params, workdir / "model.bin")
+    scores = score_normalized(model, heldout_texts)
+    labels = np.array(heldout_labels, dtype=bool)
+    manifest = pl.concat(manifests) if manifests else pl.DataFrame(
+        schema={"example_id": pl.String, "label": pl.String, "source": pl.String, "split": pl.String}
+    )
+    return TrainedClassifier(
+        model_path=workdir / "model.bin",
+        train_counts=train_counts,
+        heldout_counts=heldout_counts,
+        metrics=binary_metrics(scores, labels, threshold),
+        average_precision=average_precision(scores, labels),
+        curve=precision_recall_curve(scores, labels),
+        manifest=manifest,
+    )

@@ -1,0 +1,1 @@
+DELETE FROM recalled_documents WHERE dump = $dump

@@ -1,0 +1,6 @@
+-- Scores of one dump binned in 20 equal bins (for the histogram plot).
+SELECT least(floor(score * 20), 19)::INTEGER AS bin, count(*) AS documents
+FROM query_table($table)
+WHERE dump = $dump
+GROUP BY bin
+ORDER BY bin

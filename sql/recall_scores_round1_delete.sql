@@ -1,0 +1,1 @@
+DELETE FROM recall_scores_round1 WHERE dump = $dump

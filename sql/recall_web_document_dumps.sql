@@ -1,0 +1,2 @@
+-- Dumps present in web_documents.
+SELECT DISTINCT dump FROM web_documents ORDER BY dump
