@@ -56,11 +56,17 @@ class HtmlRecord:
 
 
 # -- fetching ---------------------------------------------------------------------------------
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
 def _decode(body: bytes, content_type: str | None) -> str:
+    """Decode with the HTTP header's charset, else the page's <meta charset>, else UTF-8."""
     charset = None
     if content_type and "charset=" in content_type.lower():
         charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
-    for encoding in (charset, "utf-8", "cp1252"):
+    meta = _META_CHARSET.search(body[:4096])
+    declared = meta.group(1).decode("ascii", errors="ignore").lower() if meta else None
+    for encoding in (charset, declared, "utf-8", "cp1252"):
         if not encoding:
             continue
         try:
@@ -120,6 +126,32 @@ def fetch_html_range(source: str | Path, offset: int, length: int) -> HtmlRecord
     for record in _records(io.BytesIO(data)):
         return record
     return None
+
+
+def cc_index_lookup(
+    dump: str, url: str, warc_file: str | None = None,
+    index_server: str = "https://index.commoncrawl.org", timeout_s: float = 60.0,
+) -> tuple[str, int, int] | None:
+    """(warc filename, offset, length) of a capture from the Common Crawl CDX index of `dump`,
+    for documents whose table row lacks the WARC offsets. Prefers the capture in `warc_file`."""
+    import json
+
+    import httpx
+
+    response = httpx.get(
+        f"{index_server}/{dump}-index", params={"url": url, "output": "json"}, timeout=timeout_s
+    )
+    if response.status_code == 404:
+        return None
+    response.raise_for_status()
+    captures = [json.loads(line) for line in response.text.splitlines() if line.strip()]
+    captures = [c for c in captures if c.get("status", "200") == "200"] or captures
+    if warc_file:
+        captures = [c for c in captures if c.get("filename") == warc_file] or captures
+    if not captures:
+        return None
+    chosen = captures[-1]
+    return chosen["filename"], int(chosen["offset"]), int(chosen["length"])
 
 
 # -- cleanup ----------------------------------------------------------------------------------
