@@ -1,7 +1,468 @@
-"""Common Crawl access: list a dump's files, download them, stream their records."""
+"""Common Crawl access: list a dump's files, download them robustly, stream their text records.
+
+Locations: a base URL (default https://data.commoncrawl.org/), a `file://` mirror, or a plain
+directory path, each holding `crawl-data/<dump>/{wet,warc}.paths.gz` and the files those list.
+
+Downloads go through httpx with retries and exponential backoff; a dropped connection resumes
+with an HTTP Range request from the bytes already on disk. Common Crawl publishes no checksums
+for WET/WARC files, so integrity means: the gzip stream decodes to its end. A file that does not
+is downloaded again from scratch.
+
+Records stream with FastWARC's `ArchiveIterator`. Nothing a file holds crashes the reader:
+truncated or corrupt archives, non-UTF-8 text, empty and huge records each become a
+`SkippedRecord` with a reason, so callers can show `records seen = documents + skipped`.
+"""
 
 from __future__ import annotations
 
-# Records whose payload is larger than this are skipped with reason `too_large` (CC itself
-# truncates WARC payloads at 1 MiB).
+import gzip
+import logging
+import os
+import random
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+from urllib.parse import unquote, urljoin, urlsplit
+
+import httpx
+from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+from mammoth_assets import paths
+from mammoth_assets.core import documents
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://data.commoncrawl.org/"
+DEFAULT_COLLINFO_URL = "https://index.commoncrawl.org/collinfo.json"
+# Records whose text is larger than this are skipped with reason `too_large` (Common Crawl
+# itself truncates WARC payloads at 1 MiB).
 DEFAULT_MAX_RECORD_BYTES = 1 << 20
+USER_AGENT = "mammoth_assets (+https://github.com/; instruction-data research)"
+FILE_KINDS = ("wet", "warc")
+
+
+class CommonCrawlError(RuntimeError):
+    pass
+
+
+class NotFoundError(CommonCrawlError):
+    pass
+
+
+class CorruptArchiveError(CommonCrawlError):
+    pass
+
+
+# -- locations ----------------------------------------------------------------------------------
+def normalize_base_url(base: str | Path) -> str:
+    """`https://...`, `file://...` or a plain directory path, as a URL ending with `/`."""
+    text = str(base)
+    if not text:
+        raise CommonCrawlError("empty base URL")
+    if "://" not in text:
+        text = Path(text).expanduser().resolve().as_uri()
+    return text if text.endswith("/") else text + "/"
+
+
+def resolve(base_url: str, relative: str) -> str:
+    return urljoin(normalize_base_url(base_url), relative.lstrip("/"))
+
+
+def is_remote(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
+
+
+def local_path(url: str) -> Path:
+    """The filesystem path of a `file://` URL or a plain path."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return Path(unquote(parts.path))
+    if parts.scheme:
+        raise CommonCrawlError(f"not a local location: {url}")
+    return Path(url)
+
+
+def paths_file(dump: str, kind: str = "wet") -> str:
+    if kind not in FILE_KINDS:
+        raise CommonCrawlError(f"file kind must be one of {FILE_KINDS}, not {kind!r}")
+    return f"crawl-data/{dump}/{kind}.paths.gz"
+
+
+# -- HTTP with retries and resume -------------------------------------------------------------
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    backoff_s: float = 0.5
+    max_backoff_s: float = 30.0
+    timeout_s: float = 60.0
+    chunk_bytes: int = 1 << 20
+
+    def delay(self, attempt: int) -> float:
+        """Exponential backoff with jitter before retry number `attempt` (1-based)."""
+        return min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+
+
+_RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
+_TRANSIENT = (httpx.TransportError,)
+
+
+def _client(policy: RetryPolicy) -> httpx.Client:
+    return httpx.Client(
+        timeout=httpx.Timeout(policy.timeout_s), follow_redirects=True, headers={"User-Agent": USER_AGENT}
+    )
+
+
+def fetch_bytes(url: str, policy: RetryPolicy = RetryPolicy(), client: httpx.Client | None = None) -> bytes:
+    """A small file (paths listing, collinfo.json) from HTTP(S), `file://` or a plain path."""
+    if not is_remote(url):
+        path = local_path(url)
+        if not path.exists():
+            raise NotFoundError(f"{path} does not exist")
+        return path.read_bytes()
+    own = client is None
+    client = client or _client(policy)
+    try:
+        for attempt in range(1, policy.attempts + 1):
+            try:
+                response = client.get(url)
+                if response.status_code == 404:
+                    raise NotFoundError(f"{url}: 404 Not Found")
+                if response.status_code in _RETRYABLE_STATUS:
+                    raise httpx.HTTPStatusError(f"{response.status_code}", request=response.request, response=response)
+                response.raise_for_status()
+                return response.content
+            except (httpx.HTTPStatusError, *_TRANSIENT) as error:
+                if isinstance(error, httpx.HTTPStatusError) and error.response.status_code not in _RETRYABLE_STATUS:
+                    raise CommonCrawlError(f"{url}: HTTP {error.response.status_code}") from error
+                if attempt == policy.attempts:
+                    raise CommonCrawlError(f"{url}: failed after {attempt} attempts: {error}") from error
+                time.sleep(policy.delay(attempt))
+    finally:
+        if own:
+            client.close()
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class DownloadResult:
+    path: Path
+    bytes: int
+    attempts: int
+    resumed: int  # how many times a partial download was continued with a Range request
+    from_cache: bool = False
+
+
+def download(
+    url: str,
+    dest: Path,
+    policy: RetryPolicy = RetryPolicy(),
+    client: httpx.Client | None = None,
+    verify: Callable[[Path], object] | None = None,
+) -> DownloadResult:
+    """Download `url` to `dest`, resuming after dropped connections; verify, then move into place.
+
+    Partial bytes live in `<dest>.part`, so a crashed process resumes where it stopped too.
+    `verify` defaults to `verify_gzip` for `.gz` names; a file that fails it is fetched again."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    if verify is None and dest.name.endswith(".gz"):
+        verify = verify_gzip
+    own = client is None
+    client = client or _client(policy)
+    attempts = resumed = 0
+    last_error: Exception | None = None
+    try:
+        while attempts < policy.attempts:
+            attempts += 1
+            have = part.stat().st_size if part.exists() else 0
+            try:
+                complete = _fetch_into(client, url, part, have, policy)
+                if have and complete is not None:
+                    resumed += 1
+                if not complete:
+                    raise _Incomplete(f"connection closed after {part.stat().st_size} bytes")
+                if verify is not None:
+                    try:
+                        verify(part)
+                    except CorruptArchiveError as error:
+                        part.unlink(missing_ok=True)  # a bad full file: start over
+                        raise _Incomplete(str(error)) from error
+                os.replace(part, dest)
+                return DownloadResult(dest, dest.stat().st_size, attempts, resumed)
+            except NotFoundError:
+                raise
+            except (_Incomplete, httpx.HTTPStatusError, *_TRANSIENT) as error:
+                last_error = error
+                log.warning("download %s attempt %d failed: %s", url, attempts, error)
+                if attempts < policy.attempts:
+                    time.sleep(policy.delay(attempts))
+    finally:
+        if own:
+            client.close()
+    raise CommonCrawlError(f"{url}: failed after {attempts} attempts: {last_error}")
+
+
+class _Incomplete(Exception):
+    pass
+
+
+def _fetch_into(client: httpx.Client, url: str, part: Path, have: int, policy: RetryPolicy) -> bool | None:
+    """Stream the rest of `url` into `part`. True when complete, False when the body ended early."""
+    headers = {"Range": f"bytes={have}-"} if have else {}
+    with client.stream("GET", url, headers=headers) as response:
+        if response.status_code == 404:
+            raise NotFoundError(f"{url}: 404 Not Found")
+        if response.status_code == 416 and have:
+            return True  # we already hold every byte; verification decides
+        if response.status_code in _RETRYABLE_STATUS:
+            raise httpx.HTTPStatusError(str(response.status_code), request=response.request, response=response)
+        response.raise_for_status()
+        if response.status_code == 206:
+            expected = _range_total(response.headers.get("Content-Range"))
+            mode = "ab"
+        else:  # 200: the server ignored the Range header, start again
+            expected = int(response.headers["Content-Length"]) if "Content-Length" in response.headers else None
+            mode = "wb"
+        with open(part, mode) as out:
+            try:
+                for chunk in response.iter_raw(policy.chunk_bytes):
+                    out.write(chunk)
+            except _TRANSIENT:
+                return False
+        size = part.stat().st_size
+        return expected is None or size >= expected
+
+
+def _range_total(content_range: str | None) -> int | None:
+    # "bytes 100-199/1234" -> 1234
+    if not content_range or "/" not in content_range:
+        return None
+    total = content_range.rsplit("/", 1)[1]
+    return int(total) if total.isdigit() else None
+
+
+def verify_gzip(path: Path) -> int:
+    """Decode the whole (multi-member) gzip file; return its uncompressed size or raise
+    CorruptArchiveError. This is the integrity check: CC publishes no checksums."""
+    size = 0
+    try:
+        with gzip.open(path, "rb") as stream:
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as error:
+        raise CorruptArchiveError(f"{Path(path).name}: {error}") from error
+    return size
+
+
+# -- listing and caching ----------------------------------------------------------------------
+def list_files(
+    dump: str,
+    kind: str = "wet",
+    base_url: str = DEFAULT_BASE_URL,
+    policy: RetryPolicy = RetryPolicy(),
+    client: httpx.Client | None = None,
+) -> list[str]:
+    """Relative paths of a dump's WET or WARC files, in `<kind>.paths.gz` order."""
+    raw = fetch_bytes(resolve(base_url, paths_file(dump, kind)), policy, client)
+    try:
+        text = gzip.decompress(raw).decode("utf-8")
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
+        raise CorruptArchiveError(f"{paths_file(dump, kind)}: {error}") from error
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def cache_dir() -> Path:
+    path = paths.data_dir() / "cache" / "commoncrawl"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cached_path(base_url: str, relative: str, root: Path | None = None) -> Path:
+    host = urlsplit(normalize_base_url(base_url)).netloc or "local"
+    return (root or cache_dir()) / host / relative
+
+
+def fetch_file(
+    base_url: str,
+    relative: str,
+    policy: RetryPolicy = RetryPolicy(),
+    client: httpx.Client | None = None,
+    root: Path | None = None,
+) -> DownloadResult:
+    """A local path for one file of a dump: the mirror's own file for local mirrors, otherwise a
+    verified copy in the download cache (downloaded once)."""
+    url = resolve(base_url, relative)
+    if not is_remote(url):
+        path = local_path(url)
+        if not path.exists():
+            raise NotFoundError(f"{path} does not exist")
+        return DownloadResult(path, path.stat().st_size, 0, 0, from_cache=True)
+    target = cached_path(base_url, relative, root)
+    if target.exists():
+        return DownloadResult(target, target.stat().st_size, 0, 0, from_cache=True)
+    return download(url, target, policy, client)
+
+
+# -- record streaming -------------------------------------------------------------------------
+@dataclass
+class TextRecord:
+    """One document's text out of a WET conversion (or a WARC response converted here)."""
+
+    record_id: str
+    url: str
+    offset: int
+    text: str
+    size_bytes: int
+    date: str | None = None
+    language: str | None = None  # WARC-Identified-Content-Language as written
+    refers_to: str | None = None  # the WARC response record the text came from
+
+
+@dataclass
+class SkippedRecord:
+    record_id: str | None
+    offset: int | None
+    reason: str
+    detail: str = ""
+
+
+# Reasons a record is skipped.
+EMPTY = "empty"
+NON_UTF8 = "non_utf8"
+TOO_LARGE = "too_large"
+TRUNCATED = "truncated_record"
+CORRUPT = "corrupt_archive"
+UNREADABLE = "unreadable_file"
+MISSING_URI = "missing_uri"
+NOT_HTML = "not_html"
+UNDECODABLE = "undecodable"
+UNKNOWN_TYPE = "unknown_record_type"
+
+
+@dataclass
+class ReadStats:
+    records: int = 0  # content records seen (conversions for WET, responses for WARC)
+    documents: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    bytes_read: int = 0  # compressed bytes of the file
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def iter_text_records(
+    source: str | Path | BinaryIO,
+    kind: str = "wet",
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    quirks_mode: bool = False,
+    stats: ReadStats | None = None,
+) -> Iterator[TextRecord | SkippedRecord]:
+    """Stream a WET file's conversion records (kind="wet") or a WARC file's HTML responses
+    converted to text (kind="warc"). Every content record yields exactly one TextRecord or
+    SkippedRecord; a broken archive yields one SkippedRecord for the rest of the file.
+
+    Strict parsing is the default: FastWARC's quirks mode reads LF-only files but silently stops
+    at garbage, which would hide a broken file."""
+    stats = stats if stats is not None else ReadStats()
+    wanted = WarcRecordType.conversion if kind == "wet" else WarcRecordType.response
+    close = not hasattr(source, "read")
+    try:
+        stream = open(source, "rb") if close else source
+    except OSError as error:
+        stats.skip(UNREADABLE)
+        yield SkippedRecord(None, None, UNREADABLE, str(error))
+        return
+    last_offset: int | None = None
+    try:
+        iterator = ArchiveIterator(
+            stream,
+            record_types=wanted | WarcRecordType.unknown,
+            parse_http=kind == "warc",
+            auto_decode="all" if kind == "warc" else "none",
+            quirks_mode=quirks_mode,
+        )
+        for record in iterator:
+            last_offset = record.stream_pos
+            stats.records += 1
+            result = _to_text(record, kind, max_record_bytes)
+            if isinstance(result, SkippedRecord):
+                stats.skip(result.reason)
+            else:
+                stats.documents += 1
+            yield result
+    except Exception as error:  # noqa: BLE001 - whatever FastWARC raises, the run goes on
+        # A record that fails to parse (bad header, cut-off gzip member) ends the file.
+        stats.records += 1
+        stats.skip(CORRUPT)
+        yield SkippedRecord(None, last_offset, CORRUPT, f"{type(error).__name__}: {error}")
+    finally:
+        try:
+            stats.bytes_read += stream.tell()
+        except (OSError, ValueError):
+            pass
+        if close:
+            stream.close()
+
+
+def _to_text(record, kind: str, max_record_bytes: int) -> TextRecord | SkippedRecord:
+    headers = record.headers
+    record_id = headers.get("WARC-Record-ID")
+    offset = record.stream_pos
+    if record.record_type == WarcRecordType.unknown:
+        return SkippedRecord(record_id, offset, UNKNOWN_TYPE, f"unknown WARC-Type {headers.get('WARC-Type')!r}"[:200])
+    url = headers.get("WARC-Target-URI")
+    if record.content_length > max_record_bytes:
+        return SkippedRecord(record_id, offset, TOO_LARGE, f"{record.content_length} > {max_record_bytes} bytes")
+    payload = record.reader.read()
+    if not url:
+        return SkippedRecord(record_id, offset, MISSING_URI, "no WARC-Target-URI")
+    if kind == "wet":
+        if len(payload) < record.content_length:
+            return SkippedRecord(record_id, offset, TRUNCATED, f"{len(payload)} of {record.content_length} bytes")
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return SkippedRecord(record_id, offset, NON_UTF8, str(error)[:200])
+        refers_to = headers.get("WARC-Refers-To")
+    else:
+        chunked = "chunked" in (record.http_headers.get("Transfer-Encoding") or "").lower()
+        if not chunked and len(payload) < record.content_length and not record.http_headers.get("Content-Encoding"):
+            return SkippedRecord(record_id, offset, TRUNCATED, f"{len(payload)} of {record.content_length} bytes")
+        content_type = (record.http_content_type or "").lower()
+        if content_type and "html" not in content_type:
+            return SkippedRecord(record_id, offset, NOT_HTML, content_type[:100])
+        html = _decode_html(payload, record.http_charset)
+        if html is None:
+            return SkippedRecord(record_id, offset, UNDECODABLE, f"charset {record.http_charset!r}")
+        text = documents.html_to_text(html)
+        refers_to = record_id
+    if not text.strip():
+        return SkippedRecord(record_id, offset, EMPTY, f"{len(payload)} bytes, no text")
+    return TextRecord(
+        record_id=record_id or "",
+        url=url,
+        offset=offset,
+        text=text,
+        size_bytes=len(payload),
+        date=headers.get("WARC-Date"),
+        language=headers.get("WARC-Identified-Content-Language"),
+        refers_to=refers_to,
+    )
+
+
+def _decode_html(payload: bytes, charset: str | None) -> str | None:
+    from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+
+    if charset:
+        try:
+            return payload.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return bytes_to_str(payload, detect_encoding(payload))
+    except Exception:  # noqa: BLE001
+        return None
+

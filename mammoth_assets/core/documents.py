@@ -144,6 +144,20 @@ def document_row(
     }
 
 
+def html_to_text(html: str, title: str | None = None) -> str:
+    """Text as a Common Crawl WET conversion holds it: the title, then one line per block."""
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+
+    tree = HTMLTree.parse(html)
+    body = extract_plain_text(tree, preserve_formatting=True, alt_texts=False, list_bullets=False)
+    lines = [line.strip() for line in body.split("\n") if line.strip()]
+    title = (title if title is not None else tree.title or "").strip()
+    if title and (not lines or lines[0] != title):
+        lines.insert(0, title)
+    return "\n".join(lines)
+
+
 def warc_path_for_wet(wet_path: str) -> str:
     """The WARC file a Common Crawl WET file was extracted from (same segment, same name)."""
     if "/wet/" in wet_path and wet_path.endswith(".warc.wet.gz"):

@@ -35,10 +35,8 @@ from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import urlsplit
 
-from resiliparse.extract.html2text import extract_plain_text
-from resiliparse.parse.html import HTMLTree
-
 from mammoth_assets import paths
+from mammoth_assets.core import documents
 from mammoth_assets.core.sample_content import pages as page_builders
 from mammoth_assets.core.sample_content import vocab
 from mammoth_assets.core.sample_content.pages import Page, Site
@@ -281,14 +279,8 @@ def page_from_dict(item: dict) -> Page:
 
 # -- archive writing ----------------------------------------------------------------------------
 def html_to_wet_text(html: str, title: str | None = None) -> str:
-    """Text as a Common Crawl WET conversion holds it: the title, then one line per block."""
-    tree = HTMLTree.parse(html)
-    body = extract_plain_text(tree, preserve_formatting=True, alt_texts=False, list_bullets=False)
-    lines = [line.strip() for line in body.split("\n") if line.strip()]
-    title = (title if title is not None else tree.title or "").strip()
-    if title and (not lines or lines[0] != title):
-        lines.insert(0, title)
-    return "\n".join(lines)
+    """Text as a Common Crawl WET conversion holds it (see `documents.html_to_text`)."""
+    return documents.html_to_text(html, title)
 
 
 def _capture(rng: random.Random, page: Page, index: int) -> _Capture:
@@ -443,9 +435,7 @@ def _label(capture: _Capture, warc_rel: str, wet_rel: str) -> dict[str, Any]:
 
 
 def registered_domain_of(url: str) -> str:
-    from mammoth_assets.core.documents import registered_domain
-
-    return registered_domain(urlsplit(url).hostname or "")
+    return documents.registered_domain(urlsplit(url).hostname or "")
 
 
 def _write_gzip_lines(path: Path, lines: Sequence[str]) -> None:

@@ -1,0 +1,224 @@
+"""Common Crawl access: listing, HTTP download with retries/resume/verification, record streaming."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from mammoth_assets.core import commoncrawl as cc
+from mammoth_assets.core.sample_dump import DUMP, read_labels
+from tests.core.http_mirror import Faults, serve
+
+FAST = cc.RetryPolicy(attempts=4, backoff_s=0.01, max_backoff_s=0.05, timeout_s=10, chunk_bytes=4096)
+
+
+# -- listing ------------------------------------------------------------------------------------
+def test_list_files_from_path_file_url_and_http(sample_mirror: Path) -> None:
+    from_path = cc.list_files(DUMP, "wet", str(sample_mirror))
+    assert from_path and all(p.endswith(".warc.wet.gz") for p in from_path)
+    assert cc.list_files(DUMP, "wet", sample_mirror.as_uri()) == from_path
+    with serve(sample_mirror) as (base_url, _):
+        assert cc.list_files(DUMP, "wet", base_url, FAST) == from_path
+        warc = cc.list_files(DUMP, "warc", base_url, FAST)
+    assert [p.replace("/warc/", "/wet/").replace(".warc.gz", ".warc.wet.gz") for p in warc] == from_path
+
+
+def test_list_files_errors_are_clear(sample_mirror: Path, tmp_path: Path) -> None:
+    with pytest.raises(cc.NotFoundError):
+        cc.list_files("CC-MAIN-1999-01", "wet", str(sample_mirror))
+    with pytest.raises(cc.CommonCrawlError, match="file kind"):
+        cc.list_files(DUMP, "wat", str(sample_mirror))
+    bad = tmp_path / "crawl-data" / "CC-BAD" / "wet.paths.gz"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"not gzip")
+    with pytest.raises(cc.CorruptArchiveError):
+        cc.list_files("CC-BAD", "wet", str(tmp_path))
+    with serve(sample_mirror) as (base_url, _):
+        with pytest.raises(cc.NotFoundError):
+            cc.list_files("CC-MAIN-1999-01", "wet", base_url, FAST)
+
+
+def test_normalize_base_url() -> None:
+    assert cc.normalize_base_url("https://data.commoncrawl.org") == "https://data.commoncrawl.org/"
+    assert cc.normalize_base_url("/srv/mirror").startswith("file:///") and cc.normalize_base_url("/srv/mirror").endswith("/")
+    assert cc.resolve("file:///srv/m/", "/crawl-data/x") == "file:///srv/m/crawl-data/x"
+
+
+# -- downloading --------------------------------------------------------------------------------
+def _first_wet(mirror: Path) -> str:
+    return cc.list_files(DUMP, "wet", str(mirror))[0]
+
+
+def test_http_download_is_cached_and_identical(sample_mirror: Path, tmp_path: Path) -> None:
+    rel = _first_wet(sample_mirror)
+    with serve(sample_mirror) as (base_url, faults):
+        first = cc.fetch_file(base_url, rel, FAST, root=tmp_path / "cache")
+        second = cc.fetch_file(base_url, rel, FAST, root=tmp_path / "cache")
+    assert first.path.read_bytes() == (sample_mirror / rel).read_bytes()
+    assert not first.from_cache and second.from_cache and second.path == first.path
+    assert [p for p, _ in faults.requests] == [rel]  # the second call never touched the network
+
+
+def test_download_resumes_after_dropped_connections(sample_mirror: Path, tmp_path: Path) -> None:
+    rel = _first_wet(sample_mirror)
+    with serve(sample_mirror, Faults(drop_first=2, drop_fraction=0.3)) as (base_url, faults):
+        result = cc.fetch_file(base_url, rel, FAST, root=tmp_path / "cache")
+    assert result.path.read_bytes() == (sample_mirror / rel).read_bytes()
+    assert result.resumed >= 2 and result.attempts == 3
+    ranges = [r for _, r in faults.requests]
+    assert ranges[0] is None and all(r and r.startswith("bytes=") and r != "bytes=0-" for r in ranges[1:])
+    assert not list((tmp_path / "cache").rglob("*.part"))
+
+
+def test_download_restarts_when_server_ignores_range(sample_mirror: Path, tmp_path: Path) -> None:
+    rel = _first_wet(sample_mirror)
+    with serve(sample_mirror, Faults(drop_first=1, ignore_range=True)) as (base_url, _):
+        result = cc.fetch_file(base_url, rel, FAST, root=tmp_path / "cache")
+    assert result.path.read_bytes() == (sample_mirror / rel).read_bytes()
+
+
+def test_download_retries_transient_errors(sample_mirror: Path, tmp_path: Path) -> None:
+    rel = _first_wet(sample_mirror)
+    with serve(sample_mirror, Faults(unavailable_first=2)) as (base_url, faults):
+        result = cc.fetch_file(base_url, rel, FAST, root=tmp_path / "cache")
+    assert result.attempts == 3 and len(faults.requests) == 3
+    assert result.path.read_bytes() == (sample_mirror / rel).read_bytes()
+
+
+def test_download_rejects_a_file_that_does_not_decode(sample_mirror: Path, tmp_path: Path) -> None:
+    rel = _first_wet(sample_mirror)
+    size = (sample_mirror / rel).stat().st_size
+    with serve(sample_mirror, Faults(truncate_to={rel: size // 2})) as (base_url, faults):
+        with pytest.raises(cc.CommonCrawlError, match="failed after 4 attempts"):
+            cc.fetch_file(base_url, rel, FAST, root=tmp_path / "cache")
+    assert len(faults.requests) == 4
+    assert not cc.cached_path(base_url, rel, tmp_path / "cache").exists()
+
+
+def test_download_404_fails_at_once(sample_mirror: Path, tmp_path: Path) -> None:
+    with serve(sample_mirror) as (base_url, faults):
+        with pytest.raises(cc.NotFoundError):
+            cc.fetch_file(base_url, "crawl-data/nope.warc.wet.gz", FAST, root=tmp_path / "cache")
+    assert len(faults.requests) == 1
+
+
+def test_local_mirror_files_are_used_in_place(sample_mirror: Path) -> None:
+    rel = _first_wet(sample_mirror)
+    result = cc.fetch_file(sample_mirror.as_uri(), rel)
+    assert result.path == sample_mirror / rel and result.attempts == 0
+
+
+def test_verify_gzip(sample_mirror: Path, tmp_path: Path) -> None:
+    rel = _first_wet(sample_mirror)
+    assert cc.verify_gzip(sample_mirror / rel) > (sample_mirror / rel).stat().st_size
+    cut = tmp_path / "cut.warc.wet.gz"
+    cut.write_bytes((sample_mirror / rel).read_bytes()[:-100])
+    with pytest.raises(cc.CorruptArchiveError):
+        cc.verify_gzip(cut)
+
+
+# -- record streaming ---------------------------------------------------------------------------
+def test_sample_records_reconcile_with_labels(sample_mirror: Path) -> None:
+    labels = {row["url"]: row for row in read_labels(sample_mirror)}
+    stats = cc.ReadStats()
+    results = [
+        record
+        for rel in cc.list_files(DUMP, "wet", str(sample_mirror))
+        for record in cc.iter_text_records(sample_mirror / rel, stats=stats)
+    ]
+    assert stats.records == len(results) == len(labels)
+    assert stats.records == stats.documents + sum(stats.skipped.values())
+    assert stats.skipped == {cc.EMPTY: 1, cc.NON_UTF8: 1, cc.TOO_LARGE: 1}
+    by_reason = {r.reason: r for r in results if isinstance(r, cc.SkippedRecord)}
+    assert all(r.record_id and r.offset is not None for r in by_reason.values())
+    documents = [r for r in results if isinstance(r, cc.TextRecord)]
+    assert {labels[d.url]["kind"] for d in documents}.isdisjoint({"edge_empty", "edge_non_utf8_wet", "edge_huge"})
+    assert all(d.refers_to and d.language and d.date for d in documents)
+
+
+def test_offsets_point_at_the_record(sample_mirror: Path) -> None:
+    """`offset` is where the record's gzip member starts: reading from there yields that record."""
+    rel = _first_wet(sample_mirror)
+    records = [r for r in cc.iter_text_records(sample_mirror / rel) if isinstance(r, cc.TextRecord)]
+    pick = records[len(records) // 2]
+    with open(sample_mirror / rel, "rb") as stream:
+        stream.seek(pick.offset)
+        again = next(r for r in cc.iter_text_records(stream) if isinstance(r, cc.TextRecord))
+    assert again.record_id == pick.record_id and again.text == pick.text
+
+
+def test_huge_records_pass_with_a_higher_limit(sample_mirror: Path) -> None:
+    huge = next(row for row in read_labels(sample_mirror) if row["kind"] == "edge_huge")
+    results = list(cc.iter_text_records(sample_mirror / huge["wet_file"], max_record_bytes=4 << 20))
+    assert any(isinstance(r, cc.TextRecord) and r.url == huge["url"] for r in results)
+
+
+def test_truncated_wet_file_keeps_earlier_records(sample_mirror: Path, tmp_path: Path) -> None:
+    rel = _first_wet(sample_mirror)
+    data = (sample_mirror / rel).read_bytes()
+    cut = tmp_path / "cut.warc.wet.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    stats = cc.ReadStats()
+    results = list(cc.iter_text_records(cut, stats=stats))
+    assert stats.documents > 10
+    assert set(stats.skipped) & {cc.CORRUPT, cc.TRUNCATED}
+    assert stats.records == stats.documents + sum(stats.skipped.values()) == len(results)
+
+
+def test_garbage_and_missing_files_do_not_crash(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.warc.gz"
+    garbage.write_bytes(gzip.compress(b"this is not a WARC file\r\n" * 50))
+    stats = cc.ReadStats()
+    assert [r.reason for r in cc.iter_text_records(garbage, stats=stats)] == [cc.CORRUPT]
+    missing = list(cc.iter_text_records(tmp_path / "missing.warc.wet.gz"))
+    assert [r.reason for r in missing] == [cc.UNREADABLE]
+
+
+# -- real Common Crawl and WARC-tool files from ../shared/data/web ------------------------------
+REAL_FILES = {
+    # file -> (kind, expected documents, expected skipped reasons)
+    "commoncrawl__whirlwind-python/whirlwind.warc.wet.gz": ("wet", 1, {}),
+    "commoncrawl__whirlwind-python/whirlwind.warc.gz": ("warc", 1, {}),
+    "chatnoir-eu__chatnoir-resiliparse/tests/data/warcfile.warc.gz": ("warc", 16, {}),
+    "chatnoir-eu__chatnoir-resiliparse/tests/data/clipped.warc.gz": ("warc", 0, {cc.TRUNCATED: 1}),
+    "chatnoir-eu__chatnoir-resiliparse/tests/data/block-sized-records.warc.gz": ("warc", 0, {cc.UNKNOWN_TYPE: 3}),
+    "commoncrawl__ia-web-commons/src/test/resources/org/archive/format/gzip/IAH-urls-wget.warc.gz": (
+        "warc", 9, {cc.NOT_HTML: 5, cc.EMPTY: 2}),
+    "webrecorder__warcio/test/data/example-trunc.warc": ("warc", 1, {cc.CORRUPT: 1}),
+    "webrecorder__warcio/test/data/example.arc.gz": ("warc", 0, {cc.CORRUPT: 1}),
+    "facebookresearch__cc_net/tests/data/sample.warc.txt": ("wet", 0, {cc.UNKNOWN_TYPE: 1}),
+    "iipc__jwarc/test-resources/org/netpreserve/jwarc/cc.warc.gz": ("warc", 1, {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_FILES))
+def test_real_files_are_read_with_skips_counted(shared_data: Path, name: str) -> None:
+    kind, documents, skipped = REAL_FILES[name]
+    path = shared_data / "web" / name
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    stats = cc.ReadStats()
+    results = list(cc.iter_text_records(path, kind, stats=stats))
+    assert stats.documents == documents
+    assert stats.skipped == skipped
+    assert stats.records == len(results) == stats.documents + sum(stats.skipped.values())
+
+
+def test_real_wet_record_refers_to_its_warc_response(shared_data: Path) -> None:
+    folder = shared_data / "web" / "commoncrawl__whirlwind-python"
+    if not folder.exists():
+        pytest.skip("whirlwind files not present")
+    [wet] = list(cc.iter_text_records(folder / "whirlwind.warc.wet.gz", "wet"))
+    [warc] = list(cc.iter_text_records(folder / "whirlwind.warc.gz", "warc"))
+    assert wet.refers_to == warc.record_id and wet.url == warc.url
+    assert wet.language == "spa" and "Escopete" in wet.text and "Escopete" in warc.text
+
+
+def test_lf_only_wet_reads_in_quirks_mode(shared_data: Path) -> None:
+    path = shared_data / "web" / "facebookresearch__cc_net/tests/data/sample.warc.txt"
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    documents = [r for r in cc.iter_text_records(path, "wet", quirks_mode=True) if isinstance(r, cc.TextRecord)]
+    assert {d.url for d in documents} >= {"http://sample_russian.ru"}
