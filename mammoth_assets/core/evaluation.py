@@ -1,0 +1,186 @@
+"""Evaluation logic between the loaders and the assets (no Dagster): requests for one benchmark,
+PoT program handling for hybrid decoding, generation rows, checkpoint resolution and the
+comparison against the base model and the paper's published numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from mammoth_assets.core.benchmarks import BenchmarkItem
+from mammoth_assets.core.fewshot import COT_STOP, PUBLISHED_STOP, FewShotContext, cot_variables, pot_variables
+from mammoth_assets.llm.prompts import load_prompt
+from mammoth_assets.llm.types import LLMRequest, SamplingParams
+
+REFERENCE_SCORES_PATH = Path(__file__).with_name("reference_scores.json")
+POT_STOP = ("```", "\nQuestion:")
+TINY_CHECKPOINT = "tiny"  # checkpoint key naming the project's own tiny model
+
+
+@dataclass(frozen=True)
+class PromptedItem:
+    item: BenchmarkItem
+    index: int  # position in the evaluated list
+    request: LLMRequest
+    prompt_text: str
+
+    @property
+    def prompt_hash(self) -> str:
+        return hashlib.sha256(self.prompt_text.encode("utf-8")).hexdigest()
+
+
+def _request(request_id: str, template_name: str, variables: dict[str, Any], *, max_tokens: int,
+             stop: Sequence[str], use_chat: bool) -> tuple[LLMRequest, str]:
+    template = load_prompt(template_name)
+    text = template.render(**variables)[0]["content"]
+    sampling = SamplingParams(temperature=0.0, max_tokens=max_tokens, stop=tuple(stop))
+    version = f"{template.name}@{template.version}"
+    if use_chat:
+        request = LLMRequest(request_id, messages=[{"role": "user", "content": text}],
+                             sampling=sampling, prompt_version=version)
+    else:
+        request = LLMRequest(request_id, prompt=text, sampling=sampling, prompt_version=version)
+    return request, text
+
+
+def cot_requests(items: Sequence[BenchmarkItem], context: FewShotContext, *, max_tokens: int,
+                 use_chat: bool = False, partition: str = "") -> list[PromptedItem]:
+    """Greedy few-shot CoT requests, one per item."""
+    prompted = []
+    for index, item in enumerate(items):
+        variables = cot_variables(item, context)
+        published = "prefix" in variables
+        request, text = _request(
+            f"{partition}:{item.item_id}:cot",
+            "evaluate_published" if published else "evaluate_cot",
+            variables, max_tokens=max_tokens,
+            stop=PUBLISHED_STOP if published else COT_STOP, use_chat=use_chat,
+        )
+        prompted.append(PromptedItem(item, index, request, text))
+    return prompted
+
+
+def pot_requests(items: Sequence[BenchmarkItem], *, max_tokens: int, use_chat: bool = False,
+                 partition: str = "") -> list[PromptedItem]:
+    """Program-of-thought requests (hybrid decoding asks for a program first)."""
+    prompted = []
+    for index, item in enumerate(items):
+        request, text = _request(f"{partition}:{item.item_id}:pot", "evaluate_pot",
+                                 pot_variables(item), max_tokens=max_tokens, stop=POT_STOP,
+                                 use_chat=use_chat)
+        prompted.append(PromptedItem(item, index, request, text))
+    return prompted
+
+
+_FENCE = re.compile(r"```(?:python|py)?\s*\n(.*?)(?:```|$)", re.DOTALL)
+
+
+def extract_program(completion: str | None) -> str | None:
+    """The Python program in a PoT completion (fenced or bare); None when there is no code."""
+    if not completion or not completion.strip():
+        return None
+    fenced = _FENCE.search(completion)
+    code = fenced.group(1) if fenced else completion
+    code = code.strip("\n")
+    return code if code.strip() else None
+
+
+def checkpoint_model(key: str, recorded_dir: str | None, tiny_model_path: str | None) -> str:
+    """What a checkpoint partition key evaluates: a trained recipe's recorded checkpoint dir, the
+    tiny model ("tiny"), or the key itself as a local path or Hugging Face model id."""
+    if recorded_dir:
+        return recorded_dir
+    if key == TINY_CHECKPOINT:
+        if tiny_model_path is None:
+            raise ValueError("checkpoint 'tiny' needs the tiny model path")
+        return tiny_model_path
+    return key
+
+
+def load_reference_scores(path: Path = REFERENCE_SCORES_PATH) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def comparison_rows(scores: Sequence[dict[str, Any]], *, base_checkpoint: str,
+                    reference: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per (checkpoint, benchmark): accuracy in %, the base checkpoint's accuracy on the
+    same benchmark, and the paper's MAmmoTH2-7B and Mistral-7B numbers where published."""
+    base = {row["benchmark"]: row for row in scores if row["checkpoint"] == base_checkpoint}
+    trained = reference["models"][reference["trained_model"]]["scores"]
+    paper_base = reference["models"][reference["base_model"]]["scores"]
+    rows = []
+    for row in sorted(scores, key=lambda r: (r["checkpoint"], r["benchmark"])):
+        accuracy = 100.0 * row["accuracy"]
+        base_row = base.get(row["benchmark"])
+        base_accuracy = 100.0 * base_row["accuracy"] if base_row is not None else None
+        paper = trained.get(row["benchmark"])
+        rows.append({
+            "checkpoint": row["checkpoint"],
+            "benchmark": row["benchmark"],
+            "n": int(row["n"]),
+            "accuracy_pct": round(accuracy, 2),
+            "unparsable": int(row["unparsable"]),
+            "base_checkpoint": base_checkpoint,
+            "base_accuracy_pct": None if base_accuracy is None else round(base_accuracy, 2),
+            "delta_vs_base_pct": None if base_accuracy is None else round(accuracy - base_accuracy, 2),
+            "paper_mammoth2_7b_pct": paper,
+            "paper_mistral_7b_pct": paper_base.get(row["benchmark"]),
+            "delta_vs_paper_pct": None if paper is None else round(accuracy - paper, 2),
+        })
+    return rows
+
+
+def comparison_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    def fmt(value: Any) -> str:
+        return "" if value is None else (f"{value:.1f}" if isinstance(value, float) else str(value))
+
+    header = ("| checkpoint | benchmark | n | accuracy % | unparsable | base % | Δ base | "
+              "paper MAmmoTH2-7B % | paper Mistral-7B % | Δ paper |")
+    lines = [header, "|" + "---|" * 10]
+    for r in rows:
+        lines.append(
+            f"| {r['checkpoint']} | {r['benchmark']} | {r['n']} | {fmt(r['accuracy_pct'])} | "
+            f"{r['unparsable']} | {fmt(r['base_accuracy_pct'])} | {fmt(r['delta_vs_base_pct'])} | "
+            f"{fmt(r['paper_mammoth2_7b_pct'])} | {fmt(r['paper_mistral_7b_pct'])} | "
+            f"{fmt(r['delta_vs_paper_pct'])} |"
+        )
+    return "\n".join(lines)
+
+
+def plot_comparison(rows: Sequence[dict[str, Any]], reference: dict[str, Any], path: Path) -> Path:
+    """Grouped bars per benchmark: each checkpoint, plus the paper's two published models."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    benchmarks = sorted({r["benchmark"] for r in rows})
+    checkpoints = sorted({r["checkpoint"] for r in rows})
+    series: list[tuple[str, list[float]]] = []
+    for checkpoint in checkpoints:
+        by_benchmark = {r["benchmark"]: r["accuracy_pct"] for r in rows if r["checkpoint"] == checkpoint}
+        series.append((checkpoint, [by_benchmark.get(b, 0.0) for b in benchmarks]))
+    for model_key in (reference["trained_model"], reference["base_model"]):
+        published = reference["models"][model_key]["scores"]
+        if any(b in published for b in benchmarks):
+            series.append((f"paper: {model_key}", [published.get(b, 0.0) for b in benchmarks]))
+    width = 0.8 / max(len(series), 1)
+    figure, axes = plt.subplots(figsize=(max(6, 1.2 * len(benchmarks) + 2), 4))
+    for position, (label, values) in enumerate(series):
+        offsets = [i + (position - (len(series) - 1) / 2) * width for i in range(len(benchmarks))]
+        axes.bar(offsets, values, width=width, label=label)
+    axes.set_xticks(range(len(benchmarks)))
+    axes.set_xticklabels(benchmarks, rotation=30, ha="right")
+    axes.set_ylabel("accuracy (%)")
+    axes.set_ylim(0, 100)
+    axes.set_title("Benchmark accuracy vs base model and published MAmmoTH2 numbers")
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
