@@ -34,6 +34,7 @@ from mammoth_assets import paths
 EXAMPLE_COLUMNS = (
     "instruction_set",
     "example_id",
+    "position",
     "instruction",
     "input",
     "output",
@@ -44,7 +45,7 @@ EXAMPLE_COLUMNS = (
     "reason",
 )
 SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_ID_KEYS = ("example_id", "id", "idx", "question_id", "uid")
+_ID_KEYS = ("example_id", "id", "pair_id", "qa_id", "idx", "question_id", "uid")
 
 
 class InstructionSetError(ValueError):
@@ -283,6 +284,7 @@ def normalise_record(
     row: dict[str, Any] = {
         "instruction_set": set_name,
         "example_id": f"{index:07d}",
+        "position": index,
         "instruction": "",
         "input": "",
         "output": "",
@@ -297,6 +299,7 @@ def normalise_record(
     if not isinstance(record, Mapping):
         return {**row, "status": "invalid", "reason": f"record is a {type(record).__name__}, not an object"}
     row["example_id"] = _record_id(record, index)
+    row["source"] = f"{source}#{row['example_id']}"
     row["category"] = _category(record)
     fields = record_fields(record)
     if fields is None:

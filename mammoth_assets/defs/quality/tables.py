@@ -1,0 +1,96 @@
+"""Schemas of the quality tables and small metadata helpers."""
+
+from __future__ import annotations
+
+import polars as pl
+
+EXAMPLE_SCHEMA = {
+    "instruction_set": pl.Utf8,
+    "example_id": pl.Utf8,
+    "position": pl.Int64,
+    "instruction": pl.Utf8,
+    "input": pl.Utf8,
+    "output": pl.Utf8,
+    "category": pl.Utf8,
+    "source": pl.Utf8,
+    "is_coding": pl.Boolean,
+    "status": pl.Utf8,
+    "reason": pl.Utf8,
+}
+
+SCORE_SCHEMA = {
+    "instruction_set": pl.Utf8,
+    "example_id": pl.Utf8,
+    "score": pl.Float64,
+    "parse_status": pl.Utf8,  # first_line | pattern | failed | llm_error
+    "parse_error": pl.Utf8,
+    "raw_text": pl.Utf8,
+    "rater_model": pl.Utf8,
+    "dimension": pl.Utf8,
+    "prompt_version": pl.Utf8,
+    "cache_key": pl.Utf8,
+    "cached": pl.Boolean,
+    "prompt_tokens": pl.Int64,
+    "completion_tokens": pl.Int64,
+    "max_parse_failure_rate": pl.Float64,
+}
+
+ANSWER_SCHEMA = {
+    "comparison": pl.Utf8,
+    "test_set": pl.Utf8,
+    "item_id": pl.Utf8,
+    "position": pl.Int64,
+    "instruction": pl.Utf8,
+    "input": pl.Utf8,
+    "model_role": pl.Utf8,  # a | b
+    "model_label": pl.Utf8,
+    "model_id": pl.Utf8,
+    "temperature": pl.Float64,
+    "seed": pl.Int64,
+    "answer": pl.Utf8,
+    "status": pl.Utf8,  # ok | failed
+    "error": pl.Utf8,
+    "prompt_version": pl.Utf8,
+    "cache_key": pl.Utf8,
+    "cached": pl.Boolean,
+    "completion_tokens": pl.Int64,
+}
+
+VERDICT_SCHEMA = {
+    "comparison": pl.Utf8,
+    "test_set": pl.Utf8,
+    "item_id": pl.Utf8,
+    "model_a": pl.Utf8,
+    "model_b": pl.Utf8,
+    "judge_model": pl.Utf8,
+    "a_first_score_a": pl.Float64,  # judgement with model A's answer shown first
+    "a_first_score_b": pl.Float64,
+    "b_first_score_a": pl.Float64,  # judgement with model B's answer shown first
+    "b_first_score_b": pl.Float64,
+    "a_first_outcome": pl.Utf8,  # from model A's side: win | tie | lose
+    "b_first_outcome": pl.Utf8,
+    "verdict": pl.Utf8,  # win | tie | lose (for model A), or unjudged
+    "reason": pl.Utf8,  # why unjudged
+    "a_first_raw": pl.Utf8,
+    "b_first_raw": pl.Utf8,
+    "a_first_parse_status": pl.Utf8,
+    "b_first_parse_status": pl.Utf8,
+    "prompt_version": pl.Utf8,
+    "max_parse_failure_rate": pl.Float64,
+}
+
+
+def _cell(value: object, width: int = 80) -> str:
+    text = "" if value is None else (f"{value:.3g}" if isinstance(value, float) else str(value))
+    text = text.replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def markdown_table(frame: pl.DataFrame, width: int = 80) -> str:
+    """A DataFrame as a markdown table (cells flattened and shortened)."""
+    if frame.is_empty():
+        return "_(no rows)_"
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    body = ["| " + " | ".join(_cell(v, width) for v in row) + " |" for row in frame.iter_rows()]
+    return "\n".join([header, rule, *body])

@@ -1,0 +1,56 @@
+"""Shared helpers for the quality-domain Dagster tests."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from mammoth_assets.defs.partitions import instruction_set_partitions
+from mammoth_assets.defs.resources import WarehouseResource
+
+
+def instance_with_sets(*names: str) -> dg.DagsterInstance:
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(instruction_set_partitions.name, list(names))
+    return instance
+
+
+def warehouse_resource(warehouse) -> WarehouseResource:
+    return WarehouseResource(path=str(warehouse.path), lock_timeout_s=60)
+
+
+def write_alpaca(path: Path, count: int, coding_every: int = 4) -> Path:
+    records = []
+    for i in range(count):
+        if i % coding_every == 0:
+            records.append({"instruction": f"Write Python code that prints {i}.", "input": "",
+                            "output": f"print({i})"})
+        else:
+            records.append({"instruction": f"Name a fruit, number {i}.", "input": "",
+                            "output": f"Apple {i}."})
+    path.write_text(json.dumps(records))
+    return path
+
+
+def metadata_value(result: dg.ExecuteInProcessResult, asset: str, key: str):
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key == dg.AssetKey(asset):
+            return materialization.metadata[key].value
+    raise KeyError(f"no materialization of {asset}")
+
+
+def check_results(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
+    return {
+        evaluation.check_name: evaluation.passed
+        for evaluation in result.get_asset_check_evaluations()
+    }
+
+
+def run_check(warehouse, instance, asset, check) -> dict[str, bool]:
+    """Run one asset check on its own (no materialization) and return {check name: passed}."""
+    result = dg.materialize(
+        [asset, check], selection=dg.AssetSelection.checks(check), instance=instance,
+        resources={"warehouse": warehouse_resource(warehouse)}, raise_on_error=False,
+    )
+    return check_results(result)

@@ -1,0 +1,117 @@
+"""alpagasus_subset / random_subset over stored scores: SQL only, checks that can fail."""
+
+import polars as pl
+import pytest
+
+import dagster as dg
+from mammoth_assets.defs.quality import (
+    alpagasus_subset,
+    alpagasus_subset_matches_scores,
+    instruction_examples,
+    random_subset,
+    random_subset_size_and_reproducible,
+)
+from mammoth_assets.defs.quality.tables import SCORE_SCHEMA
+
+from .helpers import (
+    check_results,
+    instance_with_sets,
+    metadata_value,
+    run_check,
+    warehouse_resource,
+    write_alpaca,
+)
+
+SCORES = [5.0, 4.5, 4.5, 4.0, 3.5, 3.0, 2.0, None, 4.5, 1.0, 5.0, 3.5]  # None = unparsed rating
+
+
+def store_scores(warehouse, name: str, scores: list) -> None:
+    examples = warehouse.read_table("instruction_examples", "instruction_set", name).sort("position")
+    rows = [
+        {"instruction_set": name, "example_id": example_id, "score": score,
+         "parse_status": "failed" if score is None else "first_line",
+         "parse_error": "no score" if score is None else None, "raw_text": f"{score}\nok",
+         "rater_model": "test", "dimension": "accuracy", "prompt_version": "v", "cache_key": "k",
+         "cached": False, "prompt_tokens": 1, "completion_tokens": 1, "max_parse_failure_rate": 0.5}
+        for example_id, score in zip(examples["example_id"], scores)
+    ]
+    warehouse.replace_partition("quality_scores", "instruction_set", name,
+                                pl.DataFrame(rows, schema=SCORE_SCHEMA))
+
+
+def materialize(warehouse, instance, selection, config, key="toy"):
+    return dg.materialize(
+        selection, instance=instance, partition_key=key,
+        resources={"warehouse": warehouse_resource(warehouse)},
+        run_config={"ops": {name: {"config": c} for name, c in config.items()}},
+        raise_on_error=False,
+    )
+
+
+@pytest.fixture
+def scored(warehouse, tmp_path):
+    instance = instance_with_sets("toy")
+    source = write_alpaca(tmp_path / "toy.json", len(SCORES))
+    result = materialize(warehouse, instance, [instruction_examples],
+                         {"instruction_examples": {"source": str(source)}})
+    assert result.success
+    store_scores(warehouse, "toy", SCORES)
+    return instance
+
+
+def test_subsets_by_threshold_with_checks(warehouse, scored):
+    selection = [alpagasus_subset, random_subset, alpagasus_subset_matches_scores,
+                 random_subset_size_and_reproducible]
+    result = materialize(warehouse, scored, selection,
+                         {"alpagasus_subset": {"threshold": 4.5}, "random_subset": {"seed": 7}})
+    assert result.success
+    assert check_results(result) == {"alpagasus_subset_matches_scores": True,
+                                     "random_subset_size_and_reproducible": True}
+    subset = warehouse.read_table("alpagasus_subset")
+    kept = subset.filter(pl.col("status") == "kept")
+    assert kept.height == 5 == metadata_value(result, "alpagasus_subset", "kept")
+    assert metadata_value(result, "alpagasus_subset", "rows_in") == len(SCORES)
+    reasons = subset.filter(pl.col("status") == "dropped")["reason"].to_list()
+    assert reasons.count("score below threshold") == 6
+    assert reasons.count("rating not parsed (failed)") == 1
+    # coding items are every 4th: positions 0, 4, 8 -> scores 5.0, 3.5, 4.5 -> 2 of 3 kept
+    assert metadata_value(result, "alpagasus_subset", "kept_fraction_coding") == pytest.approx(2 / 3)
+    assert "coding" in metadata_value(result, "alpagasus_subset", "breakdown")
+
+    random = warehouse.read_table("random_subset")
+    assert random.filter(pl.col("status") == "kept").height == 5
+    assert random.height == len(SCORES)
+    first_draw = set(random.filter(pl.col("status") == "kept")["example_id"])
+
+    # Same seed again: identical draw. Another seed: (almost surely) another draw, same size.
+    result = materialize(warehouse, scored, [random_subset], {"random_subset": {"seed": 7}})
+    again = warehouse.read_table("random_subset").filter(pl.col("status") == "kept")
+    assert set(again["example_id"]) == first_draw
+    result = materialize(warehouse, scored, [random_subset, random_subset_size_and_reproducible],
+                         {"random_subset": {"seed": 8}})
+    other = warehouse.read_table("random_subset").filter(pl.col("status") == "kept")
+    assert other.height == 5 and set(other["example_id"]) != first_draw
+    assert check_results(result) == {"random_subset_size_and_reproducible": True}
+
+
+def test_new_threshold_resizes_both_subsets(warehouse, scored):
+    selection = [alpagasus_subset, random_subset]
+    materialize(warehouse, scored, selection, {"alpagasus_subset": {"threshold": 3.5}})
+    assert warehouse.read_table("alpagasus_subset").filter(pl.col("status") == "kept").height == 8
+    assert warehouse.read_table("random_subset").filter(pl.col("status") == "kept").height == 8
+
+
+def test_checks_fail_on_stale_or_tampered_subsets(warehouse, scored):
+    materialize(warehouse, scored, [alpagasus_subset, random_subset], {})
+    assert run_check(warehouse, scored, alpagasus_subset, alpagasus_subset_matches_scores) == {
+        "alpagasus_subset_matches_scores": True}
+    # Scores change after the subset was built: the stored subset no longer matches.
+    store_scores(warehouse, "toy", [5.0] * len(SCORES))
+    assert run_check(warehouse, scored, alpagasus_subset, alpagasus_subset_matches_scores) == {
+        "alpagasus_subset_matches_scores": False}
+    # A hand-edited random subset is not reproducible from its seed.
+    with warehouse.transaction() as con:
+        con.execute("UPDATE random_subset SET status = CASE WHEN status = 'kept' THEN 'dropped' "
+                    "ELSE 'kept' END WHERE draw_rank IN (1, 12)")
+    assert run_check(warehouse, scored, random_subset, random_subset_size_and_reproducible) == {
+        "random_subset_size_and_reproducible": False}
