@@ -4,10 +4,11 @@ import dagster as dg
 
 from mammoth_assets.defs import crawl, evaluate, quality, rationales, recall, train, webinstruct
 from mammoth_assets.defs.resources import WarehouseResource
+from mammoth_assets.llm import LLMResource
 
 
 def _shared_resources() -> dict:
-    return {"warehouse": WarehouseResource()}
+    return {"warehouse": WarehouseResource(), "llm": LLMResource()}
 
 
 defs = dg.Definitions.merge(
