@@ -372,3 +372,27 @@ def chunk_text(text: str, max_chars: int = 6000, overlap_chars: int = 500) -> li
                 next_start = space + 1
         start = max(next_start, start + 1)
     return [c for c in chunks if c]
+
+
+# -- one page's extraction text ------------------------------------------------------------------
+@dataclass(frozen=True)
+class PageText:
+    text: str
+    source: str  # "warc_html" or "wet_text" (fallback), "" when the page has no text at all
+    fallback_reason: str  # why the WET text was used ("" when the HTML was)
+
+
+MIN_HTML_TEXT_CHARS = 40
+
+
+def page_text_for(html: str | None, wet_text: str | None, missing_reason: str = "no_html") -> PageText:
+    """The cleaned HTML text when the page has some, else the WET text (with the reason)."""
+    if html is not None:
+        cleaned = clean_html(html)
+        if len(cleaned) >= MIN_HTML_TEXT_CHARS:
+            return PageText(cleaned, "warc_html", "")
+        missing_reason = "html_without_text"
+    wet = (wet_text or "").strip()
+    if wet:
+        return PageText(wet, "wet_text", missing_reason)
+    return PageText("", "", missing_reason)

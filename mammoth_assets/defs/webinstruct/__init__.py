@@ -1,5 +1,39 @@
-"""Dagster definitions for the webinstruct domain."""
+"""Dagster definitions for the webinstruct domain: page text -> decontamination -> extraction ->
+refinement (per Common Crawl dump) -> the deduplicated, exported `webinstruct` dataset."""
 
 import dagster as dg
 
-defs = dg.Definitions()
+from mammoth_assets.defs.webinstruct.checks import ASSET_CHECKS
+from mammoth_assets.defs.webinstruct.dataset import webinstruct
+from mammoth_assets.defs.webinstruct.decontamination import decontaminated_documents
+from mammoth_assets.defs.webinstruct.extraction import extracted_qa
+from mammoth_assets.defs.webinstruct.page_texts import page_texts
+from mammoth_assets.defs.webinstruct.refinement import refined_qa
+
+ASSETS = [page_texts, decontaminated_documents, extracted_qa, refined_qa, webinstruct]
+
+webinstruct_job = dg.define_asset_job(
+    "webinstruct_per_dump",
+    selection=dg.AssetSelection.assets(page_texts, decontaminated_documents, extracted_qa, refined_qa),
+    description="Page text, decontamination, extraction and refinement of one Common Crawl dump.",
+)
+
+defs = dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, jobs=[webinstruct_job])
+
+
+def demo_run_config() -> dict[str, dict]:
+    """Sample-scale config for `make demo` (the bundled sample dump with the tiny offline model).
+
+    The tiny model is random, so its extractions are never grounded and its refinements always
+    drift: the demo keeps unrefined JSON-LD pairs (the dataset card says so) and sets the
+    grounding floor to 0. Every other check keeps its real threshold."""
+    return {
+        "page_texts": {},
+        "decontaminated_documents": {},
+        "extracted_qa": {"chunk_chars": 1200, "chunk_overlap_chars": 200, "max_chunks_per_page": 1, "max_tokens": 48, "min_grounding_rate": 0.0},
+        "refined_qa": {"keep_unrefined_when_rejected": True, "refiners": [{"max_tokens": 48}]},
+        "webinstruct": {},
+    }
+
+
+__all__ = ["defs", "demo_run_config", "ASSETS", "ASSET_CHECKS"]

@@ -1,0 +1,127 @@
+"""Helpers shared by the WebInstruct assets: metadata tables, plots, the LLM resource handle."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import dagster as dg
+import polars as pl
+
+from mammoth_assets import paths
+
+SAMPLE_ROWS = 5
+CELL_CHARS = 90
+
+
+def stable_id(*parts: Any, prefix: str = "", size: int = 16) -> str:
+    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:size]
+    return f"{prefix}{digest}"
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    text = text.replace("\n", " ").replace("|", "\\|")
+    return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
+
+
+def markdown_sample(frame: pl.DataFrame, columns: Iterable[str], rows: int = SAMPLE_ROWS) -> dg.MetadataValue:
+    columns = [c for c in columns if c in frame.columns]
+    if frame.is_empty() or not columns:
+        return dg.MetadataValue.md("_no rows_")
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in frame.head(rows).select(columns).iter_rows():
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+def counts_markdown(counts: Mapping[str, int], key: str = "reason") -> dg.MetadataValue:
+    if not counts:
+        return dg.MetadataValue.md("_none_")
+    lines = [f"| {key} | rows |", "|---|---:|"]
+    for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        lines.append(f"| {_cell(name)} | {count} |")
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+def value_counts(frame: pl.DataFrame, column: str) -> dict[str, int]:
+    if frame.is_empty() or column not in frame.columns:
+        return {}
+    counted = frame.group_by(column).len()
+    return {str(k if k is not None else ""): int(n) for k, n in counted.iter_rows()}
+
+
+def plots_dir() -> Path:
+    path = paths.data_dir() / "plots" / "webinstruct"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def bar_plot(counts: Mapping[str, int], title: str, filename: str) -> dg.MetadataValue | None:
+    """A horizontal bar chart PNG under the data dir, shown in the UI as markdown."""
+    if not counts:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    items = sorted(counts.items(), key=lambda kv: kv[1])[-20:]
+    figure, axes = plt.subplots(figsize=(7, 0.35 * len(items) + 1.2))
+    axes.barh([_cell(k)[:40] for k, _ in items], [v for _, v in items], color="#4c72b0")
+    axes.set_title(title)
+    axes.set_xlabel("rows")
+    figure.tight_layout()
+    path = plots_dir() / filename
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return dg.MetadataValue.md(f"![{title}](file://{path})")
+
+
+def histogram_plot(values: list[float], title: str, filename: str, bins: int = 20) -> dg.MetadataValue | None:
+    if not values:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 3))
+    axes.hist(values, bins=bins, range=(0, 1), color="#55a868")
+    axes.set_title(title)
+    axes.set_ylabel("pairs")
+    figure.tight_layout()
+    path = plots_dir() / filename
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return dg.MetadataValue.md(f"![{title}](file://{path})")
+
+
+def usage_metadata(llm: Any, responses: list, prefix: str) -> dict[str, Any]:
+    """Token usage of an LLM stage (the resource's own summary when it offers one)."""
+    summary = llm.usage_metadata(responses) if hasattr(llm, "usage_metadata") else {}
+    out: dict[str, Any] = {}
+    for key, value in dict(summary or {}).items():
+        out[f"{prefix}{key}"] = value
+    out[f"{prefix}prompt_tokens_total"] = int(sum(r.prompt_tokens for r in responses))
+    out[f"{prefix}completion_tokens_total"] = int(sum(r.completion_tokens for r in responses))
+    out[f"{prefix}requests"] = len(responses)
+    out[f"{prefix}cached_responses"] = int(sum(bool(r.cached) for r in responses))
+    return out
+
+
+def latest_metadata(instance: dg.DagsterInstance, asset: str) -> dict[str, Any]:
+    """Metadata values of an asset's latest materialization ({} when never materialized)."""
+    event = instance.get_latest_materialization_event(dg.AssetKey(asset))
+    if event is None or event.asset_materialization is None:
+        return {}
+    return {k: getattr(v, "value", v) for k, v in event.asset_materialization.metadata.items()}
+
+
+def model_label(llm: Any) -> str:
+    for attribute in ("model_id", "model", "model_name"):
+        value = getattr(llm, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    return type(llm).__name__

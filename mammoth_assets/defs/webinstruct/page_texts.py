@@ -1,0 +1,151 @@
+"""`page_texts`: the text QA extraction reads, from each recalled page's WARC HTML (rule-based
+cleanup keeping math, lists and tables), with the WET text as fallback; plus the page's
+schema.org QA pairs parsed from the HTML (JSON-LD / microdata)."""
+
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+from pydantic import Field
+
+from mammoth_assets import paths
+from mammoth_assets.core.page_text import (
+    CC_DATA_URL,
+    HtmlRecord,
+    cc_index_lookup,
+    fetch_html_range,
+    fetch_html_sequential,
+    page_text_for,
+)
+from mammoth_assets.core.qa_extraction import structured_qa_pairs
+from mammoth_assets.defs.partitions import cc_dump_partitions
+from mammoth_assets.defs.resources import WarehouseResource
+from mammoth_assets.defs.webinstruct.common import bar_plot, counts_markdown, markdown_sample, value_counts
+from mammoth_assets.warehouse import ParquetStager
+
+PAGE_TEXT_SCHEMA = {
+    "dump": pl.String, "doc_id": pl.String, "url": pl.String, "host": pl.String,
+    "domain": pl.String, "language": pl.String, "title": pl.String, "wet_file": pl.String,
+    "wet_record_id": pl.String, "warc_file": pl.String, "warc_record_id": pl.String,
+    "text_source": pl.String, "fallback_reason": pl.String, "page_text": pl.String,
+    "page_chars": pl.Int64, "structured_method": pl.String, "structured_pairs": pl.String,
+    "structured_pair_count": pl.Int64, "status": pl.String, "reason": pl.String,
+}  # fmt: skip
+
+
+class PageTextsConfig(dg.Config):
+    warc_base: str = Field(
+        default="",
+        description="Where warc_file paths resolve: a local mirror directory or an HTTP base "
+        "(records are then fetched by byte range using the CC index). Empty: the sample mirror "
+        "for CC-MAIN-SAMPLE, https://data.commoncrawl.org/ otherwise.",
+    )
+    parse_structured_data: bool = Field(
+        default=True, description="Parse schema.org FAQPage/QAPage JSON-LD and microdata pairs."
+    )
+    batch_rows: int = Field(default=2000, description="Pages read per batch (bounds memory).")
+
+
+def resolve_warc_base(config_base: str, dump: str) -> str:
+    if config_base:
+        return config_base
+    return str(paths.sample_mirror_dir()) if dump == paths.SAMPLE_DUMP else CC_DATA_URL
+
+
+def _fetch_group(base: str, dump: str, warc_file: str, rows: list[dict]) -> tuple[dict[str, HtmlRecord], dict[str, str]]:
+    """HTML records of one WARC file's pages, and a failure reason for those not fetched."""
+    ids = [r["warc_record_id"] for r in rows if r.get("warc_record_id")]
+    failures: dict[str, str] = {}
+    if base.startswith(("http://", "https://")):
+        found: dict[str, HtmlRecord] = {}
+        for row in rows:
+            try:
+                location = cc_index_lookup(dump, row["url"], warc_file)
+                record = None if location is None else fetch_html_range(base + location[0], location[1], location[2])
+            except Exception as error:  # network or archive errors: fall back to the WET text
+                failures[row["warc_record_id"]] = f"warc_fetch_error: {type(error).__name__}"
+                continue
+            if record is not None:
+                found[row["warc_record_id"]] = record
+        return found, failures
+    path = Path(base) / warc_file
+    if not path.exists():
+        return {}, {record_id: "warc_file_missing" for record_id in ids}
+    try:
+        return fetch_html_sequential(path, ids), failures
+    except Exception as error:  # a truncated or corrupt WARC file
+        return {}, {record_id: f"warc_read_error: {type(error).__name__}: {error}"[:200] for record_id in ids}
+
+
+def page_rows(base: str, dump: str, batch: pl.DataFrame, parse_structured: bool) -> list[dict]:
+    out = []
+    for warc_file, group in batch.group_by("warc_file", maintain_order=True):
+        rows = group.to_dicts()
+        records, failures = _fetch_group(base, dump, warc_file[0] or "", rows)
+        for row in rows:
+            record = records.get(row["warc_record_id"])
+            missing = failures.get(row["warc_record_id"], "warc_record_not_found")
+            text = page_text_for(record.html if record else None, row.pop("wet_text"), missing)
+            method, pairs = structured_qa_pairs(record.html) if (record and parse_structured) else ("", [])
+            out.append(
+                {
+                    **row,
+                    "text_source": text.source,
+                    "fallback_reason": text.fallback_reason,
+                    "page_text": text.text,
+                    "page_chars": len(text.text),
+                    "structured_method": method,
+                    "structured_pairs": json.dumps([{"question": p.question, "answer": p.answer} for p in pairs], ensure_ascii=False),
+                    "structured_pair_count": len(pairs),
+                    "status": "ok" if text.text else "failed",
+                    "reason": "" if text.text else f"empty_text ({text.fallback_reason})",
+                }
+            )
+    return out
+
+
+@dg.asset(
+    partitions_def=cc_dump_partitions,
+    deps=[dg.AssetKey("recalled_documents")],
+    group_name="webinstruct",
+    kinds={"duckdb", "python"},
+    description="Extraction text of every recalled page: cleaned WARC HTML (math, lists, tables "
+    "kept) or the WET text as fallback, with schema.org QA pairs from the HTML.",
+)
+def page_texts(context: dg.AssetExecutionContext, config: PageTextsConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    dump = context.partition_key
+    wh = warehouse.get()
+    base = resolve_warc_base(config.warc_base, dump)
+    stager = ParquetStager(wh.staging_dir("page_texts", dump))
+    sources, reasons, methods = Counter(), Counter(), Counter()
+    sample: list[dict] = []
+    for batch in wh.iter_batches(wh.sql("webinstruct_recalled_pages"), {"dump": dump}, config.batch_rows):
+        rows = page_rows(base, dump, batch, config.parse_structured_data)
+        frame = pl.DataFrame(rows, schema=PAGE_TEXT_SCHEMA)
+        stager.write(frame)
+        sources.update(value_counts(frame, "text_source"))
+        reasons.update(value_counts(frame.filter(pl.col("fallback_reason") != ""), "fallback_reason"))
+        methods.update(value_counts(frame.filter(pl.col("structured_method") != ""), "structured_method"))
+        if len(sample) < 5:
+            sample.extend(frame.head(5 - len(sample)).to_dicts())
+    written = wh.replace_partition("page_texts", "dump", dump, stager.files)
+    stager.cleanup()
+    failed = wh.count("page_texts", "dump", dump) - wh.scalar("webinstruct_page_texts_ok_count", {"dump": dump}) if written else 0
+    metadata = {
+        "dump": dump,
+        "warc_base": base,
+        "rows": written,
+        "ok": written - failed,
+        "failed": failed,
+        "text_source": counts_markdown(dict(sources), "source"),
+        "fallback_reasons": counts_markdown(dict(reasons)),
+        "pages_with_structured_qa": counts_markdown(dict(methods), "method"),
+        "sample": markdown_sample(pl.DataFrame(sample, schema=PAGE_TEXT_SCHEMA), ["doc_id", "url", "text_source", "structured_method", "page_chars", "page_text"]),
+    }
+    plot = bar_plot(dict(sources) | {f"fallback: {k}": v for k, v in reasons.items()}, "page text sources", f"page_texts-{dump}.png")
+    if plot is not None:
+        metadata["sources_plot"] = plot
+    return dg.MaterializeResult(metadata=metadata)

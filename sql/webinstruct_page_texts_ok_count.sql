@@ -1,0 +1,1 @@
+SELECT count(*) FROM page_texts WHERE dump = $dump AND status = 'ok'

@@ -1,0 +1,6 @@
+-- Pages that passed recall for one dump, grouped by WARC file so each file is read once.
+SELECT dump, doc_id, url, host, domain, language, title, text AS wet_text,
+       wet_file, wet_record_id, warc_file, warc_record_id
+FROM recalled_documents
+WHERE dump = $dump AND kept
+ORDER BY warc_file, doc_id
