@@ -466,3 +466,52 @@ def _decode_html(payload: bytes, charset: str | None) -> str | None:
     except Exception:  # noqa: BLE001
         return None
 
+
+
+# -- dump discovery (collinfo.json) -----------------------------------------------------------
+def parse_collinfo(raw: bytes) -> list[str]:
+    """Dump ids from Common Crawl's collection list (a JSON array of {"id": ..., ...})."""
+    import json
+
+    try:
+        entries = json.loads(raw)
+    except ValueError as error:
+        raise CommonCrawlError(f"collinfo is not JSON: {error}") from error
+    if not isinstance(entries, list):
+        raise CommonCrawlError("collinfo must be a JSON array of collections")
+    ids = [entry.get("id") for entry in entries if isinstance(entry, dict)]
+    return [i for i in ids if isinstance(i, str) and i]
+
+
+@dataclass(frozen=True)
+class DumpDiscovery:
+    """Which dumps of a collection list become `cc_dump` partitions.
+
+    `pattern` keeps only crawl dumps (not e.g. news or index-only collections); `since` skips
+    dumps older than that id (CC-MAIN-YYYY-WW ids sort by time), so turning the sensor on does
+    not start a run for every dump since 2008."""
+
+    collinfo_url: str = DEFAULT_COLLINFO_URL
+    pattern: str = r"^CC-MAIN-(\d{4}-\d{2}|SAMPLE)$"
+    since: str = ""
+
+    ENV_URL = "MAMMOTH_COLLINFO_URL"
+    ENV_PATTERN = "MAMMOTH_CC_DUMP_PATTERN"
+    ENV_SINCE = "MAMMOTH_CC_DUMP_SINCE"
+
+    @classmethod
+    def from_env(cls) -> "DumpDiscovery":
+        return cls(
+            collinfo_url=os.environ.get(cls.ENV_URL) or DEFAULT_COLLINFO_URL,
+            pattern=os.environ.get(cls.ENV_PATTERN) or cls.pattern,
+            since=os.environ.get(cls.ENV_SINCE, ""),
+        )
+
+    def matches(self, dump: str) -> bool:
+        import re
+
+        return bool(re.search(self.pattern, dump)) and (not self.since or dump >= self.since)
+
+    def list_dumps(self, policy: RetryPolicy = RetryPolicy(attempts=3)) -> list[str]:
+        """Matching dump ids, oldest first."""
+        return sorted(d for d in parse_collinfo(fetch_bytes(self.collinfo_url, policy)) if self.matches(d))

@@ -128,9 +128,10 @@ class _Capture:
 
 # -- public API ---------------------------------------------------------------------------------
 def build_sample_mirror(
-    dest: Path, seed: int = 0, extra_pages: Sequence[dict] | None = None
+    dest: Path, seed: int = 0, extra_pages: Sequence[dict] | None = None, dump: str = DUMP
 ) -> SampleManifest:
-    """Write the CC-MAIN-SAMPLE mirror under `dest` (deterministic for a seed)."""
+    """Write the CC-MAIN-SAMPLE mirror under `dest` (deterministic for a seed). `dump` names the
+    collection differently, e.g. to hold two distinct dumps in tests."""
     dest = Path(dest)
     rng = random.Random(seed)
     site_pages = generate_pages(rng)
@@ -139,16 +140,16 @@ def build_sample_mirror(
     captures = [_capture(rng, page, i) for i, page in enumerate(site_pages)]
     rng.shuffle(captures)
 
-    dump_dir = dest / "crawl-data" / DUMP
+    dump_dir = dest / "crawl-data" / dump
     warc_paths, wet_paths = [], []
     labels = []
     for number in range(FILES_PER_TYPE):
         segment = f"1761955200000.{number}"
-        name = f"{DUMP}-20261101000000-20261101030000-{number:05d}"
-        warc_rel = f"crawl-data/{DUMP}/segments/{segment}/warc/{name}.warc.gz"
-        wet_rel = f"crawl-data/{DUMP}/segments/{segment}/wet/{name}.warc.wet.gz"
+        name = f"{dump}-20261101000000-20261101030000-{number:05d}"
+        warc_rel = f"crawl-data/{dump}/segments/{segment}/warc/{name}.warc.gz"
+        wet_rel = f"crawl-data/{dump}/segments/{segment}/wet/{name}.warc.wet.gz"
         batch = captures[number::FILES_PER_TYPE]
-        _write_pair(rng, dest, warc_rel, wet_rel, batch)
+        _write_pair(rng, dest, warc_rel, wet_rel, batch, dump)
         warc_paths.append(warc_rel)
         wet_paths.append(wet_rel)
         labels += [_label(c, warc_rel, wet_rel) for c in batch]
@@ -161,10 +162,10 @@ def build_sample_mirror(
     seeds_path = dump_dir / "seed-domains.txt"
     seeds_path.write_text("".join(d + "\n" for d in SEED_DOMAINS))
     collinfo_path = dest / "collinfo.json"
-    collinfo_path.write_text(json.dumps(collinfo_entries([DUMP]), indent=1) + "\n")
+    collinfo_path.write_text(json.dumps(collinfo_entries([dump]), indent=1) + "\n")
     return SampleManifest(
         dest=dest,
-        dump=DUMP,
+        dump=dump,
         seed=seed,
         wet_paths=tuple(wet_paths),
         warc_paths=tuple(warc_paths),
@@ -184,8 +185,8 @@ def ensure_sample_mirror(dest: Path | None = None) -> Path:
     return dest
 
 
-def read_labels(mirror: Path) -> list[dict[str, Any]]:
-    path = Path(mirror) / "crawl-data" / DUMP / "sample-labels.jsonl"
+def read_labels(mirror: Path, dump: str = DUMP) -> list[dict[str, Any]]:
+    path = Path(mirror) / "crawl-data" / dump / "sample-labels.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
@@ -327,12 +328,14 @@ def _warcinfo(rng: random.Random, filename: str, fields: dict[str, str]) -> tupl
     return record_id, warc_record(headers, block)
 
 
-def _write_pair(rng: random.Random, dest: Path, warc_rel: str, wet_rel: str, batch: list[_Capture]) -> None:
+def _write_pair(
+    rng: random.Random, dest: Path, warc_rel: str, wet_rel: str, batch: list[_Capture], dump: str
+) -> None:
     warc_path, wet_path = dest / warc_rel, dest / wet_rel
     warc_path.parent.mkdir(parents=True, exist_ok=True)
     wet_path.parent.mkdir(parents=True, exist_ok=True)
     info = {
-        "isPartOf": DUMP,
+        "isPartOf": dump,
         "publisher": "mammoth_assets sample generator",
         "description": "Synthetic sample crawl written by mammoth_assets (all text generated)",
         "operator": "mammoth_assets",

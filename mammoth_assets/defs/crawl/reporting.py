@@ -1,0 +1,104 @@
+"""Asset metadata for the crawl stage: counts, reasons, throughput, a sample table and a plot."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from mammoth_assets import paths
+from mammoth_assets.core.crawl_ingest import FileIngestResult
+from mammoth_assets.warehouse import Warehouse
+
+MB = 1_000_000
+
+
+def markdown_table(frame: pl.DataFrame, limit: int = 10) -> str:
+    if frame.is_empty():
+        return "_(no rows)_"
+    rows = frame.head(limit).to_dicts()
+    columns = frame.columns
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        return text.replace("|", "\\|").replace("\n", " ")[:120]
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(row[c]) for c in columns) + " |" for row in rows]
+    if frame.height > limit:
+        lines.append(f"\n_{frame.height - limit} more rows_")
+    return "\n".join(lines)
+
+
+def counts_table(counts: dict[str, int], key: str = "reason") -> str:
+    if not counts:
+        return "_(none)_"
+    return markdown_table(pl.DataFrame({key: list(counts), "records": list(counts.values())}).sort("records", descending=True), 50)
+
+
+def documents_metadata(
+    wh: Warehouse, dump: str, results: list[FileIngestResult], stored: int, elapsed: float
+) -> dict[str, object]:
+    reasons: Counter[str] = Counter()
+    for result in results:
+        reasons.update(result.reasons)
+    records = sum(r.records for r in results)
+    rejected = sum(r.rejected for r in results)
+    compressed = sum(r.compressed_bytes for r in results)
+    text_bytes = sum(r.text_bytes for r in results)
+    languages = wh.query("crawl_document_profile", {"dump": dump})
+    metadata: dict[str, object] = {
+        "dump": dump,
+        "dagster/row_count": stored,
+        "documents": stored,
+        "records_seen": records,
+        "rejected": rejected,
+        "rejected_by_reason": dg.MetadataValue.md(counts_table(dict(reasons))),
+        "files_read": len(results),
+        "files_failed": sum(1 for r in results if r.error),
+        "compressed_mb": round(compressed / MB, 3),
+        "text_mb": round(text_bytes / MB, 3),
+        "seconds": round(elapsed, 3),
+        "docs_per_s": round(stored / elapsed, 1) if elapsed else 0.0,
+        "compressed_mb_per_s": round(compressed / MB / elapsed, 3) if elapsed else 0.0,
+        "downloads_resumed": sum(r.resumed for r in results),
+        "languages": dg.MetadataValue.md(markdown_table(languages, 15)),
+        "sample": dg.MetadataValue.md(markdown_table(wh.query("crawl_document_sample", {"dump": dump, "limit": 8}), 8)),
+    }
+    plot = documents_plot(wh, dump, languages)
+    if plot is not None:
+        metadata["profile_plot"] = dg.MetadataValue.md(f"![document profile](file://{plot})")
+        metadata["profile_plot_path"] = dg.MetadataValue.path(str(plot))
+    return metadata
+
+
+def documents_plot(wh: Warehouse, dump: str, languages: pl.DataFrame) -> Path | None:
+    """Document length histogram (log scale) beside documents per language."""
+    lengths = wh.query("crawl_document_lengths", {"dump": dump})["length_chars"].to_list()
+    if not lengths:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    low, high = math.floor(math.log10(max(min(lengths), 1)) * 4), math.ceil(math.log10(max(max(lengths), 10)) * 4)
+    bins = [10 ** (k / 4) for k in range(low, high + 1)]
+    left.hist([max(n, 1) for n in lengths], bins=bins, color="#4C72B0")
+    left.set_xscale("log")
+    left.set_xlabel("characters per document")
+    left.set_ylabel("documents")
+    left.set_title(f"{dump}: document length")
+    head = languages.head(12)
+    right.bar(head["language"].to_list(), head["documents"].to_list(), color="#55A868")
+    right.set_title("documents per language")
+    right.tick_params(axis="x", rotation=45)
+    figure.tight_layout()
+    target = paths.artifacts_dir("plots", "crawl") / f"web_documents-{dump}.png"
+    figure.savefig(target, dpi=90)
+    plt.close(figure)
+    return target
