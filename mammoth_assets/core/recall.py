@@ -239,6 +239,23 @@ def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
+def keep_reliable_negatives(model, train_file: Path, fraction: float) -> int:
+    """Rewrite `train_file` keeping every positive line and the `fraction` of negative lines the
+    model scores lowest (ties broken by line order). Returns the negatives kept."""
+    lines = train_file.read_text(encoding="utf-8").splitlines()
+    negatives = [i for i, line in enumerate(lines) if line.startswith(NEGATIVE + " ")]
+    texts = [lines[i][len(NEGATIVE) + 1 :] for i in negatives]
+    scores = score_normalized(model, texts)
+    keep = max(1, int(round(fraction * len(negatives)))) if negatives else 0
+    order = np.argsort(scores, kind="stable")[:keep]
+    kept = {negatives[i] for i in order}
+    with open(train_file, "w", encoding="utf-8") as handle:
+        for i, line in enumerate(lines):
+            if not line.startswith(NEGATIVE + " ") or i in kept:
+                handle.write(line + "\n")
+    return keep
+
+
 # -- one training run with a held-out split --------------------------------------------------
 @dataclass
 class TrainedClassifier:
@@ -258,10 +275,16 @@ def train_with_heldout(
     heldout_fraction: float = 0.1,
     threshold: float = 0.5,
     max_chars: int = DEFAULT_MAX_CHARS,
+    reliable_negative_fraction: float = 1.0,
 ) -> TrainedClassifier:
     """Stream labelled examples (`example_id`, `label`, `source`, `text`) into a fastText training
     file, keeping a stable held-out split (by example id, seeded with `params.seed`) aside; train,
-    then evaluate on the held-out examples."""
+    then evaluate on the held-out examples.
+
+    `reliable_negative_fraction` < 1 turns on a positive-unlabelled (PU) refinement: random
+    negatives are unlabelled pages, and when many of them are in fact positives (a pool far richer
+    in educational pages than Common Crawl's <1%), the first model is used to keep only the
+    lowest-scoring fraction of the training negatives, and the model is trained again on those."""
     workdir.mkdir(parents=True, exist_ok=True)
     train_file = workdir / "train.txt"
     heldout_texts: list[str] = []
@@ -299,6 +322,11 @@ def train_with_heldout(
             f"{counts['negative']} negative non-empty training examples"
         )
     model = train_classifier(train_file, params, workdir / "model.bin")
+    if reliable_negative_fraction < 1.0:
+        kept = keep_reliable_negatives(model, train_file, reliable_negative_fraction)
+        train_counts["negative_unlabelled"] = train_counts["negative"]
+        train_counts["negative"] = kept
+        model = train_classifier(train_file, params, workdir / "model.bin")
     scores = score_normalized(model, heldout_texts)
     labels = np.array(heldout_labels, dtype=bool)
     manifest = pl.concat(manifests) if manifests else pl.DataFrame(
