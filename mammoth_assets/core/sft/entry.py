@@ -1,0 +1,286 @@
+"""The training process: `python -m mammoth_assets.core.sft.entry SPEC.json` (or under torchrun /
+deepspeed). Never imported by the Dagster step process.
+
+Reads the run spec, tokenizes `data.jsonl` with response-only labels, trains with the HF Trainer
+(optionally through DeepSpeed), resumes from the newest `checkpoints/checkpoint-N` when one exists,
+and writes into the run directory:
+    model/               weights, config, tokenizer (with the chat template used in training)
+    training_args.json   the Trainer's arguments
+    training_set.json    training-set hash, example count, sources (ids are in ids.txt)
+    examples.parquet     every example: kept or dropped (and why), tokens, trained tokens
+    metrics.jsonl        one line per logged step
+    metrics.json         the run summary (steps, losses, tokens/s, MFU, resume point)
+Exit code 2 with a message on stderr when there is nothing to train on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from mammoth_assets.core.sft.batching import EncodedDataset, PaddingCollator, pack
+from mammoth_assets.core.sft.chat_format import ChatFormatError, apply_chat_template_choice, encode
+from mammoth_assets.core.sft.deepspeed_config import build_deepspeed_config
+from mammoth_assets.core.sft.launch import TrainingRunSpec
+from mammoth_assets.core.sft.metrics import model_flops_utilization, peak_flops_for
+from mammoth_assets.core.sft.recipe import Hyperparameters
+from mammoth_assets.core.sft.reporting import Reporter
+from mammoth_assets.core.sft.training_data import read_examples
+
+EMPTY_TRAINING_SET_EXIT = 2
+
+
+class EmptyTrainingSetError(RuntimeError):
+    pass
+
+
+def resolve_precision(requested: str) -> str:
+    if requested != "auto":
+        return requested
+    if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
+        return "bf16"
+    return "fp32"
+
+
+def gradient_accumulation(hp: Hyperparameters, world_size: int, n_rows: int) -> int:
+    """Steps to reach the global batch, capped so one optimizer step fits in one epoch."""
+    wanted = max(1, math.ceil(hp.global_batch_size / (hp.per_device_batch_size * world_size)))
+    micro_batches_per_rank = max(1, math.ceil(n_rows / (hp.per_device_batch_size * world_size)))
+    return min(wanted, micro_batches_per_rank)
+
+
+def encode_training_set(spec: TrainingRunSpec, tokenizer: Any) -> tuple[list, list[dict[str, Any]]]:
+    """Encoded kept examples plus one record per example (kept or dropped, with the reason)."""
+    hp = spec.parsed_recipe.hyperparameters
+    encoded, records = [], []
+    for example in read_examples(spec.data_path):
+        record = {"id": example.id, "source": example.source, "status": "kept", "reason": None,
+                  "n_tokens": 0, "n_trained_tokens": 0, "truncated": False}  # fmt: skip
+        try:
+            item = encode(tokenizer, example.messages, hp.max_seq_length, hp.loss)
+        except (ChatFormatError, ValueError) as error:
+            record.update(status="dropped", reason=f"chat_template_error: {error}"[:200])
+            records.append(record)
+            continue
+        record.update(n_tokens=len(item.input_ids), n_trained_tokens=item.trained_tokens,
+                      truncated=item.truncated)  # fmt: skip
+        if item.trained_tokens == 0:
+            record.update(status="dropped", reason="no_response_tokens_within_max_seq_length")
+        else:
+            encoded.append(item)
+        records.append(record)
+    return encoded, records
+
+
+def write_examples_table(records: list[dict[str, Any]], dest: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("id", pa.string()), ("source", pa.string()), ("status", pa.string()),
+                        ("reason", pa.string()), ("n_tokens", pa.int64()),
+                        ("n_trained_tokens", pa.int64()), ("truncated", pa.bool_())])  # fmt: skip
+    pq.write_table(pa.Table.from_pylist(records, schema=schema), dest)
+
+
+def last_checkpoint(checkpoints: Path) -> Path | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    if not checkpoints.is_dir():
+        return None
+    found = get_last_checkpoint(str(checkpoints))
+    return Path(found) if found else None
+
+
+def make_trainer_class():
+    from transformers import Trainer
+
+    class TokenCountingTrainer(Trainer):
+        """Counts the real (non-padding) and trained tokens each training micro-batch carries."""
+
+        tokens_seen = 0
+        trained_tokens_seen = 0
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if model.training:
+                self.tokens_seen += int(inputs["attention_mask"].sum())
+                self.trained_tokens_seen += int((inputs["labels"] != -100).sum())
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+
+    return TokenCountingTrainer
+
+
+def make_step_callback(reporter: Reporter, trainer_ref: dict[str, Any], started: float):
+    from transformers import TrainerCallback
+
+    class StepReporter(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if not logs or "loss" not in logs:
+                return
+            trainer = trainer_ref["trainer"]
+            entry = {
+                "step": state.global_step,
+                "loss": float(logs["loss"]),
+                "learning_rate": float(logs.get("learning_rate", 0.0)),
+                "grad_norm": float(logs["grad_norm"]) if logs.get("grad_norm") is not None else None,
+                "epoch": float(logs.get("epoch", 0.0)),
+                "tokens_seen": trainer.tokens_seen * int(os.environ.get("WORLD_SIZE", "1")),
+                "elapsed_s": round(time.monotonic() - started, 3),
+            }
+            reporter.step(entry)
+            reporter.info(f"step {entry['step']} loss {entry['loss']:.4f} lr {entry['learning_rate']:.3g}")
+
+    return StepReporter()
+
+
+def train(spec: TrainingRunSpec) -> dict[str, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer, TrainingArguments
+
+    rank = int(os.environ.get("RANK", "0"))
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    is_main = rank == 0
+    out = Path(spec.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    reporter = Reporter(out / "metrics.jsonl", enabled=is_main)
+    started = time.monotonic()
+    try:
+        recipe = spec.parsed_recipe
+        hp = recipe.hyperparameters
+        tokenizer = AutoTokenizer.from_pretrained(spec.base_model_path)
+        template = apply_chat_template_choice(tokenizer, recipe.chat_template)
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        encoded, records = encode_training_set(spec, tokenizer)
+        if is_main:
+            write_examples_table(records, out / "examples.parquet")
+        dropped = len(records) - len(encoded)
+        reporter.info(f"tokenized {len(records)} examples: {len(encoded)} kept, {dropped} dropped "
+                      f"(chat template: {template})")  # fmt: skip
+        if not encoded:
+            raise EmptyTrainingSetError(
+                f"no trainable examples in {spec.data_path} ({len(records)} read, all dropped)"
+            )
+        rows = pack(encoded, hp.max_seq_length) if hp.packing else encoded
+        precision = resolve_precision(hp.precision)
+        accumulation = gradient_accumulation(hp, world_size, len(rows))
+        effective_batch = accumulation * hp.per_device_batch_size * world_size
+        if effective_batch < hp.global_batch_size:
+            reporter.info(f"global batch {hp.global_batch_size} > training set: using {effective_batch}")
+        ds_config = None
+        if spec.use_deepspeed and recipe.deepspeed is not None:
+            ds = recipe.deepspeed
+            ds_config = build_deepspeed_config(
+                ds.zero_stage, precision, ds.offload_optimizer, ds.offload_params
+            )
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(spec.base_model_path, dtype=dtype)
+        if hp.gradient_checkpointing:
+            model.gradient_checkpointing_enable()
+            model.config.use_cache = False
+        n_params = sum(p.numel() for p in model.parameters())
+        max_steps = spec.max_steps if spec.max_steps > 0 else hp.max_steps
+        args = TrainingArguments(
+            output_dir=str(out / "checkpoints"),
+            per_device_train_batch_size=hp.per_device_batch_size,
+            gradient_accumulation_steps=accumulation,
+            learning_rate=hp.learning_rate,
+            num_train_epochs=hp.num_train_epochs,
+            max_steps=max_steps,
+            lr_scheduler_type=hp.lr_scheduler,
+            warmup_steps=hp.warmup_ratio,  # < 1 means a ratio of the total steps
+            weight_decay=hp.weight_decay,
+            max_grad_norm=hp.max_grad_norm,
+            bf16=precision == "bf16",
+            fp16=precision == "fp16",
+            save_strategy="steps",
+            save_steps=hp.save_steps,
+            save_total_limit=hp.save_total_limit,
+            logging_steps=hp.logging_steps,
+            logging_first_step=True,
+            seed=hp.seed,
+            data_seed=hp.seed,
+            report_to=[],
+            deepspeed=ds_config,
+            use_cpu=not torch.cuda.is_available(),
+            remove_unused_columns=False,
+            dataloader_num_workers=0,
+            disable_tqdm=True,
+        )
+        trainer_ref: dict[str, Any] = {}
+        trainer = make_trainer_class()(
+            model=model,
+            args=args,
+            train_dataset=EncodedDataset(rows),
+            data_collator=PaddingCollator(pad_id=tokenizer.pad_token_id),
+            processing_class=tokenizer,
+            callbacks=[make_step_callback(reporter, trainer_ref, started)],
+        )
+        trainer_ref["trainer"] = trainer
+        resume = last_checkpoint(out / "checkpoints")
+        resumed_from = int(resume.name.split("-")[-1]) if resume else 0
+        if resume:
+            reporter.info(f"resuming from {resume} (step {resumed_from})")
+        train_started = time.monotonic()
+        result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+        runtime = time.monotonic() - train_started
+        model_dir = out / "model"
+        trainer.save_model(str(model_dir))
+        summary: dict[str, Any] = {}
+        if is_main:
+            tokenizer.save_pretrained(str(model_dir))
+            (out / "training_args.json").write_text(args.to_json_string())
+            tokens = trainer.tokens_seen * world_size
+            tokens_per_s = tokens / runtime if runtime > 0 else 0.0
+            device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+            peak = recipe.launch.peak_flops_per_gpu or peak_flops_for(device)
+            summary = {
+                "global_step": result.global_step,
+                "train_loss": float(result.training_loss),
+                "resumed_from_step": resumed_from,
+                "n_examples": len(records),
+                "n_trained_examples": len(encoded),
+                "n_rows": len(rows),
+                "n_params": n_params,
+                "tokens_this_session": tokens,
+                "trained_tokens_this_session": trainer.trained_tokens_seen * world_size,
+                "train_runtime_s": round(runtime, 3),
+                "tokens_per_s": round(tokens_per_s, 2),
+                "mfu": model_flops_utilization(n_params, tokens_per_s, world_size, peak),
+                "gradient_accumulation_steps": accumulation,
+                "effective_global_batch": effective_batch,
+                "precision": precision,
+                "chat_template": template,
+                "deepspeed": ds_config is not None,
+                "zero_stage": recipe.deepspeed.zero_stage if ds_config else None,
+                "world_size": world_size,
+                "device": device,
+                "training_set_hash": spec.training_set_hash,
+            }
+            (out / "metrics.json").write_text(json.dumps(summary, indent=2))
+            reporter.info(f"done: {result.global_step} steps, {tokens_per_s:.1f} tokens/s")
+        return summary
+    finally:
+        reporter.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m mammoth_assets.core.sft.entry SPEC.json", file=sys.stderr)
+        return 64
+    try:
+        train(TrainingRunSpec.read(argv[0]))
+    except EmptyTrainingSetError as error:
+        print(f"empty training set: {error}", file=sys.stderr)
+        return EMPTY_TRAINING_SET_EXIT
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
