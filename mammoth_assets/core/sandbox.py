@@ -321,15 +321,34 @@ def _command(isolation: str, limits: SandboxLimits, host_workdir: str, nonce: st
     return python, host_workdir
 
 
-def _kill_uid_processes(uid: int) -> None:
-    """Sweep: SIGKILL every process owned by a slot uid (for isolation without a PID namespace)."""
+def _uid_processes(uid: int) -> list[int]:
+    found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 if os.stat(f"/proc/{entry}").st_uid == uid:
-                    os.kill(int(entry), signal.SIGKILL)
+                    found.append(int(entry))
             except OSError:
                 continue
+    return found
+
+
+def _drain_uid(uid: int, *, kill: bool, wait_s: float = 3.0) -> None:
+    """Wait until no process of a slot uid is left, so the next run in this slot starts clean.
+    With a PID namespace the kernel kills the rest once its init dies (asynchronously): we only
+    wait. Without one we SIGKILL them ourselves (double-forked daemons leave the process group)."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        left = _uid_processes(uid)
+        if not left:
+            return
+        if kill:
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        time.sleep(0.01)
 
 
 def run_program(program: str, limits: SandboxLimits | None = None) -> ExecutionResult:
@@ -345,7 +364,8 @@ def run_program(program: str, limits: SandboxLimits | None = None) -> ExecutionR
 
 def _run_in_slot(program: str, limits: SandboxLimits, isolation: str, slot: int) -> ExecutionResult:
     switch_uid, uid_binds = _uid_plan(isolation)
-    uid = limits.base_uid + slot if switch_uid else None
+    # per host process and slot, so concurrent Dagster steps never share (or sweep) a uid
+    uid = limits.base_uid + (os.getpid() % 4096) * 64 + slot % 64 if switch_uid else None
     host_workdir = tempfile.mkdtemp(prefix="mammoth-sandbox-")
     started = time.monotonic()
     try:
@@ -359,8 +379,8 @@ def _run_in_slot(program: str, limits: SandboxLimits, isolation: str, slot: int)
             stderr=subprocess.PIPE, process_group=0, close_fds=True,
         )
         outcome = _communicate(process, program.encode("utf-8", "replace"), limits, started)
-        if isolation == "none" and uid is not None:
-            _kill_uid_processes(uid)
+        if uid is not None:
+            _drain_uid(uid, kill=isolation == "none")
         return _result(outcome, nonce, limits, isolation, time.monotonic() - started)
     finally:
         shutil.rmtree(host_workdir, ignore_errors=True)
