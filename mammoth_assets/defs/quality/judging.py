@@ -72,7 +72,7 @@ def test_set_declaration(name_or_path: str) -> sets.InstructionSetDeclaration:
 
 
 def model_id_of(llm: LLMResource) -> str:
-    return str(getattr(llm, "model", "") or "")
+    return llm.settings().model_id
 
 
 def _slim(response: LLMResponse) -> LLMResponse:
@@ -303,6 +303,7 @@ def judge_verdicts(
         stager.write(pl.DataFrame(rows, schema=VERDICT_SCHEMA))
     rows_written = store.replace_table("judge_verdicts", stager.files) if stager.files else 0
     stager.cleanup()
+    judge_id = model_id_of(judge)
     verdicts = store.query("quality_judge_verdict_outcomes")
     table, bars = win_tie_lose_table(verdicts)
     plot = win_tie_lose_png(
@@ -316,7 +317,7 @@ def judge_verdicts(
             "rows": rows_written,
             "judged": rows_written - unjudged,
             "unjudged": unjudged,
-            "judge_model": model_id_of(judge),
+            "judge_model": judge_id,
             "prompt_version": prompt_version,
             "winning_score_overall": dg.MetadataValue.json(
                 dict(zip(overall["comparison"].to_list(), overall["winning_score"].to_list()))
@@ -324,7 +325,7 @@ def judge_verdicts(
             "win_tie_lose": dg.MetadataValue.md(markdown_table(table)),
             "win_tie_lose_plot": dg.MetadataValue.md(f"![win tie lose](file://{plot})"),
             "win_tie_lose_path": dg.MetadataValue.path(str(plot)),
-            **llm.usage_metadata(usage),
+            **judge.usage_metadata(usage),
         }
     )
 

@@ -96,6 +96,7 @@ def quality_scores(
     name = context.partition_key
     store = warehouse.get()
     rater = llm.with_model(config.rater_model) if config.rater_model else llm
+    rater_id = rater_model_id(rater)
     template = load_prompt(f"quality_rate_{config.dimension}")
     stager = ParquetStager(store.staging_dir("quality_scores", name))
     usage: list[LLMResponse] = []
@@ -108,7 +109,7 @@ def quality_scores(
         prompt_version = requests[0].prompt_version
         responses = rater.generate(requests, stage="quality_scores")
         rows = [
-            {**score_row(name, ex["example_id"], resp, rater_model_id(rater), config),
+            {**score_row(name, ex["example_id"], resp, rater_id, config),
              "prompt_version": prompt_version}
             for ex, resp in zip(examples, responses)
         ]
@@ -140,20 +141,20 @@ def quality_scores(
             "parse_failure_rate": failed / rated if rated else 0.0,
             "mean_score": sum(scores) / len(scores) if scores else None,
             "dimension": config.dimension,
-            "rater_model": rater_model_id(rater),
+            "rater_model": rater_id,
             "prompt_version": prompt_version,
             "by_parse_status": dg.MetadataValue.md(markdown_table(summary)),
             "score_histogram": dg.MetadataValue.json(histogram),
             "score_histogram_plot": dg.MetadataValue.md(f"![score histogram](file://{plot})"),
             "score_histogram_path": dg.MetadataValue.path(str(plot)),
             "sample": dg.MetadataValue.md(markdown_table(sample)),
-            **llm.usage_metadata(usage),
+            **rater.usage_metadata(usage),
         }
     )
 
 
 def rater_model_id(llm: LLMResource) -> str:
-    return str(getattr(llm, "model", "") or "")
+    return llm.settings().model_id
 
 
 @dg.asset_check(asset=quality_scores, blocking=True, description=(

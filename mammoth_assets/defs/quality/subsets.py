@@ -5,6 +5,9 @@ rows in = kept + dropped; training reads `WHERE status = 'kept'`.
 """
 
 
+import datetime as dt
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 
@@ -14,6 +17,7 @@ from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.quality.plots import score_histogram_png
 from mammoth_assets.defs.quality.tables import markdown_table
 from mammoth_assets.defs.resources import WarehouseResource
+from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import ParquetStager, Warehouse
 
 
@@ -26,6 +30,23 @@ class RandomSubsetConfig(dg.Config):
     """The paper's control: a random subset of the same size as `alpagasus_subset`."""
 
     seed: int = 0
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def llm_calls_since(llm: LLMResource, since: dt.datetime) -> dict:
+    """What the request cache's call log recorded while this asset ran (all stages): the subset is
+    SQL over stored scores, so this stays zero however often the threshold changes."""
+    log = Warehouse(path=Path(llm.settings().cache_path))
+    if not log.table_exists("llm_calls"):
+        return {"llm_calls_during_run": 0, "llm_backend_requests_during_run": 0}
+    row = log.query("quality_llm_calls_since", {"since": since}).row(0, named=True)
+    return {
+        "llm_calls_during_run": int(row["calls"]),
+        "llm_backend_requests_during_run": int(row["backend_requests"]),
+    }
 
 
 def _stage_query(store: Warehouse, table: str, name: str, sql: str, params: dict) -> int:
@@ -58,10 +79,14 @@ def _decision_metadata(frame: pl.DataFrame) -> dict:
     "scores; changing the threshold re-runs no LLM call).",
 )
 def alpagasus_subset(
-    context: dg.AssetExecutionContext, config: AlpagasusSubsetConfig, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    config: AlpagasusSubsetConfig,
+    warehouse: WarehouseResource,
+    llm: LLMResource,
 ) -> dg.MaterializeResult:
     name = context.partition_key
     store = warehouse.get()
+    started = utc_now()
     params = {"instruction_set": name, "threshold": config.threshold}
     rows = _stage_query(store, "alpagasus_subset", name, "quality_alpagasus_subset", params)
     decisions = store.query("quality_subset_decisions", {"instruction_set": name})
@@ -88,7 +113,7 @@ def alpagasus_subset(
             "score_histogram": dg.MetadataValue.md(f"![score histogram](file://{plot})"),
             "score_histogram_path": dg.MetadataValue.path(str(plot)),
             "sample_kept": dg.MetadataValue.md(markdown_table(sample)),
-            "llm_backend_calls": 0,  # SQL over stored scores only
+            **llm_calls_since(llm, started),
         }
     )
 

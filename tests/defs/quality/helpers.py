@@ -7,12 +7,22 @@ import dagster as dg
 
 from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.resources import WarehouseResource
+from mammoth_assets.llm import LLMResource
 
 
 def instance_with_sets(*names: str) -> dg.DagsterInstance:
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(instruction_set_partitions.name, list(names))
     return instance
+
+
+def llm_resource(model: str = "unused-by-this-test") -> LLMResource:
+    """An LLM resource; without a real model only its cache (call log) is used."""
+    return LLMResource(model=model)
+
+
+def resources(warehouse, model: str = "unused-by-this-test") -> dict:
+    return {"warehouse": warehouse_resource(warehouse), "llm": llm_resource(model)}
 
 
 def warehouse_resource(warehouse) -> WarehouseResource:
@@ -51,6 +61,6 @@ def run_check(warehouse, instance, asset, check) -> dict[str, bool]:
     """Run one asset check on its own (no materialization) and return {check name: passed}."""
     result = dg.materialize(
         [asset, check], selection=dg.AssetSelection.checks(check), instance=instance,
-        resources={"warehouse": warehouse_resource(warehouse)}, raise_on_error=False,
+        resources=resources(warehouse), raise_on_error=False,
     )
     return check_results(result)

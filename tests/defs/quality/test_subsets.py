@@ -18,7 +18,7 @@ from .helpers import (
     instance_with_sets,
     metadata_value,
     run_check,
-    warehouse_resource,
+    resources,
     write_alpaca,
 )
 
@@ -42,7 +42,7 @@ def store_scores(warehouse, name: str, scores: list) -> None:
 def materialize(warehouse, instance, selection, config, key="toy"):
     return dg.materialize(
         selection, instance=instance, partition_key=key,
-        resources={"warehouse": warehouse_resource(warehouse)},
+        resources=resources(warehouse),
         run_config={"ops": {name: {"config": c} for name, c in config.items()}},
         raise_on_error=False,
     )
