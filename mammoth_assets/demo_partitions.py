@@ -1,0 +1,49 @@
+"""Which partitions the demo materializes, registering them on the instance first."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from mammoth_assets import paths
+
+SAMPLE_RECIPE = "sample-tiny"
+BASE_CHECKPOINT = "tiny"
+
+
+def _register(instance: dg.DagsterInstance, partitions_name: str, keys: list[str]) -> list[str]:
+    existing = set(instance.get_dynamic_partitions(partitions_name))
+    missing = [key for key in keys if key not in existing]
+    if missing:
+        instance.add_dynamic_partitions(partitions_name, missing)
+    return keys
+
+
+def sample_dump_keys(instance: dg.DagsterInstance) -> list[str]:
+    from mammoth_assets.core.sample_dump import ensure_sample_mirror
+
+    ensure_sample_mirror()
+    return _register(instance, "cc_dump", [paths.SAMPLE_DUMP])
+
+
+def instruction_set_keys(instance: dg.DagsterInstance) -> list[str]:
+    keys = ["webinstruct"]
+    if paths.shared_data_dir().exists():
+        keys.append("alpaca_random_9k")  # the AlpaGasus random 9K Alpaca subset (a slice in the demo)
+    return _register(instance, "instruction_set", keys)
+
+
+def recipe_keys(instance: dg.DagsterInstance) -> list[str]:
+    return _register(instance, "training_recipe", [SAMPLE_RECIPE])
+
+
+def evaluation_partition_keys(instance: dg.DagsterInstance) -> list[dg.MultiPartitionKey]:
+    from mammoth_assets.core.benchmarks import SUPPORTED_BENCHMARKS, available_benchmarks
+
+    checkpoints = _register(instance, "checkpoint", [SAMPLE_RECIPE, BASE_CHECKPOINT])
+    present = set(available_benchmarks()) if paths.shared_data_dir().exists() else set()
+    benchmarks = [name for name in SUPPORTED_BENCHMARKS if name in present]
+    return [
+        dg.MultiPartitionKey({"checkpoint": checkpoint, "benchmark": benchmark})
+        for checkpoint in checkpoints
+        for benchmark in benchmarks
+    ]
