@@ -97,7 +97,6 @@ class RetryPolicy:
     backoff_s: float = 0.5
     max_backoff_s: float = 30.0
     timeout_s: float = 60.0
-    chunk_bytes: int = 1 << 20
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with jitter before retry number `attempt` (1-based)."""
@@ -228,7 +227,8 @@ def _fetch_into(client: httpx.Client, url: str, part: Path, have: int, policy: R
             mode = "wb"
         with open(part, mode) as out:
             try:
-                for chunk in response.iter_raw(policy.chunk_bytes):
+                # No chunk_size: httpx would buffer up to it and lose the partial tail on a drop.
+                for chunk in response.iter_raw():
                     out.write(chunk)
             except _TRANSIENT:
                 return False

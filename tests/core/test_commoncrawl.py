@@ -11,7 +11,7 @@ from mammoth_assets.core import commoncrawl as cc
 from mammoth_assets.core.sample_dump import DUMP, read_labels
 from tests.core.http_mirror import Faults, serve
 
-FAST = cc.RetryPolicy(attempts=4, backoff_s=0.01, max_backoff_s=0.05, timeout_s=10, chunk_bytes=4096)
+FAST = cc.RetryPolicy(attempts=4, backoff_s=0.01, max_backoff_s=0.05, timeout_s=10)
 
 
 # -- listing ------------------------------------------------------------------------------------
