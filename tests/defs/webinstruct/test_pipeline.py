@@ -1,0 +1,164 @@
+"""The WebInstruct stages on the sample dump with the tiny offline model: real Dagster runs, real
+DuckDB, real LLM engine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import datasets
+import polars as pl
+import pytest
+
+from mammoth_assets.core.sample_dump import DUMP
+from mammoth_assets.defs.resources import WarehouseResource
+from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS, demo_run_config
+from mammoth_assets.llm import LLMResource
+from mammoth_assets.warehouse import Warehouse
+
+from .conftest import RecalledDump, write_recalled_documents
+
+
+@dataclass
+class PipelineRun:
+    instance: dg.DagsterInstance
+    warehouse: Warehouse
+    resources: dict
+    per_dump: dg.ExecuteInJobResult
+    result: dg.ExecuteInJobResult
+    data_dir: Path
+    dump: RecalledDump
+
+
+def run_config(assets: list[str], **overrides: dict) -> dg.RunConfig:
+    """The demo config of the selected assets, with overrides."""
+    config = demo_run_config()
+    config["page_texts"] = {**config["page_texts"], "warc_base": overrides.pop("warc_base")}
+    for asset, values in overrides.items():
+        config[asset] = {**config.get(asset, {}), **values}
+    return dg.RunConfig(ops={asset: {"config": config[asset]} for asset in assets})
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory, planted_mirror: RecalledDump, tiny_model: Path, shared_data: Path):
+    data_dir = tmp_path_factory.mktemp("webinstruct-data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MAMMOTH_DATA_DIR", str(data_dir))
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        warehouse = Warehouse(path=data_dir / "warehouse.duckdb", lock_timeout_s=60)
+        write_recalled_documents(warehouse, planted_mirror.mirror, planted_mirror.recalled_urls)
+        instance = dg.DagsterInstance.ephemeral()
+        instance.add_dynamic_partitions("cc_dump", [DUMP])
+        resources = {
+            "warehouse": WarehouseResource(path=str(warehouse.path)),
+            "llm": LLMResource(model=str(tiny_model), cache_path=str(data_dir / "llm_cache.duckdb"), batch_size=8),
+        }
+        everything = [*ASSETS, *ASSET_CHECKS]
+        per_dump = dg.materialize(
+            everything, instance=instance, partition_key=DUMP, resources=resources, selection=ASSETS[:4],
+            run_config=run_config(["page_texts", "decontaminated_documents", "extracted_qa", "refined_qa"], warc_base=str(planted_mirror.mirror)),
+        )
+        assert per_dump.success
+        final = dg.materialize(everything, instance=instance, resources=resources, selection=[ASSETS[4]])
+        assert final.success
+        yield PipelineRun(instance, warehouse, resources, per_dump, final, data_dir, planted_mirror)
+
+
+def _metadata(run: PipelineRun, asset: str) -> dict:
+    event = run.instance.get_latest_materialization_event(dg.AssetKey(asset))
+    return {k: getattr(v, "value", v) for k, v in event.asset_materialization.metadata.items()}
+
+
+def test_page_texts_come_from_warc_html_and_reconcile(pipeline: PipelineRun):
+    pages = pipeline.warehouse.read_table("page_texts")
+    assert set(pages["url"]) == pipeline.dump.recalled_urls
+    assert (pages["status"] == "ok").all()
+    assert (pages["text_source"] == "warc_html").all()
+    labels = {l["url"]: l for l in pipeline.dump.labels}
+    for row in pages.filter(pl.col("structured_method") != "").iter_rows(named=True):
+        assert labels[row["url"]]["kind"] in ("faq_jsonld", "qa_jsonld", "qa_microdata")
+
+
+def test_every_planted_benchmark_question_is_removed(pipeline: PipelineRun):
+    decisions = pipeline.warehouse.read_table("decontaminated_documents")
+    removed = decisions.filter(pl.col("status") == "contaminated")
+    assert {r["url"]: (r["matched_benchmark"], r["matched_item_id"]) for r in removed.iter_rows(named=True)} == pipeline.dump.planted
+    assert decisions.height == len(pipeline.dump.recalled_urls)
+    meta = _metadata(pipeline, "decontaminated_documents")
+    assert meta["contaminated"] == len(pipeline.dump.planted) and meta["index_items"] > 10_000
+
+
+def test_jsonld_and_microdata_pages_yield_the_real_pairs(pipeline: PipelineRun):
+    pairs = pipeline.warehouse.read_table("extracted_qa")
+    pages = pipeline.warehouse.read_table("extracted_qa_pages")
+    labels = {l["url"]: l for l in pipeline.dump.labels}
+    structured = pages.filter(pl.col("method") != "llm")
+    assert structured.height == 11 and (structured["outcome"] == "pairs").all()
+    for page in structured.iter_rows(named=True):
+        found = pairs.filter((pl.col("doc_id") == page["doc_id"]) & (pl.col("status") == "kept"))
+        truth = [(p["question"], p["answer"]) for p in labels[page["url"]]["qa_pairs"]]
+        assert list(zip(found["question"], found["answer"])) == truth
+
+
+def test_llm_pages_end_as_pairs_void_or_failed_and_garbage_is_not_kept(pipeline: PipelineRun):
+    pages = pipeline.warehouse.read_table("extracted_qa_pages").filter(pl.col("method") == "llm")
+    pairs = pipeline.warehouse.read_table("extracted_qa").filter(pl.col("method") == "llm")
+    assert pages.height == 5  # 3 plain pages + 2 prompt-injection pages
+    assert set(pages["outcome"]) <= {"pairs", "void", "failed"}
+    assert (pages.filter(pl.col("outcome") == "failed")["reason"] != "").all()
+    assert int(pages["prompt_tokens"].sum()) > 0
+    kept = pairs.filter(pl.col("status") == "kept")
+    assert (kept["question_grounding"] >= 0.6).all()  # the random model's inventions never pass
+    assert (pairs.filter(pl.col("status") == "rejected")["reason"] != "").all()
+    meta = _metadata(pipeline, "extracted_qa")
+    assert meta["llm_requests"] == 5 and meta["pages"] == 16
+
+
+def test_refinements_are_judged_and_unrefined_fallback_keeps_jsonld_pairs(pipeline: PipelineRun):
+    refined = pipeline.warehouse.read_table("refined_qa")
+    kept_pairs = pipeline.warehouse.read_table("extracted_qa").filter(pl.col("status") == "kept")
+    assert refined.height == kept_pairs.height  # one refiner
+    assert set(refined["status"]) <= {"refined", "rejected", "unrefined_fallback"}
+    not_refined = refined.filter(pl.col("status") != "refined")
+    assert (not_refined["reason"] != "").all()
+    fallback = refined.filter(pl.col("status") == "unrefined_fallback")
+    assert (fallback["question"] == fallback["original_question"]).all()
+
+
+def test_final_dataset_exports_walk_back_to_pages_and_card_discloses_fallback(pipeline: PipelineRun):
+    final = pipeline.warehouse.read_table("webinstruct")
+    assert final.height > 0
+    assert final["id"].n_unique() == final.height
+    labels = {l["url"] for l in pipeline.dump.labels}
+    example = final.row(0, named=True)
+    walk = pipeline.warehouse.query("webinstruct_provenance", {"example_id": example["id"]}).row(0, named=True)
+    assert walk["url"] in labels and walk["dump"] == DUMP and walk["warc_record_id"]
+    assert walk["decontamination_status"] == "kept"
+    meta = _metadata(pipeline, "webinstruct")
+    export = Path(meta["export_dir"])
+    chat = datasets.load_dataset("parquet", data_files=str(export / "chat" / "train.parquet"), split="train")
+    assert chat.num_rows == final.height and chat[0]["messages"][0]["role"] == "user"
+    alpaca = datasets.load_dataset("json", data_files=str(export / "alpaca" / "train.jsonl"), split="train")
+    assert alpaca.num_rows == final.height
+    card = (export / "README.md").read_text()
+    assert "keep_unrefined_when_rejected=True" in card and "gsm8k" in card
+
+
+def test_all_asset_checks_ran_in_the_runs_and_passed(pipeline: PipelineRun):
+    evaluations = pipeline.per_dump.get_asset_check_evaluations() + pipeline.result.get_asset_check_evaluations()
+    names = {spec.name for check in ASSET_CHECKS for spec in check.check_specs}
+    assert {e.check_name for e in evaluations} == names
+    failed = {e.check_name: e.description for e in evaluations if not e.passed}
+    assert not failed, failed
+
+
+def test_grounding_floor_fails_the_check_when_raised(pipeline: PipelineRun):
+    again = dg.materialize(
+        [*ASSETS, *ASSET_CHECKS], instance=pipeline.instance, partition_key=DUMP, resources=pipeline.resources,
+        selection=[ASSETS[2]], raise_on_error=False, run_config=run_config(["extracted_qa"], warc_base=str(pipeline.dump.mirror), extracted_qa={"min_grounding_rate": 0.99}),
+    )
+    assert _metadata(pipeline, "extracted_qa")["llm_cache_hits"] == 5  # nothing paid twice
+    grounding = [e for e in again.get_asset_check_evaluations() if e.check_name == "extracted_qa_grounding_rate"]
+    assert len(grounding) == 1 and not grounding[0].passed
