@@ -27,6 +27,8 @@ class Reporter:
         if not self.enabled:
             return
         print(message, flush=True)
+        with open(self.metrics_path.parent / "train.log", "a", encoding="utf-8") as handle:
+            handle.write(message + "\n")
         if self._pipes is not None:
             self._pipes.log.info(message)
 

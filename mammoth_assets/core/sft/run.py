@@ -163,20 +163,22 @@ def training_command(prepared: PreparedRun) -> tuple[list[str], dict[str, str]]:
 def run_training(
     prepared: PreparedRun, on_line: Callable[[str], None] = print, timeout_s: float | None = None
 ) -> dict[str, Any]:
-    """Start the training process, stream its output to `on_line`, return metrics.json."""
+    """Start the training process, stream its output to `on_line`, return metrics.json.
+    (The process itself keeps `train.log` in the run directory.)"""
     command, env = training_command(prepared)
-    log_path = prepared.run_dir / "train.log"
-    with open(log_path, "a", encoding="utf-8") as log, subprocess.Popen(
+    tail: list[str] = []
+    with subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as process:
         assert process.stdout is not None
         for line in process.stdout:
-            log.write(line)
+            tail = (tail + [line])[-40:]
             on_line(line.rstrip("\n"))
         returncode = process.wait(timeout=timeout_s)
     if returncode != 0:
-        tail = log_path.read_text()[-2000:]
-        raise TrainingFailed(f"training process exited with {returncode}:\n{tail}", returncode)
+        raise TrainingFailed(
+            f"training process exited with {returncode}:\n{''.join(tail)}", returncode
+        )
     return read_summary(prepared.run_dir)
 
 

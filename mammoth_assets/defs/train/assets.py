@@ -1,0 +1,239 @@
+"""`sft_checkpoint`: one fine-tuned checkpoint per training recipe (partition = recipe file stem).
+
+The asset stays thin: it streams the recipe's training sets out of the warehouse into the run
+directory (core.sft.run.prepare_run), starts the training process through Dagster Pipes (logs and
+per-step losses stream back into the run's event log), then records what the process wrote: one
+`sft_checkpoint` row (what evaluation reads), one `sft_training_examples` row per example or
+rejected source row (kept/dropped and why), and metadata with the loss curve and tokens/s.
+"""
+
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+from mammoth_assets.core.sft.metrics import has_nan, plot_loss_curve, read_loss_log
+from mammoth_assets.core.sft.recipe import Recipe, RecipeError, load_recipe, recipe_path, recipes_dir
+from mammoth_assets.core.sft.run import PreparedRun, prepare_run, read_summary, training_command
+from mammoth_assets.core.sft.training_data import read_examples
+from mammoth_assets.defs.partitions import training_recipe_partitions
+from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
+from mammoth_assets.defs.train.sources import MissingTrainingTable, table_reader
+from mammoth_assets.warehouse import Warehouse
+
+EXAMPLE_SCHEMA = {
+    "recipe": pl.String, "run_id": pl.String, "id": pl.String, "source": pl.String,
+    "status": pl.String, "reason": pl.String, "n_tokens": pl.Int64,
+    "n_trained_tokens": pl.Int64, "truncated": pl.Boolean,
+}  # fmt: skip
+
+
+class SFTCheckpointConfig(dg.Config):
+    """Overrides on top of the recipe file (the recipe holds the paper hyperparameters)."""
+
+    recipes_dir: str = ""  # empty: $MAMMOTH_TRAINING_RECIPES or <repo>/training_recipes
+    max_steps: int = -1  # > 0: stop after this many optimizer steps (demo, CI)
+    use_deepspeed: bool = True  # False: plain Trainer even when the recipe names a ZeRO stage
+    launcher: str = ""  # python | torchrun | deepspeed; empty: the recipe's
+    num_gpus: int = 0  # > 0: ranks per node for torchrun/deepspeed; 0: the recipe's
+    min_examples: int = 1  # fewer trainable examples than this fails the run with a reason
+
+
+def _load(config: SFTCheckpointConfig, key: str) -> Recipe:
+    directory = Path(config.recipes_dir) if config.recipes_dir else recipes_dir()
+    recipe = load_recipe(recipe_path(key, directory))
+    launch = recipe.launch.model_copy(
+        update={k: v for k, v in {"launcher": config.launcher, "num_gpus": config.num_gpus}.items() if v}
+    )
+    return recipe.model_copy(update={"launch": launch})
+
+
+def examples_frame(prepared: PreparedRun, recipe: str) -> pl.DataFrame:
+    """Every rejected source row (from the adapters) and every example the trainer saw."""
+    run_id = prepared.run_dir.name
+    frames = []
+    rejects = prepared.run_dir / "rejects.jsonl"
+    if rejects.exists() and rejects.stat().st_size:
+        frame = pl.read_ndjson(rejects, schema={"id": pl.String, "source": pl.String, "reason": pl.String})
+        frames.append(frame.with_columns(status=pl.lit("dropped")))
+    tokenized = prepared.run_dir / "examples.parquet"
+    if tokenized.exists():
+        frames.append(pl.read_parquet(tokenized))
+    if not frames:
+        return pl.DataFrame(schema=EXAMPLE_SCHEMA)
+    frame = pl.concat(frames, how="diagonal_relaxed").with_columns(
+        recipe=pl.lit(recipe), run_id=pl.lit(run_id)
+    )
+    for column, dtype in EXAMPLE_SCHEMA.items():
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=dtype).alias(column))
+    return frame.select([pl.col(c).cast(t) for c, t in EXAMPLE_SCHEMA.items()])
+
+
+def _record_examples(warehouse: Warehouse, prepared: PreparedRun, key: str) -> pl.DataFrame:
+    frame = examples_frame(prepared, key)
+    warehouse.replace_partition("sft_training_examples", "recipe", key, frame)
+    return frame
+
+
+def _dropped_md(frame: pl.DataFrame) -> str:
+    dropped = frame.filter(pl.col("status") == "dropped").group_by("reason").len().sort("len", descending=True)
+    if dropped.is_empty():
+        return "nothing dropped"
+    lines = ["| reason | rows |", "|---|---:|"]
+    lines += [f"| {r} | {n} |" for r, n in dropped.iter_rows()]
+    return "\n".join(lines)
+
+
+def _sample_md(data_path: Path, n: int = 5) -> str:
+    lines = ["| id | source | prompt | response |", "|---|---|---|---|"]
+    for i, example in enumerate(read_examples(data_path)):
+        if i >= n:
+            break
+        user = next((m["content"] for m in example.messages if m["role"] == "user"), "")
+        answer = next((m["content"] for m in example.messages if m["role"] == "assistant"), "")
+        cell = lambda s: s[:80].replace("|", "\\|").replace("\n", " ")  # noqa: E731
+        lines.append(f"| {example.id} | {example.source} | {cell(user)} | {cell(answer)} |")
+    return "\n".join(lines)
+
+
+def _failure(message: str, **metadata: Any) -> dg.Failure:
+    return dg.Failure(description=message, metadata=metadata, allow_retries=False)
+
+
+def checkpoint_row(prepared: PreparedRun, summary: dict[str, Any], losses: list[dict[str, Any]]) -> dict[str, Any]:
+    recipe = prepared.recipe
+    values = [e["loss"] for e in losses]
+    return {
+        "recipe": recipe.name,
+        "run_id": prepared.run_dir.name,
+        "checkpoint_path": str(prepared.run_dir / "model"),
+        "run_dir": str(prepared.run_dir),
+        "base_model": recipe.base_model,
+        "training_set_hash": prepared.training_set_hash,
+        "n_examples": prepared.kept,
+        "n_trained_examples": summary["n_trained_examples"],
+        "n_rejected_rows": prepared.rejected,
+        "rows_in_by_source": json.dumps(prepared.rows_in_by_source, sort_keys=True),
+        "steps": summary["global_step"],
+        "first_loss": values[0] if values else None,
+        "final_loss": values[-1] if values else None,
+        "min_loss": min(values) if values else None,
+        "loss_has_nan": has_nan(values),
+        "train_loss": summary["train_loss"],
+        "tokens_per_s": summary["tokens_per_s"],
+        "mfu": summary["mfu"],
+        "train_runtime_s": summary["train_runtime_s"],
+        "resumed_from_step": summary["resumed_from_step"],
+        "loss_type": recipe.hyperparameters.loss,
+        "learning_rate": recipe.hyperparameters.learning_rate,
+        "effective_global_batch": summary["effective_global_batch"],
+        "precision": summary["precision"],
+        "chat_template": summary["chat_template"],
+        "deepspeed": summary["deepspeed"],
+        "zero_stage": summary["zero_stage"],
+        "world_size": summary["world_size"],
+        "device": summary["device"],
+        "created_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+    }
+
+
+@dg.asset(
+    partitions_def=training_recipe_partitions,
+    deps=[
+        "webinstruct",
+        dg.AssetDep("alpagasus_subset", partition_mapping=dg.AllPartitionMapping()),
+        dg.AssetDep("random_subset", partition_mapping=dg.AllPartitionMapping()),
+    ],
+    group_name="train",
+    kinds={"pytorch", "duckdb"},
+    description="Fine-tuned checkpoint per training recipe (transformers Trainer, optional "
+    "DeepSpeed ZeRO), trained in its own process launched through Dagster Pipes.",
+)
+def sft_checkpoint(
+    context: dg.AssetExecutionContext, config: SFTCheckpointConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    key = context.partition_key
+    store = warehouse.get()
+    try:
+        recipe = _load(config, key)
+    except RecipeError as error:
+        raise _failure(str(error)) from error
+    try:
+        prepared = prepare_run(
+            recipe, table_reader(store), max_steps=config.max_steps, use_deepspeed=config.use_deepspeed
+        )
+    except MissingTrainingTable as error:
+        raise _failure(str(error), recipe=key) from error
+    context.log.info(
+        f"training set {prepared.training_set_hash[:12]}: {prepared.kept} examples, "
+        f"{prepared.rejected} rejected rows; run dir {prepared.run_dir}"
+    )
+    if prepared.kept < config.min_examples:
+        frame = _record_examples(store, prepared, key)
+        raise _failure(
+            f"recipe {key}: {prepared.kept} trainable examples, fewer than min_examples="
+            f"{config.min_examples}; rows read per source {prepared.rows_in_by_source}",
+            dropped_by_reason=dg.MetadataValue.md(_dropped_md(frame)),
+        )
+
+    command, env = training_command(prepared)
+    context.log.info("training command: " + " ".join(command))
+    try:
+        invocation = dg.PipesSubprocessClient(forward_termination=True).run(
+            context=context, command=command, env=env
+        )
+    except dg.DagsterPipesExecutionError as error:
+        frame = _record_examples(store, prepared, key)
+        log = prepared.run_dir / "train.log"
+        tail = log.read_text()[-1500:] if log.exists() else ""
+        raise _failure(
+            f"training process for {key} failed: {error}\n{tail}",
+            run_dir=dg.MetadataValue.path(str(prepared.run_dir)),
+            dropped_by_reason=dg.MetadataValue.md(_dropped_md(frame)),
+        ) from error
+    streamed = [m for m in invocation.get_custom_messages() if isinstance(m, dict)]
+
+    summary = read_summary(prepared.run_dir)
+    losses = read_loss_log(prepared.run_dir / "metrics.jsonl")
+    frame = _record_examples(store, prepared, key)
+    row = checkpoint_row(prepared, summary, losses)
+    store.replace_partition("sft_checkpoint", "recipe", key, pl.DataFrame([row]))
+
+    plot = plot_loss_curve(
+        [e["step"] for e in losses], [e["loss"] for e in losses],
+        prepared.run_dir / "loss_curve.png", f"{key}: training loss ({recipe.hyperparameters.loss} loss)",
+    )  # fmt: skip
+    kept = frame.filter(pl.col("status") == "kept").height
+    metadata: dict[str, Any] = {
+        "recipe": key,
+        "base_model": recipe.base_model,
+        "checkpoint_path": dg.MetadataValue.path(row["checkpoint_path"]),
+        "training_set_hash": row["training_set_hash"],
+        "rows_in": frame.height,
+        "kept": kept,
+        "dropped": frame.height - kept,
+        "dropped_by_reason": dg.MetadataValue.md(_dropped_md(frame)),
+        "steps": row["steps"],
+        "resumed_from_step": row["resumed_from_step"],
+        "first_loss": row["first_loss"],
+        "final_loss": row["final_loss"],
+        "tokens_per_s": row["tokens_per_s"],
+        "train_runtime_s": row["train_runtime_s"],
+        "effective_global_batch": row["effective_global_batch"],
+        "deepspeed": f"ZeRO-{row['zero_stage']}" if row["deepspeed"] else "off",
+        "device": row["device"],
+        "streamed_step_messages": len(streamed),
+        "loss_curve": dg.MetadataValue.md(f"![loss curve](file://{plot})"),
+        "loss_curve_path": dg.MetadataValue.path(str(plot)),
+        "sample": dg.MetadataValue.md(_sample_md(prepared.run_dir / "data.jsonl")),
+        **artifact_metadata(prepared.run_dir / "model"),
+    }
+    if row["mfu"] is not None:
+        metadata["mfu"] = row["mfu"]
+    return dg.MaterializeResult(metadata=metadata)
+
