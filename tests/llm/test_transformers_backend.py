@@ -1,0 +1,107 @@
+"""The transformers backend, for real, on the tiny model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mammoth_assets.llm.backends.transformers_backend import TransformersBackend
+from mammoth_assets.llm.constrain import check_text
+from mammoth_assets.llm.types import LLMRequest, SamplingParams
+
+
+@pytest.fixture(scope="module")
+def backend(tiny_model: Path) -> TransformersBackend:
+    import torch
+
+    torch.set_num_threads(1)
+    engine = TransformersBackend(tiny_model, batch_size=4)
+    engine.load()
+    return engine
+
+
+def ask(content: str, **sampling) -> LLMRequest:
+    return LLMRequest(
+        request_id=content, messages=[{"role": "user", "content": content}], sampling=SamplingParams(**sampling)
+    )
+
+
+def run(backend, requests):
+    answers = dict(backend.generate(requests))
+    return [answers[i] for i in range(len(requests))]
+
+
+def test_greedy_is_deterministic_and_counts_tokens(backend):
+    request = ask("What is 3 + 4?", max_tokens=8)
+    first, second = run(backend, [request, request])
+    assert first.text == second.text and first.ok
+    assert first.finish_reason == "length" and first.completion_tokens == 8
+    rendered = backend.tokenizer.apply_chat_template(request.messages, tokenize=False, add_generation_prompt=True)
+    assert first.prompt_tokens == backend.count_tokens(rendered)
+
+
+def test_seeded_sampling_is_reproducible_and_seed_dependent(backend):
+    a = run(backend, [ask("tell me", max_tokens=12, temperature=1.0, seed=7)])[0]
+    b = run(backend, [ask("tell me", max_tokens=12, temperature=1.0, seed=7)])[0]
+    c = run(backend, [ask("tell me", max_tokens=12, temperature=1.0, seed=8)])[0]
+    assert a.text == b.text
+    assert a.text != c.text
+
+
+def test_raw_prompts_and_mixed_sampling_come_back_in_request_order(backend):
+    requests = [
+        LLMRequest("raw", prompt="Question: 1 + 1 =", sampling=SamplingParams(max_tokens=3)),
+        ask("long one " * 10, max_tokens=5),
+        ask("short", max_tokens=2),
+    ]
+    answers = run(backend, requests)
+    assert [a.request_id for a in answers] == ["raw", requests[1].request_id, "short"]
+    assert [a.completion_tokens for a in answers] == [3, 5, 2]
+
+
+def test_stop_sequences_cut_the_text(backend):
+    sampled = run(backend, [ask("anything", max_tokens=40, temperature=1.0, seed=3)])[0]
+    assert len(sampled.text) > 4
+    stop = sampled.text[2:4]
+    cut = run(backend, [ask("anything", max_tokens=40, temperature=1.0, seed=3, stop=(stop,))])[0]
+    assert cut.finish_reason == "stop"
+    assert stop not in cut.text and sampled.text.startswith(cut.text)
+
+
+def test_json_schema_and_regex_give_well_formed_output_from_a_random_model(backend):
+    schema = {
+        "type": "object",
+        "properties": {
+            "question": {"type": "string"},
+            "answer": {"type": "string"},
+            "void": {"type": "boolean"},
+        },
+    }
+    requests = [
+        LLMRequest(f"j{i}", messages=[{"role": "user", "content": f"page {i}"}], json_schema=schema,
+                   sampling=SamplingParams(max_tokens=40, temperature=1.0, seed=i))
+        for i in range(4)
+    ] + [
+        LLMRequest(f"r{i}", messages=[{"role": "user", "content": f"rate {i}"}], regex=r"[0-5](\.[05])?\n[^\n]*",
+                   sampling=SamplingParams(max_tokens=12, temperature=1.0, seed=i))
+        for i in range(4)
+    ]
+    for request, answer in zip(requests, run(backend, requests)):
+        parsed, error = check_text(answer.text, request.json_schema, request.regex)
+        assert error is None, (answer.text, error)
+        assert answer.completion_tokens <= request.sampling.max_tokens
+        if request.json_schema:
+            assert set(parsed) == {"question", "answer", "void"}
+
+
+def test_per_request_failures_do_not_sink_the_batch(backend):
+    too_long = ask("x " * 5000, max_tokens=4)
+    impossible = LLMRequest("tight", messages=[{"role": "user", "content": "q"}],
+                            json_schema={"type": "object", "properties": {"a_long_property_name": {"type": "string"}}},
+                            sampling=SamplingParams(max_tokens=3))
+    fine = ask("fine", max_tokens=3)
+    long_answer, tight_answer, fine_answer = run(backend, [too_long, impossible, fine])
+    assert "exceeds max_model_len" in long_answer.error and long_answer.text is None
+    assert "too small for the output constraint" in tight_answer.error
+    assert fine_answer.ok and fine_answer.completion_tokens == 3
