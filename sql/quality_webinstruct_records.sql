@@ -1,2 +1,2 @@
--- WebInstruct pairs as raw records for the `webinstruct` instruction set (any provenance columns pass through).
-SELECT * FROM webinstruct
+-- WebInstruct pairs as raw records for the `webinstruct` instruction set (provenance columns pass through), in a stable order.
+SELECT * FROM webinstruct ORDER BY id

@@ -69,10 +69,14 @@ def instruction_examples(
 ) -> dg.MaterializeResult:
     name = context.partition_key
     store = warehouse.get()
-    declaration = declaration_for(name, config)
-    stager = ParquetStager(store.staging_dir("instruction_examples", name))
-    for batch in sets.batched(example_rows(store, declaration, config.limit, config.batch_rows), config.batch_rows):
-        stager.write(pl.DataFrame(batch, schema=EXAMPLE_SCHEMA))
+    try:
+        declaration = declaration_for(name, config)
+        stager = ParquetStager(store.staging_dir("instruction_examples", name))
+        rows_in = example_rows(store, declaration, config.limit, config.batch_rows)
+        for batch in sets.batched(rows_in, config.batch_rows):
+            stager.write(pl.DataFrame(batch, schema=EXAMPLE_SCHEMA))
+    except sets.InstructionSetError as error:
+        raise dg.Failure(description=f"instruction set {name!r}: {error}") from error
     rows = store.replace_partition("instruction_examples", "instruction_set", name, stager.files)
     stager.cleanup()
     summary = store.query("quality_examples_summary", {"instruction_set": name})

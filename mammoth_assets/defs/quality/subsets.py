@@ -24,6 +24,7 @@ from mammoth_assets.warehouse import ParquetStager, Warehouse
 class AlpagasusSubsetConfig(dg.Config):
     threshold: float = 4.5  # the paper keeps ratings >= 4.5 (9,229 of 52,002 Alpaca triplets)
     sample_rows: int = 5
+    max_categories: int = 20  # rows of the per-category breakdown in metadata
 
 
 class RandomSubsetConfig(dg.Config):
@@ -91,6 +92,10 @@ def alpagasus_subset(
     rows = _stage_query(store, "alpagasus_subset", name, "quality_alpagasus_subset", params)
     decisions = store.query("quality_subset_decisions", {"instruction_set": name})
     breakdown = store.query("quality_subset_breakdown", {"instruction_set": name})
+    breakdown = pl.concat([  # coding vs non-coding, then the largest categories (e.g. web domains)
+        breakdown.filter(pl.col("grouping") == "coding"),
+        breakdown.filter(pl.col("grouping") == "category").head(config.max_categories),
+    ])
     scores = store.query("quality_scores_of_set", {"instruction_set": name})["score"].to_list()
     plot = score_histogram_png(
         score_histogram(scores), config.threshold, f"{name}: AlpaGasus ratings",
