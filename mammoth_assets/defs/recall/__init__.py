@@ -14,7 +14,7 @@ round-2 `score`, `kept`, `status` and `reason`.
 import dagster as dg
 
 from mammoth_assets import paths
-from mammoth_assets.defs.recall.checks import checks
+from mammoth_assets.defs.recall.checks import checks as CHECKS
 from mammoth_assets.defs.recall.classifier import recall_classifier, recall_classifier_round2
 from mammoth_assets.defs.recall.domains import domain_verdicts
 from mammoth_assets.defs.recall.scoring import recall_scores_round1, recalled_documents
@@ -29,7 +29,7 @@ ASSETS = [
     recalled_documents,
 ]
 
-defs = dg.Definitions(assets=ASSETS, asset_checks=checks)
+defs = dg.Definitions(assets=ASSETS, asset_checks=CHECKS)
 
 
 def demo_run_config() -> dict[str, dict]:
@@ -41,9 +41,13 @@ def demo_run_config() -> dict[str, dict]:
     return {
         "recall_seeds": {"num_positives": 2_000, "num_negatives": 2_000},
         # The sample's unlabelled pool is ~60% educational (Common Crawl: <1%): PU refinement.
-        "recall_classifier": {**small_model, "reliable_negative_fraction": 0.3},
+        # Held-out negatives are unrefined random pages (60% educational here), so held-out precision
+        # is low by construction on the sample; the floors say so instead of failing the demo.
+        "recall_classifier": {**small_model, "reliable_negative_fraction": 0.3,
+                              "min_heldout_precision": 0.2, "min_heldout_recall": 0.8},
         "recall_scores_round1": scoring,
-        "domain_verdicts": {"min_recalled_docs": 5},
+        # Sample domains hold 8-26 pages (paper: > 1,000 recalled pages per judged domain).
+        "domain_verdicts": {"min_recalled_docs": 4, "favour_min_fraction": 0.3},
         "recall_classifier_round2": {**small_model, "num_positives": 3_000, "num_negatives": 3_000},
         "recalled_documents": scoring,
     }
