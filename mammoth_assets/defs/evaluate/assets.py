@@ -124,20 +124,17 @@ def _items_and_context(benchmark: str, config: GenerationConfig):
 
 
 def _run_programs(programs: Sequence[str], config: GenerationConfig) -> list[dict[str, Any]]:
-    """Execute PoT programs in the project sandbox: status, stdout and error per program."""
+    """Execute PoT programs in the project sandbox (isolated, `program_timeout_s` wall clock).
+    A program's answer is its last printed line (or its `ans`/`answer`/`result` variable)."""
     from mammoth_assets.core import sandbox
 
     limits = sandbox.SandboxLimits(timeout_s=config.program_timeout_s)
     results = sandbox.run_programs(list(programs), workers=config.program_workers, limits=limits)
-    out = []
-    for result in results:
-        out.append({
-            "status": str(getattr(result, "status", "")),
-            "ok": bool(getattr(result, "ok", False)),
-            "stdout": getattr(result, "stdout", None),
-            "error": getattr(result, "error", None) or getattr(result, "stderr", None),
-        })
-    return out
+    return [
+        {"status": result.status, "ok": result.status == "ok", "stdout": result.answer,
+         "error": result.reason}
+        for result in results
+    ]
 
 
 def _generation_row(partition: str, checkpoint: str, benchmark: str, model: str,
