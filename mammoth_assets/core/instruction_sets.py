@@ -7,6 +7,7 @@ an invalid row with its reason, never dropped silently.
 Sources a declaration may name:
 - a local file: JSON (a list, or `{"data": [...]}`), JSONL (optionally .gz) or Parquet;
 - `shared:<relative path>`: a file under the shared test-data directory;
+- `package:<relative path>`: a file shipped inside the mammoth_assets package (demo prompts);
 - `hf:<dataset id>`: a Hugging Face dataset (needs the hub; real users only);
 - `warehouse:<table>`: a warehouse table, e.g. `warehouse:webinstruct` (read by the asset).
 
@@ -45,6 +46,7 @@ EXAMPLE_COLUMNS = (
     "reason",
 )
 SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the mammoth_assets package
 _ID_KEYS = ("example_id", "id", "pair_id", "qa_id", "idx", "question_id", "uid")
 
 
@@ -138,6 +140,8 @@ def resolve_source(source: str) -> tuple[str, str]:
         return "warehouse", source[len("warehouse:") :]
     if source.startswith("shared:"):
         return "file", str(paths.shared_data_dir() / source[len("shared:") :])
+    if source.startswith("package:"):
+        return "file", str(PACKAGE_DIR / source[len("package:") :])
     return "file", str(Path(source).expanduser())
 
 

@@ -32,17 +32,18 @@ defs = dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, sensors=[instruc
 def demo_run_config() -> dict[str, dict]:
     """Sample-scale config for `make demo` (tiny random model, bundled data).
 
-    The tiny model is random, so the demo lowers the rating threshold (its scores are uniform over
-    the regex's 0-5 grid) and keeps judging to two items per test set. Parse-failure ceilings stay
-    at their paper-strict defaults: constrained decoding makes every rating parseable."""
+    The tiny model is random and rates nearly everything alike, so the demo lowers the threshold
+    to 3.0 to keep a non-empty subset; judging uses the six bundled demo prompts (no shared data
+    needed). Parse-failure ceilings stay at their strict defaults: constrained decoding makes every
+    rating and judgement parseable even from the random model."""
     return {
         "instruction_examples": {"limit": 200},
         "quality_scores": {"limit": 40, "max_tokens": 48, "batch_size": 40},
         "alpagasus_subset": {"threshold": 3.0},
         "random_subset": {},
         "judge_answers": {
-            "test_sets": ["vicuna", "koala"],
-            "limit_per_set": 2,
+            "test_sets": ["demo_prompts"],
+            "limit_per_set": 3,
             "model_a": {"label": "tiny_seed1", "seed": 1, "max_tokens": 48},
             "model_b": {"label": "tiny_seed2", "seed": 2, "max_tokens": 48},
         },

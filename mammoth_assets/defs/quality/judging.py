@@ -2,7 +2,6 @@
 answers 1-10 in one prompt, in both orders, folded into win/tie/lose (`judge_verdicts`)."""
 
 
-import dataclasses
 from typing import Any
 
 import dagster as dg
@@ -21,7 +20,12 @@ from mammoth_assets.core.alpagasus import (
     tally,
 )
 from mammoth_assets.defs.quality.plots import win_tie_lose_png
-from mammoth_assets.defs.quality.tables import ANSWER_SCHEMA, VERDICT_SCHEMA, markdown_table
+from mammoth_assets.defs.quality.tables import (
+    ANSWER_SCHEMA,
+    VERDICT_SCHEMA,
+    UsageTally,
+    markdown_table,
+)
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.prompts import load_prompt
@@ -75,10 +79,6 @@ def model_id_of(llm: LLMResource) -> str:
     return llm.settings().model_id
 
 
-def _slim(response: LLMResponse) -> LLMResponse:
-    return dataclasses.replace(response, text="", parsed=None)
-
-
 @dg.asset(
     group_name="quality",
     kinds={"duckdb"},
@@ -97,8 +97,9 @@ def judge_answers(
     comparison = comparison_name(config)
     template = load_prompt("quality_answer")
     stager = ParquetStager(store.staging_dir("judge_answers", comparison))
-    usage: list[LLMResponse] = []
+    usage = UsageTally()
     items_per_set: dict[str, int] = {}
+    failed = 0
     for name_or_path in config.test_sets:
         declaration = test_set_declaration(name_or_path)
         items = [r for r in sets.iter_examples(declaration, limit=config.limit_per_set)]
@@ -121,7 +122,8 @@ def judge_answers(
                     for item in batch
                 ]
                 responses = model.generate(requests, stage="judge_answers")
-                usage.extend(_slim(r) for r in responses)
+                usage.add(model.usage_metadata(responses))
+                failed += sum(1 for r in responses if not r.ok)
                 stager.write(
                     pl.DataFrame(
                         [
@@ -153,7 +155,6 @@ def judge_answers(
         context.log.info(f"{comparison}: answered {declaration.name} ({len(valid)} items x 2)")
     rows = store.replace_partition("judge_answers", "comparison", comparison, stager.files)
     stager.cleanup()
-    failed = sum(1 for r in usage if not r.ok)
     return dg.MaterializeResult(
         metadata={
             "comparison": comparison,
@@ -162,7 +163,7 @@ def judge_answers(
             "failed_answers": failed,
             "model_a": dg.MetadataValue.json(config.model_a.model_dump()),
             "model_b": dg.MetadataValue.json(config.model_b.model_dump()),
-            **llm.usage_metadata(usage),
+            **usage.metadata(),
         }
     )
 
@@ -278,7 +279,7 @@ def judge_verdicts(
     template = load_prompt("quality_judge_pair")
     pairs = store.query("quality_judge_pairs")
     stager = ParquetStager(store.staging_dir("judge_verdicts", "all"))
-    usage: list[LLMResponse] = []
+    usage = UsageTally()
     prompt_version = ""
     for start in range(0, pairs.height, config.batch_size):
         batch = pairs.slice(start, config.batch_size).to_dicts()
@@ -290,7 +291,8 @@ def judge_verdicts(
             requests.append(judge_request(template, f"{stem}:a_first", question, p["answer_a"], p["answer_b"], config))
             requests.append(judge_request(template, f"{stem}:b_first", question, p["answer_b"], p["answer_a"], config))
         responses = judge.generate(requests, stage="judge_verdicts") if requests else []
-        usage.extend(_slim(r) for r in responses)
+        if responses:
+            usage.add(judge.usage_metadata(responses))
         prompt_version = requests[0].prompt_version if requests else prompt_version
         by_item = iter(zip(responses[0::2], responses[1::2]))
         rows = []
@@ -325,7 +327,7 @@ def judge_verdicts(
             "win_tie_lose": dg.MetadataValue.md(markdown_table(table)),
             "win_tie_lose_plot": dg.MetadataValue.md(f"![win tie lose](file://{plot})"),
             "win_tie_lose_path": dg.MetadataValue.path(str(plot)),
-            **judge.usage_metadata(usage),
+            **usage.metadata(),
         }
     )
 

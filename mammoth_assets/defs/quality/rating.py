@@ -1,7 +1,6 @@
 """`quality_scores`: the AlpaGasus rater (0-5, one dimension, temperature 0) over one instruction set."""
 
 
-import dataclasses
 from typing import Any, Literal
 
 import dagster as dg
@@ -12,7 +11,7 @@ from mammoth_assets.core.alpagasus import RATING_REGEX, ParseStatus, parse_ratin
 from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.quality.examples import instruction_examples
 from mammoth_assets.defs.quality.plots import score_histogram_png
-from mammoth_assets.defs.quality.tables import SCORE_SCHEMA, markdown_table
+from mammoth_assets.defs.quality.tables import SCORE_SCHEMA, UsageTally, markdown_table
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.prompts import load_prompt
@@ -73,11 +72,6 @@ def score_row(
     }
 
 
-def slim(response: LLMResponse) -> LLMResponse:
-    """The response without its text, kept only for usage statistics (bounded memory)."""
-    return dataclasses.replace(response, text="", parsed=None)
-
-
 @dg.asset(
     partitions_def=instruction_set_partitions,
     deps=[instruction_examples],
@@ -99,7 +93,7 @@ def quality_scores(
     rater_id = rater_model_id(rater)
     template = load_prompt(f"quality_rate_{config.dimension}")
     stager = ParquetStager(store.staging_dir("quality_scores", name))
-    usage: list[LLMResponse] = []
+    usage = UsageTally()
     prompt_version = ""
     query = store.sql("quality_examples_to_rate")
     params = {"instruction_set": name, "limit": config.limit}
@@ -114,7 +108,7 @@ def quality_scores(
             for ex, resp in zip(examples, responses)
         ]
         stager.write(pl.DataFrame(rows, schema=SCORE_SCHEMA))
-        usage.extend(slim(r) for r in responses)
+        usage.add(rater.usage_metadata(responses))
         context.log.info(f"{name}: rated {stager.rows} examples")
     rated = store.replace_partition("quality_scores", "instruction_set", name, stager.files)
     stager.cleanup()
@@ -148,7 +142,7 @@ def quality_scores(
             "score_histogram_plot": dg.MetadataValue.md(f"![score histogram](file://{plot})"),
             "score_histogram_path": dg.MetadataValue.path(str(plot)),
             "sample": dg.MetadataValue.md(markdown_table(sample)),
-            **rater.usage_metadata(usage),
+            **usage.metadata(),
         }
     )
 

@@ -94,3 +94,41 @@ def markdown_table(frame: pl.DataFrame, width: int = 80) -> str:
     rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
     body = ["| " + " | ".join(_cell(v, width) for v in row) + " |" for row in frame.iter_rows()]
     return "\n".join([header, rule, *body])
+
+
+_SUMMED = (
+    "llm_requests", "llm_cache_hits", "llm_backend_requests", "llm_failures",
+    "llm_prompt_tokens", "llm_completion_tokens", "llm_backend_seconds", "llm_estimated_cost_usd",
+)
+
+
+class UsageTally:
+    """Adds up the LLM layer's per-batch usage metadata, so a 10M-row stage keeps no responses."""
+
+    def __init__(self) -> None:
+        self.totals: dict = {}
+        self.reasons: dict[str, int] = {}
+
+    def add(self, usage: dict) -> None:
+        for key, value in usage.items():
+            if key in _SUMMED:
+                self.totals[key] = self.totals.get(key, 0) + value
+            elif key == "llm_failure_reasons":
+                data = getattr(value, "data", value) or {}
+                for reason, count in data.items():
+                    self.reasons[reason] = self.reasons.get(reason, 0) + count
+            elif key not in ("llm_cache_hit_rate", "llm_tokens_per_s"):
+                self.totals[key] = value
+
+    def metadata(self) -> dict:
+        import dagster as dg
+
+        totals = dict(self.totals)
+        requests = totals.get("llm_requests", 0)
+        seconds = totals.get("llm_backend_seconds", 0.0)
+        totals["llm_cache_hit_rate"] = round(totals.get("llm_cache_hits", 0) / requests, 4) if requests else 0.0
+        totals["llm_tokens_per_s"] = (
+            round(totals.get("llm_completion_tokens", 0) / seconds, 2) if seconds > 0 else 0.0
+        )
+        totals["llm_failure_reasons"] = dg.MetadataValue.json(self.reasons)
+        return totals
