@@ -80,5 +80,5 @@ def cc_dump_recheck_schedule(context: dg.ScheduleEvaluationContext):
     pending = sorted(d for d in known | set(new) if discovery.matches(d) and d not in done)
     if not pending:
         return dg.SkipReason("every dump is materialized")
-    tick = context.scheduled_execution_time.isoformat() if context.scheduled_execution_time else "now"
+    tick = context.scheduled_execution_time.isoformat()
     return [_run_request(dump, f"cc_dump:{dump}:{tick}") for dump in pending]
