@@ -345,3 +345,40 @@ def render_reference_answer(item: BenchmarkItem) -> str:
     if item.answer_kind == "choice":
         return f"The answer is ({item.reference})."
     return f"The answer is {item.reference}."
+
+
+# Benchmarks whose references are all of one kind (the rest depend on the reference itself).
+_FIXED_KINDS = {
+    "gsm8k": "number", "svamp": "number", "simuleq": "number",
+    "math": "latex", "math500": "latex",
+    "mmlu_stem": "choice", "mmlu_math": "choice", "arc_challenge": "choice", "gpqa": "choice",
+    "aqua": "choice", "sat_math": "choice",
+}
+_CHOICE_REFERENCE = re.compile(r"^\(?([A-Za-z])\)?$")
+
+
+def infer_answer_kind(benchmark: str, reference: str) -> str:
+    """How a bare reference of `benchmark` compares, for predictions files that carry only
+    `completion` and `reference` (the loaders record the kind on every item)."""
+    if benchmark in _FIXED_KINDS:
+        return _FIXED_KINDS[benchmark]
+    text = str(reference).strip()
+    if text in ("True", "False"):
+        return "boolean" if benchmark == "theoremqa" else "text"
+    if _CHOICE_REFERENCE.match(text) and (text.startswith("(") or benchmark != "bbh"):
+        return "choice"
+    if text.startswith("[") and text.endswith("]"):
+        return "list"
+    if answers.parse_number(text) is not None:
+        return "number"
+    return "text" if benchmark == "bbh" else "auto"
+
+
+def normalize_reference(reference: str, answer_kind: str) -> str:
+    """"(B)" -> "B" for choice references; other references unchanged."""
+    text = str(reference).strip()
+    if answer_kind == "choice":
+        match = _CHOICE_REFERENCE.match(text)
+        if match:
+            return match.group(1).upper()
+    return text
