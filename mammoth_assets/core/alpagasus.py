@@ -30,7 +30,8 @@ _FIRST_LINE_SCORE = re.compile(
     re.IGNORECASE,
 )
 _EXPLICIT_SCORE = re.compile(
-    rf"\b(?:score|rating|rate it|rated)\b\s*(?:is|of|:|=|as)?\s*[*\"']*\s*({_NUMBER})"
+    rf"\b(?:score|rating|rated|rate(?:\s+(?:it|this|the)(?:\s+(?:response|answer))?)?)\b"
+    rf"\s*(?:is|of|:|=|as|at|a)?\s*[*\"']*\s*({_NUMBER})"
     rf"(?:\s*(?:/|out of)\s*(\d+(?:\.\d+)?))?",
     re.IGNORECASE,
 )

@@ -78,6 +78,7 @@ def test_winning_score_formula():
         ("4.5 out of 5", 4.5, ParseStatus.FIRST_LINE),
         ("The response is mostly right.\nScore: 3.5", 3.5, ParseStatus.PATTERN),
         ("I would rate it 4 out of 5 for accuracy.", 4.0, ParseStatus.PATTERN),
+        ("I would rate this response 3.5 out of 5.", 3.5, ParseStatus.PATTERN),
         ("Explanation first.\nscore: 2\nso the score: 2", 2.0, ParseStatus.PATTERN),
         ("Overall rating: 9/10", 4.5, ParseStatus.PATTERN),
     ],
