@@ -52,9 +52,15 @@ def registered_domain(host: str) -> str:
     return host
 
 
+_SIMPLE_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#@:\[\]]+)(?::\d+)?(?:[/?#]|$)")
+
+
 def host_of(url: str) -> str:
+    # A regex covers almost every crawled URL; urlsplit (3x slower) handles userinfo and IPv6.
+    if match := _SIMPLE_HOST.match(url):
+        return match[1].lower().rstrip(".")
     try:
-        return (urlsplit(url).hostname or "").lower()
+        return (urlsplit(url).hostname or "").lower().rstrip(".")
     except ValueError:
         return ""
 

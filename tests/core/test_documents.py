@@ -106,3 +106,19 @@ def test_html_to_text_gives_title_then_blocks() -> None:
         "<nav><ul><li>Home</li></ul></nav><h1>Quiz 1</h1><p>What is  2 + 2?</p><p>The answer is 4.</p></body></html>"
     )
     assert d.html_to_text(html) == "Quiz 1\nHome\nQuiz 1\nWhat is 2 + 2?\nThe answer is 4."
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://Forum.Example.com/a", "forum.example.com"),
+        ("http://example.com:8080/y", "example.com"),
+        ("https://user:pw@host.org/", "host.org"),
+        ("http://[::1]:80/", "::1"),
+        ("https://example.co.uk?q=1", "example.co.uk"),
+        ("https://example.com./", "example.com"),
+        ("not a url", ""),
+    ],
+)
+def test_host_of(url: str, host: str) -> None:
+    assert d.host_of(url) == host
