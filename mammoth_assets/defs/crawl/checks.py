@@ -83,6 +83,23 @@ def web_documents_dump_matches_partition(
 
 
 @dg.asset_check(
+    asset=web_documents,
+    partitions_def=cc_dump_partitions,
+    description="Every selected WET file was read (a file that failed after all download retries is recorded "
+    "as a download_failed reject; this warns so the partition can be re-materialized).",
+)
+def web_documents_all_files_read(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    if missing := _missing_tables(warehouse):
+        return _not_materialized(missing)
+    failed = warehouse.get().query("crawl_failed_files", {"dump": context.partition_key})
+    return dg.AssetCheckResult(
+        passed=failed.is_empty(),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"failed_files": failed.height, "failures": dg.MetadataValue.md(markdown_table(failed))},
+    )
+
+
+@dg.asset_check(
     asset=wet_files,
     partitions_def=cc_dump_partitions,
     blocking=True,
@@ -100,4 +117,10 @@ def wet_files_selected(context: dg.AssetCheckExecutionContext, warehouse: Wareho
     )
 
 
-checks = [web_documents_unique_doc_id, web_documents_reconciled, web_documents_dump_matches_partition, wet_files_selected]
+checks = [
+    web_documents_unique_doc_id,
+    web_documents_reconciled,
+    web_documents_dump_matches_partition,
+    web_documents_all_files_read,
+    wet_files_selected,
+]

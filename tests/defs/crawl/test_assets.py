@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import dagster as dg
@@ -9,7 +10,7 @@ import pytest
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from mammoth_assets.core.crawl_ingest import DOCUMENT_SCHEMA
-from mammoth_assets.core.sample_dump import DUMP, read_labels
+from mammoth_assets.core.sample_dump import DUMP, read_labels, warc_record
 from mammoth_assets.defs.crawl import demo_run_config, web_documents, wet_files
 from mammoth_assets.defs.crawl.assets import select_files
 from mammoth_assets.defs.crawl.checks import checks
@@ -137,3 +138,29 @@ def test_file_sample_is_seeded_and_ordered() -> None:
 
 def test_demo_config_covers_the_assets() -> None:
     assert set(demo_run_config()) == {"wet_files", "web_documents"}
+
+
+def test_a_file_that_cannot_be_read_is_recorded_and_warned(tmp_path: Path, warehouse: Warehouse) -> None:
+    """A listed file that is missing from the mirror does not fail the run: it becomes a
+    download_failed reject, the counts still reconcile, and a WARN check names the file."""
+    dump = "CC-MAIN-2099-09"
+    folder = tmp_path / "mirror" / "crawl-data" / dump
+    good = f"crawl-data/{dump}/segments/1.0/wet/part-00000.warc.wet.gz"
+    missing = f"crawl-data/{dump}/segments/1.0/wet/part-00001.warc.wet.gz"
+    (tmp_path / "mirror" / good).parent.mkdir(parents=True)
+    (tmp_path / "mirror" / good).write_bytes(
+        warc_record([("WARC-Type", "conversion"), ("WARC-Target-URI", "https://example.org/q"),
+                     ("WARC-Record-ID", "<urn:uuid:00000000-0000-4000-8000-00000000000a>"),
+                     ("WARC-Identified-Content-Language", "eng"), ("Content-Type", "text/plain")],
+                    b"What is 2 + 2?\nThe answer is 4.")
+    )
+    (folder / "wet.paths.gz").write_bytes(gzip.compress(f"{good}\n{missing}\n".encode()))
+    result = materialize(dg.DagsterInstance.ephemeral(), warehouse.path, dump, str(tmp_path / "mirror"), download_attempts=1)
+    assert result.success
+    checks_by_name = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert checks_by_name["web_documents_reconciled"].passed
+    assert not checks_by_name["web_documents_all_files_read"].passed
+    assert checks_by_name["web_documents_all_files_read"].severity == dg.AssetCheckSeverity.WARN
+    assert warehouse.count("web_documents", "dump", dump) == 1
+    [reject] = warehouse.read_table("web_documents_rejects", "dump", dump).to_dicts()
+    assert reject["file"] == missing and reject["reason"] == "download_failed"
