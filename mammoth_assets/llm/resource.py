@@ -53,6 +53,7 @@ class LLMSettings:
     max_concurrency: int
     timeout_s: float
     max_retries: int
+    retry_backoff_s: float
     guided_decoding_extras: bool
     batch_size: int
     tensor_parallel_size: int
@@ -81,6 +82,7 @@ class LLMResource(dg.ConfigurableResource):
     max_concurrency: int = 16  # openai backend: requests in flight
     timeout_s: float = 120.0  # openai backend: per request
     max_retries: int = 4  # openai backend: on 429 / 5xx / connection errors
+    retry_backoff_s: float = 0.5  # openai backend: first retry delay, doubled each retry (max 30 s)
     guided_decoding_extras: bool = True  # openai backend: also send vLLM's guided_json/regex fields
     batch_size: int = 16  # transformers: rows per generate; vllm: requests per engine call
     tensor_parallel_size: int = 1  # vllm
@@ -307,6 +309,7 @@ def get_engine(settings: LLMSettings):
             timeout_s=settings.timeout_s,
             max_retries=settings.max_retries,
             guided_decoding_extras=settings.guided_decoding_extras,
+            backoff_base_s=settings.retry_backoff_s,
         )
     key = (
         settings.backend, settings.model, settings.device, settings.dtype, settings.batch_size,

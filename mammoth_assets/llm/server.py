@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mammoth_assets.llm.backends.transformers_backend import TransformersBackend
+from mammoth_assets.llm.backends.transformers_backend import INVALID_REQUEST, TransformersBackend
 from mammoth_assets.llm.types import LLMRequest, LLMResponse, SamplingParams
 
 logger = logging.getLogger(__name__)
@@ -164,7 +164,8 @@ def create_app(backend: TransformersBackend, served_model_name: str, batch_size:
             return _error(400, f"bad request: {error}")
         answer = await engine.submit(llm_request)
         if not answer.ok:
-            return _error(500, answer.error or "generation failed")
+            error = answer.error or "generation failed"
+            return _error(400 if error.startswith(INVALID_REQUEST) else 500, error)
         usage = {
             "prompt_tokens": answer.prompt_tokens,
             "completion_tokens": answer.completion_tokens,

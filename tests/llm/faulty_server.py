@@ -41,8 +41,16 @@ class FaultyServer:
 
     def stop(self) -> None:
         if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
         self._thread.join(timeout=5)
+
+    async def _shutdown(self) -> None:
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._client.aclose()
+        asyncio.get_running_loop().stop()
 
     def _run(self) -> None:
         self._loop = asyncio.new_event_loop()
@@ -55,6 +63,7 @@ class FaultyServer:
             self._loop.run_forever()
         finally:
             server.close()
+            self._loop.close()
 
     def _next_action(self) -> str:
         index = self.requests_seen
@@ -106,8 +115,7 @@ class FaultyServer:
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass
         finally:
-            if not writer.transport.is_closing():
-                writer.close()
+            writer.transport.abort()
 
 
 def wait_until(condition, timeout_s: float = 30.0, interval_s: float = 0.1) -> bool:

@@ -19,6 +19,7 @@ from mammoth_assets.llm.constrain import Constraint, ConstraintError, TokenIndex
 from mammoth_assets.llm.types import LLMRequest, LLMResponse, SamplingParams
 
 logger = logging.getLogger(__name__)
+INVALID_REQUEST = "invalid request"  # prefix of errors the caller caused (not worth retrying)
 
 
 def resolve_device(device: str) -> str:
@@ -149,13 +150,13 @@ class TransformersBackend:
             try:
                 ids = self.tokenizer(self.render(request), add_special_tokens=False)["input_ids"]
             except Exception as error:  # a broken chat template or message list
-                yield index, failed(request, f"cannot render prompt: {error}")
+                yield index, failed(request, f"{INVALID_REQUEST}: cannot render prompt: {error}")
                 continue
             limit = self.max_model_len - request.sampling.max_tokens
             if len(ids) > limit:
                 yield index, failed(
                     request,
-                    f"prompt has {len(ids)} tokens; with max_tokens={request.sampling.max_tokens} "
+                    f"{INVALID_REQUEST}: prompt has {len(ids)} tokens; with max_tokens={request.sampling.max_tokens} "
                     f"it exceeds max_model_len={self.max_model_len}",
                 )
                 continue
@@ -172,7 +173,8 @@ class TransformersBackend:
             results = self._generate_batch([requests[i] for i, _ in chunk], sampling, [ids for _, ids in chunk])
         except Exception as error:
             if len(chunk) == 1:
-                yield chunk[0][0], failed(requests[chunk[0][0]], f"{type(error).__name__}: {error}")
+                kind = f"{INVALID_REQUEST}: " if isinstance(error, ConstraintError) else ""
+                yield chunk[0][0], failed(requests[chunk[0][0]], f"{kind}{type(error).__name__}: {error}")
                 return
             logger.warning("batch of %d failed (%s); retrying one by one", len(chunk), error)
             for member in chunk:
