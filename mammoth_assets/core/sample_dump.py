@@ -289,7 +289,7 @@ def _capture(rng: random.Random, page: Page, index: int) -> _Capture:
     if not page.html:
         return _Capture(page, b"", b"", date)
     payload = page.html.encode(page.charset)
-    text = page.__dict__.get("verbatim_text") or html_to_wet_text(page.html, page.title)
+    text = page.__dict__.get("verbatim_text") or html_to_wet_text(page.html, page.title or None)
     # A broken converter wrote this record in the page's own charset instead of UTF-8.
     wet_text = text.encode(page.charset if page.kind == "edge_non_utf8_wet" else "utf-8")
     return _Capture(page, payload, wet_text, date)
@@ -335,6 +335,8 @@ def _write_pair(
     warc_path.parent.mkdir(parents=True, exist_ok=True)
     wet_path.parent.mkdir(parents=True, exist_ok=True)
     info = {
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
         "isPartOf": dump,
         "publisher": "mammoth_assets sample generator",
         "description": "Synthetic sample crawl written by mammoth_assets (all text generated)",
@@ -393,8 +395,9 @@ def _write_capture(rng: random.Random, out, capture: _Capture, warcinfo_id: str)
     ).encode()
     out.write(
         warc_record(
-            [("WARC-Type", "metadata"), ("WARC-Record-ID", metadata_id), ("WARC-Refers-To", response_id),
-             ("Content-Type", "application/warc-fields"), ("WARC-Block-Digest", _digest(metadata)), *common],
+            [("WARC-Type", "metadata"), ("WARC-Record-ID", metadata_id), ("WARC-Concurrent-To", response_id),
+             ("Content-Type", "application/warc-fields"), ("WARC-Payload-Digest", _digest(metadata)),
+             ("WARC-Block-Digest", _digest(metadata)), *common],
             metadata,
         )
     )
@@ -411,6 +414,7 @@ def _conversion_record(rng: random.Random, capture: _Capture, response_id: str, 
         ("WARC-Refers-To", response_id),
         ("WARC-Warcinfo-ID", warcinfo_id),
         ("WARC-Block-Digest", _digest(capture.wet_text)),
+        ("WARC-Payload-Digest", _digest(capture.wet_text)),
         ("WARC-Identified-Content-Language", ISO_639_3.get(page.language, "und")),
         ("Content-Type", "text/plain"),
     ]

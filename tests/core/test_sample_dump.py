@@ -211,3 +211,15 @@ def test_huge_page_is_larger_than_the_record_limit(sample_mirror: Path) -> None:
     ]
     assert sizes and sizes[0] > DEFAULT_MAX_RECORD_BYTES
     assert sample_dump.HUGE_PAGE_BYTES > DEFAULT_MAX_RECORD_BYTES
+
+
+def test_extra_page_with_html_is_converted_like_the_others(tmp_path: Path) -> None:
+    html = "<html><head><title>Planted</title></head><body><p>Compute 17 * 3.</p><p>The answer is 51.</p></body></html>"
+    manifest = build_sample_mirror(tmp_path / "m", extra_pages=[{"url": "https://planted.example.org/h", "text": "", "html": html}])
+    texts = [
+        text.decode()
+        for rel in manifest.wet_paths
+        for kind, headers, text in _records(manifest.dest / rel)
+        if headers.get("WARC-Target-URI") == "https://planted.example.org/h"
+    ]
+    assert texts == ["Planted\nCompute 17 * 3.\nThe answer is 51."]
