@@ -274,7 +274,7 @@ def page_from_dict(item: dict) -> Page:
         has_math="\\(" in html or "$$" in html,
     )
     if not item.get("html"):
-        page.__dict__["verbatim_text"] = item["text"]
+        page.verbatim_text = item["text"]
     return page
 
 
@@ -289,7 +289,7 @@ def _capture(rng: random.Random, page: Page, index: int) -> _Capture:
     if not page.html:
         return _Capture(page, b"", b"", date)
     payload = page.html.encode(page.charset)
-    text = page.__dict__.get("verbatim_text") or html_to_wet_text(page.html, page.title or None)
+    text = page.verbatim_text if page.verbatim_text is not None else html_to_wet_text(page.html, page.title or None)
     # A broken converter wrote this record in the page's own charset instead of UTF-8.
     wet_text = text.encode(page.charset if page.kind == "edge_non_utf8_wet" else "utf-8")
     return _Capture(page, payload, wet_text, date)

@@ -27,6 +27,7 @@ class Page:
     prompt_injection: bool = False
     qa_pairs: list[dict[str, str]] = field(default_factory=list)
     charset: str = "utf-8"
+    verbatim_text: str | None = None  # WET text to write as is instead of extracting it from html
 
 
 @dataclass(frozen=True)
