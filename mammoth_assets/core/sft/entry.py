@@ -89,13 +89,26 @@ def write_examples_table(records: list[dict[str, Any]], dest: Path) -> None:
     pq.write_table(pa.Table.from_pylist(records, schema=schema), dest)
 
 
-def last_checkpoint(checkpoints: Path) -> Path | None:
-    from transformers.trainer_utils import get_last_checkpoint
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
 
+
+def is_complete_checkpoint(path: Path) -> bool:
+    """A checkpoint a crash did not cut short: trainer state, weights and optimizer state all
+    written (the optimizer is `optimizer.pt`, or DeepSpeed's `global_step*` directory)."""
+    has_weights = any((path / name).exists() for name in WEIGHT_FILES)
+    has_optimizer = (path / "optimizer.pt").exists() or any(path.glob("global_step*"))
+    return (path / "trainer_state.json").exists() and has_weights and has_optimizer
+
+
+def last_checkpoint(checkpoints: Path) -> Path | None:
+    """The newest complete `checkpoint-N`; half-written ones from a crash are skipped."""
     if not checkpoints.is_dir():
         return None
-    found = get_last_checkpoint(str(checkpoints))
-    return Path(found) if found else None
+    candidates = [p for p in checkpoints.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()]
+    for path in sorted(candidates, key=lambda p: int(p.name.split("-")[-1]), reverse=True):
+        if is_complete_checkpoint(path):
+            return path
+    return None
 
 
 def make_trainer_class():

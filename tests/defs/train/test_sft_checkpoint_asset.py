@@ -62,6 +62,7 @@ def materialize(key: str, warehouse, run_config: dict | None = None, raise_on_er
     )
 
 
+@pytest.mark.slow
 def test_sft_checkpoint_trains_records_and_passes_checks(recipes, warehouse, tiny_model):
     write_recipe(recipes, "tiny-test", str(tiny_model))
     warehouse.replace_table("webinstruct", webinstruct_rows(24))
