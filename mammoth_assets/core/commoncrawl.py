@@ -15,6 +15,8 @@ truncated or corrupt archives, non-UTF-8 text, empty and huge records each becom
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gzip
 import logging
 import os
@@ -162,45 +164,55 @@ def download(
 ) -> DownloadResult:
     """Download `url` to `dest`, resuming after dropped connections; verify, then move into place.
 
-    Partial bytes live in `<dest>.part`, so a crashed process resumes where it stopped too.
-    `verify` defaults to `verify_gzip` for `.gz` names; a file that fails it is fetched again."""
+    Partial bytes live in `<dest>.part`, so a crashed process resumes where it stopped too. A lock
+    file keeps two processes from writing the same `.part`. `verify` defaults to `verify_gzip` for
+    `.gz` names; a file that fails it is fetched again from scratch. 404 and other client errors
+    fail at once; 408/429/5xx and dropped connections are retried with backoff (and Retry-After)."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
     if verify is None and dest.name.endswith(".gz"):
         verify = verify_gzip
-    own = client is None
-    client = client or _client(policy)
+    with _exclusive(dest.with_name(dest.name + ".lock")):
+        if dest.exists():  # another process finished it while we waited for the lock
+            return DownloadResult(dest, dest.stat().st_size, 0, 0, from_cache=True)
+        own = client is None
+        client = client or _client(policy)
+        try:
+            return _download_locked(url, dest, policy, client, verify)
+        finally:
+            if own:
+                client.close()
+
+
+def _download_locked(url: str, dest: Path, policy: RetryPolicy, client: httpx.Client, verify) -> DownloadResult:
+    part = dest.with_name(dest.name + ".part")
     attempts = resumed = 0
     last_error: Exception | None = None
-    try:
-        while attempts < policy.attempts:
-            attempts += 1
-            have = part.stat().st_size if part.exists() else 0
-            try:
-                complete = _fetch_into(client, url, part, have, policy)
-                if have and complete is not None:
-                    resumed += 1
-                if not complete:
-                    raise _Incomplete(f"connection closed after {part.stat().st_size} bytes")
-                if verify is not None:
-                    try:
-                        verify(part)
-                    except CorruptArchiveError as error:
-                        part.unlink(missing_ok=True)  # a bad full file: start over
-                        raise _Incomplete(str(error)) from error
-                os.replace(part, dest)
-                return DownloadResult(dest, dest.stat().st_size, attempts, resumed)
-            except NotFoundError:
-                raise
-            except (_Incomplete, httpx.HTTPStatusError, *_TRANSIENT) as error:
-                last_error = error
-                log.warning("download %s attempt %d failed: %s", url, attempts, error)
-                if attempts < policy.attempts:
-                    time.sleep(policy.delay(attempts))
-    finally:
-        if own:
-            client.close()
+    while attempts < policy.attempts:
+        attempts += 1
+        have = part.stat().st_size if part.exists() else 0
+        wait = policy.delay(attempts)
+        try:
+            complete, continued = _fetch_into(client, url, part, have)
+            resumed += continued
+            if not complete:
+                raise _Incomplete(f"connection closed after {part.stat().st_size} bytes")
+            if verify is not None:
+                try:
+                    verify(part)
+                except CorruptArchiveError as error:
+                    part.unlink(missing_ok=True)  # a bad full file: start over
+                    raise _Incomplete(str(error)) from error
+            os.replace(part, dest)
+            return DownloadResult(dest, dest.stat().st_size, attempts, resumed)
+        except _Retryable as error:
+            last_error = error
+            wait = max(wait, min(error.retry_after or 0.0, policy.max_backoff_s))
+        except (_Incomplete, *_TRANSIENT) as error:
+            last_error = error
+        log.warning("download %s attempt %d failed: %s", url, attempts, last_error)
+        if attempts < policy.attempts:
+            time.sleep(wait)
     raise CommonCrawlError(f"{url}: failed after {attempts} attempts: {last_error}")
 
 
@@ -208,17 +220,39 @@ class _Incomplete(Exception):
     pass
 
 
-def _fetch_into(client: httpx.Client, url: str, part: Path, have: int, policy: RetryPolicy) -> bool | None:
-    """Stream the rest of `url` into `part`. True when complete, False when the body ended early."""
+class _Retryable(Exception):
+    def __init__(self, status: int, retry_after: float | None):
+        super().__init__(f"HTTP {status}" + (f" (Retry-After {retry_after:g}s)" if retry_after else ""))
+        self.retry_after = retry_after
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path):
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    return float(value) if value.replace(".", "", 1).isdigit() else None
+
+
+def _fetch_into(client: httpx.Client, url: str, part: Path, have: int) -> tuple[bool, bool]:
+    """Stream the rest of `url` into `part`. Returns (complete, continued a partial file)."""
     headers = {"Range": f"bytes={have}-"} if have else {}
     with client.stream("GET", url, headers=headers) as response:
         if response.status_code == 404:
             raise NotFoundError(f"{url}: 404 Not Found")
         if response.status_code == 416 and have:
-            return True  # we already hold every byte; verification decides
+            return True, True  # we already hold every byte; verification decides
         if response.status_code in _RETRYABLE_STATUS:
-            raise httpx.HTTPStatusError(str(response.status_code), request=response.request, response=response)
-        response.raise_for_status()
+            raise _Retryable(response.status_code, _retry_after(response))
+        if response.status_code >= 400:
+            raise CommonCrawlError(f"{url}: HTTP {response.status_code}")
         if response.status_code == 206:
             expected = _range_total(response.headers.get("Content-Range"))
             mode = "ab"
@@ -231,9 +265,8 @@ def _fetch_into(client: httpx.Client, url: str, part: Path, have: int, policy: R
                 for chunk in response.iter_raw():
                     out.write(chunk)
             except _TRANSIENT:
-                return False
-        size = part.stat().st_size
-        return expected is None or size >= expected
+                return False, mode == "ab"
+        return expected is None or part.stat().st_size >= expected, mode == "ab"
 
 
 def _range_total(content_range: str | None) -> int | None:

@@ -16,6 +16,8 @@ class Faults:
     drop_first: int = 0  # the first N body responses per path stop after `drop_fraction` of the bytes
     drop_fraction: float = 0.4
     unavailable_first: int = 0  # the first N requests per path get 503
+    retry_after: str | None = None  # Retry-After header sent with those 503s
+    forbidden: set[str] = field(default_factory=set)  # paths answered with 403
     ignore_range: bool = False
     truncate_to: dict[str, int] = field(default_factory=dict)  # path -> serve only this many bytes, always
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Range header)
@@ -43,8 +45,15 @@ def _handler(root: Path, faults: Faults) -> type[BaseHTTPRequestHandler]:
             if not file.is_file() or root.resolve() not in file.parents:
                 self.send_error(404)
                 return
+            if path in faults.forbidden:
+                self.send_error(403)
+                return
             if nth <= faults.unavailable_first:
-                self.send_error(503)
+                self.send_response(503)
+                if faults.retry_after:
+                    self.send_header("Retry-After", faults.retry_after)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
                 return
             data = file.read_bytes()
             if path in faults.truncate_to:

@@ -222,3 +222,46 @@ def test_lf_only_wet_reads_in_quirks_mode(shared_data: Path) -> None:
         pytest.skip(f"{path} not present")
     documents = [r for r in cc.iter_text_records(path, "wet", quirks_mode=True) if isinstance(r, cc.TextRecord)]
     assert {d.url for d in documents} >= {"http://sample_russian.ru"}
+
+
+def test_retry_after_is_honoured(sample_mirror: Path, tmp_path: Path) -> None:
+    import time
+
+    rel = _first_wet(sample_mirror)
+    policy = cc.RetryPolicy(attempts=3, backoff_s=0.001, max_backoff_s=5, timeout_s=10)
+    with serve(sample_mirror, Faults(unavailable_first=1, retry_after="0.6")) as (base_url, _):
+        started = time.monotonic()
+        result = cc.fetch_file(base_url, rel, policy, root=tmp_path / "cache")
+    assert time.monotonic() - started >= 0.6 and result.attempts == 2
+
+
+def test_client_errors_are_not_retried(sample_mirror: Path, tmp_path: Path) -> None:
+    rel = _first_wet(sample_mirror)
+    with serve(sample_mirror, Faults(forbidden={rel})) as (base_url, faults):
+        with pytest.raises(cc.CommonCrawlError, match="HTTP 403"):
+            cc.fetch_file(base_url, rel, FAST, root=tmp_path / "cache")
+    assert len(faults.requests) == 1
+
+
+def test_a_crashed_download_resumes_from_its_part_file(sample_mirror: Path, tmp_path: Path) -> None:
+    rel = _first_wet(sample_mirror)
+    data = (sample_mirror / rel).read_bytes()
+    with serve(sample_mirror) as (base_url, faults):
+        target = cc.cached_path(base_url, rel, tmp_path / "cache")
+        target.parent.mkdir(parents=True)
+        target.with_name(target.name + ".part").write_bytes(data[:1000])  # left by a killed process
+        result = cc.fetch_file(base_url, rel, FAST, root=tmp_path / "cache")
+    assert faults.requests == [(rel, "bytes=1000-")]
+    assert result.resumed == 1 and result.path.read_bytes() == data
+
+
+def test_concurrent_downloads_of_one_file_do_not_collide(sample_mirror: Path, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    rel = _first_wet(sample_mirror)
+    with serve(sample_mirror, Faults(drop_first=1)) as (base_url, faults):
+        with ThreadPoolExecutor(3) as pool:
+            results = list(pool.map(lambda _: cc.fetch_file(base_url, rel, FAST, root=tmp_path / "cache"), range(3)))
+    assert {r.path for r in results} == {results[0].path}
+    assert results[0].path.read_bytes() == (sample_mirror / rel).read_bytes()
+    assert sum(not r.from_cache for r in results) == 1  # one download, the others waited and reused it
