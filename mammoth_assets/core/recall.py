@@ -127,10 +127,10 @@ def train_classifier(train_file: Path, params: FastTextParams, model_path: Path)
     """Train a fastText supervised model on `train_file` and save it to `model_path`."""
     import fasttext
 
-    # fastText occasionally diverges ("Encountered NaN") on small or repetitive data; a retry
-    # with the next seed is the standard remedy. The third failure is raised.
+    # fastText occasionally diverges ("Encountered NaN") on small or repetitive data with a large
+    # step; retry with the next seed and half the learning rate. The third failure is raised.
     for attempt in range(3):
-        kwargs = params.as_fasttext_kwargs() | {"seed": params.seed + attempt}
+        kwargs = params.as_fasttext_kwargs() | {"seed": params.seed + attempt, "lr": params.lr / 2**attempt}
         try:
             model = fasttext.train_supervised(input=str(train_file), **kwargs)
             break
