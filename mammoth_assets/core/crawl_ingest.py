@@ -67,6 +67,7 @@ class IngestSettings:
     batch_rows: int = 5000
     quirks_mode: bool = False
     retry: cc.RetryPolicy = field(default_factory=cc.RetryPolicy)
+    keep_downloads: bool = True  # False: delete a downloaded file from the cache once it is read
 
 
 @dataclass
@@ -140,6 +141,8 @@ def ingest_wet_file(
         doc_stager.write(pl.DataFrame(batch, schema=DOCUMENT_SCHEMA))
         result.records = stats.records
         result.compressed_bytes = fetched.path.stat().st_size
+        if not settings.keep_downloads and cc.is_remote(cc.resolve(base_url, wet_file)):
+            fetched.path.unlink(missing_ok=True)
     reject_stager.write(pl.DataFrame(rejects, schema=REJECT_SCHEMA))
     result.rejected += len(rejects)
     _count(result.reasons, rejects)

@@ -51,3 +51,18 @@ def test_a_repeated_record_id_is_rejected_not_duplicated(tmp_path: Path) -> None
     (tmp_path / "twice.warc.wet.gz").write_bytes(record + record)
     result = ingest_wet_file("X", str(tmp_path), "twice.warc.wet.gz", None, tmp_path / "stage", IngestSettings(retry=FAST))
     assert (result.records, result.documents, result.reasons) == (2, 1, {DUPLICATE_RECORD: 1})
+
+
+def test_downloads_can_be_dropped_after_reading(sample_mirror: Path, tmp_path: Path, isolated_data_dir: Path) -> None:
+    from tests.core.http_mirror import serve
+
+    wet = cc.list_files(DUMP, "wet", str(sample_mirror))[0]
+    with serve(sample_mirror) as (base_url, _):
+        kept = ingest_wet_file(DUMP, base_url, wet, None, tmp_path / "a", IngestSettings(retry=FAST))
+        assert cc.cached_path(base_url, wet).is_file()
+        cc.cached_path(base_url, wet).unlink()
+        dropped = ingest_wet_file(DUMP, base_url, wet, None, tmp_path / "b", IngestSettings(retry=FAST, keep_downloads=False))
+        assert not cc.cached_path(base_url, wet).exists()
+    assert kept.documents == dropped.documents > 0
+    local = ingest_wet_file(DUMP, str(sample_mirror), wet, None, tmp_path / "c", IngestSettings(keep_downloads=False))
+    assert local.documents == kept.documents and (sample_mirror / wet).is_file()  # a mirror's own files stay

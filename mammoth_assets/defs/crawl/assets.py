@@ -117,6 +117,11 @@ class WebDocumentsConfig(dg.Config):
     )
     download_attempts: int = Field(default=6, ge=1, description="HTTP attempts per file (retries with backoff, resume).")
     timeout_s: float = Field(default=60.0, gt=0, description="HTTP timeout per request.")
+    keep_downloads: bool = Field(
+        default=True,
+        description="Keep downloaded WET files in the cache under the data dir (False: delete each once read, "
+        "for whole dumps that would not fit on disk).",
+    )
 
     def settings(self) -> IngestSettings:
         return IngestSettings(
@@ -124,6 +129,7 @@ class WebDocumentsConfig(dg.Config):
             batch_rows=self.batch_rows,
             quirks_mode=self.quirks_mode,
             retry=cc.RetryPolicy(attempts=self.download_attempts, timeout_s=self.timeout_s),
+            keep_downloads=self.keep_downloads,
         )
 
 
