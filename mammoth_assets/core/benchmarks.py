@@ -681,7 +681,13 @@ def load_from_hub(name: str, *, split: str = "test", limit: int | None = None) -
     items: list[BenchmarkItem] = []
     hub_split = spec.hub.splits.get(split, split)
     for config in spec.hub.configs:
-        rows = datasets.load_dataset(spec.hub.dataset_id, config, split=hub_split)
+        try:
+            rows = datasets.load_dataset(spec.hub.dataset_id, config, split=hub_split)
+        except Exception as error:  # offline, gated, renamed: say which dataset and why
+            raise BenchmarkError(
+                f"{name}: could not load {spec.hub.dataset_id!r} (config {config!r}, split "
+                f"{hub_split!r}) from the Hugging Face hub: {type(error).__name__}: {error}"
+            ) from error
         for index, row in enumerate(rows):
             items.append(spec.parse_hub_row(dict(row), name, index, config))
             if limit is not None and len(items) >= limit:

@@ -16,7 +16,7 @@ import polars as pl
 
 from mammoth_assets import paths
 from mammoth_assets.core import evaluation, fewshot, grading
-from mammoth_assets.core.benchmarks import BenchmarkItem, default_root, load_benchmark
+from mammoth_assets.core.benchmarks import BenchmarkError, default_root, load_benchmark
 from mammoth_assets.defs.evaluate.partitions import evaluation_partitions
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
@@ -202,7 +202,13 @@ def benchmark_generations(
     partition, checkpoint, benchmark = _partition(context)
     store = warehouse.get()
     model, model_source = resolve_model(store, checkpoint)
-    items, fewshot_context = _items_and_context(benchmark, config)
+    try:
+        items, fewshot_context = _items_and_context(benchmark, config)
+    except BenchmarkError as error:
+        raise dg.Failure(
+            description=f"cannot load benchmark {benchmark!r}: {error}",
+            metadata={"benchmark_root": config.benchmark_root or str(default_root())},
+        ) from error
     max_tokens = config.max_tokens_per_benchmark.get(benchmark, config.max_tokens)
     engine = llm.with_model(model)
     context.log.info(f"{partition}: {len(items)} items, model {model} ({model_source}), "

@@ -50,27 +50,35 @@ def instance(tiny_model: Path) -> dg.DagsterInstance:
     return instance
 
 
-def test_generate_grade_score_on_gsm8k_and_bbh(warehouse, tiny_model, instance, shared_data):
+# One benchmark per prompt source and answer kind (all 14 run the same code; the demo runs all).
+GRAPH_BENCHMARKS = ["gsm8k", "math", "theoremqa", "bbh", "mmlu_stem"]
+
+
+@pytest.mark.slow
+def test_whole_graph_on_benchmarks_of_every_kind(warehouse, tiny_model, instance, shared_data):
+    """The demo path: the tiny model, two items per benchmark, then the comparison view; every
+    check passes at sample-scale thresholds."""
     generation, grades, scores, comparison = ASSETS
-    for benchmark in ("gsm8k", "bbh"):
+    benchmarks = GRAPH_BENCHMARKS
+    config = {**SMALL, "benchmark_generations": {"limit": 2, "shots": 1, "max_tokens": 8}}
+    for benchmark in benchmarks:
         key = evaluation_key(str(tiny_model), benchmark)
-        result = run([generation, grades, scores], warehouse, tiny_model, instance, key, SMALL,
-                     ASSET_CHECKS)
-        assert result.success
-        assert check_outcomes(result) == {
-            "benchmark_generations_complete": True, "benchmark_grades_cover_generations": True,
-            "benchmark_scores_in_range": True, "benchmark_scores_unparsable_rate": True,
-        }
+        checks = ASSET_CHECKS if benchmark == benchmarks[-1] else ()
+        result = run([generation, grades, scores], warehouse, tiny_model, instance, key, config,
+                     checks)
+        assert result.success, benchmark
+    assert check_outcomes(result) == {
+        "benchmark_generations_complete": True, "benchmark_grades_cover_generations": True,
+        "benchmark_scores_in_range": True, "benchmark_scores_unparsable_rate": True,
+    }
     generations = warehouse.read_table("benchmark_generations")
-    assert generations.height == 6
+    assert generations.height == 2 * len(benchmarks)
     assert generations["completion"].null_count() == 0
     assert set(generations["fewshot_source"]) == {"held_out_test", "published"}
     assert generations["prompt_hash"].str.len_chars().unique().to_list() == [64]
-    # the few-shot prompt holds one exemplar and ends with the question
     assert (generations["mode"] == "cot").all()
-    stored = warehouse.read_table("benchmark_scores").sort("benchmark")
-    assert stored["n"].to_list() == [3, 3]
-    assert ((stored["accuracy"] >= 0) & (stored["accuracy"] <= 1)).all()
+    stored = warehouse.read_table("benchmark_scores")
+    assert sorted(stored["benchmark"]) == sorted(benchmarks) and set(stored["n"]) == {2}
     grades_frame = warehouse.read_table("benchmark_grades")
     # a random model's text is wrong or unparsable, never silently "A"
     assert (grades_frame.filter(pl.col("unparsable"))["extracted"].null_count()
@@ -80,12 +88,31 @@ def test_generate_grade_score_on_gsm8k_and_bbh(warehouse, tiny_model, instance, 
                             run_config={"ops": {"benchmark_comparison": {"config": {
                                 "base_checkpoint": str(tiny_model)}}}})
     assert result.success
-    table = warehouse.read_table("benchmark_comparison").sort("benchmark")
-    assert table["paper_mammoth2_7b_pct"].to_list() == [58.6, 68.4]
-    assert table["delta_vs_base_pct"].to_list() == [0.0, 0.0]
+    table = warehouse.read_table("benchmark_comparison")
+    paper = dict(zip(table["benchmark"], table["paper_mammoth2_7b_pct"]))
+    assert paper == {"gsm8k": 68.4, "bbh": 58.6, "math": 36.7, "theoremqa": 29.0, "mmlu_stem": 62.4}
+    assert set(table["delta_vs_base_pct"]) == {0.0}
     chart = Path(result.asset_materializations_for_node("benchmark_comparison")[0]
                  .metadata["chart_path"].value)
     assert chart.exists() and chart.stat().st_size > 1000
+
+
+def test_hybrid_decoding_falls_back_to_cot_when_the_program_fails(warehouse, tiny_model, instance,
+                                                                   shared_data):
+    key = evaluation_key(str(tiny_model), "gsm8k")
+    generation, grades, scores, _ = ASSETS
+    config = {**SMALL, "benchmark_generations": {"limit": 2, "shots": 1, "max_tokens": 12,
+                                                 "hybrid": True}}
+    result = run([generation, grades, scores], warehouse, tiny_model, instance, key, config)
+    assert result.success
+    metadata = result.asset_materializations_for_node("benchmark_generations")[0].metadata
+    frame = warehouse.read_table("benchmark_generations")
+    # the random model writes no runnable program: every item was asked for one, ran it in the
+    # sandbox (or had none), and fell back to CoT
+    assert frame["pot_completion"].null_count() == 0
+    assert set(frame["program_status"]) <= {"error", "no_program", "timeout", "killed", "ok"}
+    assert (frame["mode"] == "cot").all() == (metadata["pot_answered"].value == 0)
+    assert metadata["cot_fallbacks"].value + metadata["pot_answered"].value == 2
 
 
 def test_regrading_reruns_no_generation(warehouse, tiny_model, instance, shared_data):
@@ -168,3 +195,18 @@ def run_checks(checks, warehouse, tiny_model, instance) -> dict[str, bool]:
 def test_demo_config_names_every_asset() -> None:
     assert set(demo_run_config()) == {a.key.to_user_string() for a in ASSETS}
     assert demo_run_config()["benchmark_generations"]["limit"] == 5
+
+
+def test_sensor_adds_a_trained_recipe_and_requests_every_benchmark(shared_data) -> None:
+    from mammoth_assets.core.benchmarks import available_benchmarks
+    from mammoth_assets.defs.evaluate.sensors import evaluate_new_checkpoints
+
+    instance = dg.DagsterInstance.ephemeral()
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization("sft_checkpoint", partition="webinstruct_sft"))
+    context = dg.build_sensor_context(instance=instance)
+    outcome = evaluate_new_checkpoints(context)
+    result = outcome if isinstance(outcome, dg.SensorResult) else next(iter(outcome))
+    assert [r.partition_key for r in result.run_requests] == [
+        evaluation_key("webinstruct_sft", b) for b in available_benchmarks()]
+    assert result.dynamic_partitions_requests[0].partition_keys == ["webinstruct_sft"]
