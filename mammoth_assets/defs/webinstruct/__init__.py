@@ -30,8 +30,10 @@ def demo_run_config() -> dict[str, dict]:
     return {
         "page_texts": {},
         "decontaminated_documents": {},
-        "extracted_qa": {"chunk_chars": 1200, "chunk_overlap_chars": 200, "max_chunks_per_page": 1, "max_tokens": 48, "min_grounding_rate": 0.0},
-        "refined_qa": {"keep_unrefined_when_rejected": True, "refiners": [{"max_tokens": 48}]},
+        # The tiny model's 2048-token window holds the few-shot prompt plus ~600 characters of page.
+        "extracted_qa": {"chunk_chars": 600, "chunk_overlap_chars": 100, "max_chunks_per_page": 1, "max_tokens": 64, "min_grounding_rate": 0.0},
+        # 64 tokens: the smallest budget the refinement JSON schema accepts is 43.
+        "refined_qa": {"keep_unrefined_when_rejected": True, "refiners": [{"max_tokens": 64}]},
         "webinstruct": {},
     }
 

@@ -60,7 +60,7 @@ class ExtractionConfig(dg.Config):
     grounding_ngram: int = Field(default=3, description="Word n-gram size of the grounding check.")
     min_question_grounding: float = Field(default=0.6, description="Share of question n-grams that must be on the page.")
     min_answer_grounding: float = Field(default=0.0, description="Same for the answer (0 = not required).")
-    min_grounding_rate: float = Field(default=0.5, description="Asset-check floor: grounded share of proposed pairs.")
+    min_grounding_rate: float = Field(default=0.5, description="Asset-check floor: grounded share of LLM-proposed pairs.")
     pages_per_batch: int = Field(default=64, description="Pages per LLM batch (bounds memory; each batch is staged).")
 
 
@@ -178,6 +178,7 @@ def extracted_qa(
     outcomes, reasons, methods = Counter(), Counter(), Counter()
     q_scores: list[float] = []
     sample: list[dict] = []
+    llm_proposed = llm_grounded = 0
     for batch in wh.iter_batches(wh.sql("webinstruct_pages_to_extract"), {"dump": dump}, config.pages_per_batch):
         works = [plan_page(row, config) for row in batch.iter_rows(named=True)]
         requests = [
@@ -199,7 +200,10 @@ def extracted_qa(
         outcomes.update(value_counts(page_frame, "outcome"))
         methods.update(value_counts(page_frame, "method"))
         reasons.update(r.split(":")[0] for r in pair_frame.filter(pl.col("status") == "rejected")["reason"].to_list())
-        q_scores.extend(v for v in pair_frame["question_grounding"].to_list() if v is not None)
+        llm_pairs = pair_frame.filter(pl.col("method") == "llm")
+        llm_proposed += llm_pairs.height
+        llm_grounded += int((llm_pairs["status"] == "kept").sum())
+        q_scores.extend(v for v in llm_pairs["question_grounding"].to_list() if v is not None)
         if len(sample) < 5:
             sample.extend(pair_frame.filter(pl.col("status") == "kept").head(5 - len(sample)).to_dicts())
     pages_written = wh.replace_partition("extracted_qa_pages", "dump", dump, page_stager.files)
@@ -208,7 +212,7 @@ def extracted_qa(
     pair_stager.cleanup()
     rejected = sum(reasons.values())
     kept = pairs_written - rejected
-    grounded_rate = kept / pairs_written if pairs_written else 1.0
+    grounded_rate = llm_grounded / llm_proposed if llm_proposed else 1.0
     metadata = {
         "dump": dump,
         "pages": pages_written,
@@ -221,6 +225,7 @@ def extracted_qa(
         "pairs_kept": kept,
         "pairs_rejected": rejected,
         "rejection_reasons": counts_markdown(dict(reasons)),
+        "llm_pairs_proposed": llm_proposed,
         "grounding_rate": round(grounded_rate, 4),
         "min_grounding_rate": config.min_grounding_rate,
         "prompt_version": prompt_version,

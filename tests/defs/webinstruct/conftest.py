@@ -40,15 +40,15 @@ def planted_pages(benchmarks_root: Path) -> tuple[list[dict], dict[str, tuple[st
 
 
 def choose_recalled(labels: list[dict], planted: dict) -> set[str]:
-    """Every schema.org page of two sites, a few pages the LLM must read (two with prompt
-    injection), and the planted pages."""
+    """A few schema.org pages, a few pages the LLM must read (one with prompt injection), and
+    the planted pages."""
     chosen: set[str] = set(planted)
-    per_kind = {"faq_jsonld": 4, "qa_jsonld": 4, "qa_microdata": 3, "exam_math": 2, "forum_thread": 1}
+    per_kind = {"faq_jsonld": 1, "qa_jsonld": 2, "qa_microdata": 1, "exam_math": 1, "forum_thread": 1}
     for label in labels:
         if per_kind.get(label["kind"], 0) > 0 and not label["prompt_injection"]:
             per_kind[label["kind"]] -= 1
             chosen.add(label["url"])
-    injected = [l["url"] for l in labels if l["prompt_injection"] and l["language"] == "en"][:2]
+    injected = [l["url"] for l in labels if l["prompt_injection"] and l["language"] == "en"][:1]
     return chosen | set(injected)
 
 
