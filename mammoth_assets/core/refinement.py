@@ -13,6 +13,7 @@ A refinement is rejected, with its reason, when it:
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import unicodedata
@@ -35,7 +36,10 @@ _STOPWORDS = frozenset(
     "those with as by from what which who whom how why when where do does did can could would "
     "should will shall may might must i you he she we they me my your our their if then than so "
     "not no yes there here all any each some such into out up down over under about please find "
-    "given let".split()
+    "given let "
+    # forum chatter a refiner is asked to remove
+    "hi hey hello thanks thank thx pls plz guys everyone anyone someone help whats im ive dont "
+    "cant need know question answer".split()
 )
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:/\d+)?")
@@ -85,6 +89,18 @@ def parse_refinement(parsed: Any = None, text: str | None = None) -> tuple[str, 
 def content_words(text: str) -> set[str]:
     words = _TOKEN.findall(unicodedata.normalize("NFKC", text or "").lower())
     return {w for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())}
+
+
+def _fuzzy_kept(words: set[str], others: set[str], min_ratio: float = 0.8) -> int:
+    """How many of `words` appear in `others`, allowing spelling fixes (derivitive/derivative)."""
+    kept = 0
+    for word in words:
+        if word in others or (
+            len(word) > 3
+            and any(difflib.SequenceMatcher(None, word, other).ratio() >= min_ratio for other in others if abs(len(other) - len(word)) <= 3)
+        ):
+            kept += 1
+    return kept
 
 
 def _normalize_answer(text: str) -> str:
@@ -153,8 +169,8 @@ def check_refinement(
     if not revised_question.strip() or not revised_answer.strip():
         return RefinementVerdict(False, "empty_revision", 0.0, 0.0)
     original_q, revised_q = content_words(question), content_words(revised_question)
-    q_overlap = len(original_q & revised_q) / len(original_q) if original_q else 1.0
-    q_novelty = len(revised_q - original_q) / len(revised_q) if revised_q else 0.0
+    q_overlap = _fuzzy_kept(original_q, revised_q) / len(original_q) if original_q else 1.0
+    q_novelty = 1 - _fuzzy_kept(revised_q, original_q) / len(revised_q) if revised_q else 0.0
     original_a, revised_a = content_words(answer), content_words(revised_answer)
     a_overlap = len(original_a & revised_a) / len(original_a) if original_a else 1.0
     if q_overlap < thresholds.min_question_overlap:

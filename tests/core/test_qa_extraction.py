@@ -91,3 +91,37 @@ def test_structured_pairs_match_sample_ground_truth(sample_mirror: Path):
                 else:
                     assert method == "", label["url"]
     assert checked >= 40
+
+
+def test_few_shot_examples_pass_our_own_parser_and_grounding():
+    """The extraction prompt's examples must be what we would accept: parseable, grounded on
+    their page, and the prompt-injection example must not follow the injected instruction."""
+    from mammoth_assets.llm.prompts import load_prompt
+
+    messages = load_prompt("webinstruct_extract").render(url="https://x.org", page_text="page")
+    shots = list(zip(messages[1:-1:2], messages[2:-1:2]))
+    assert len(shots) == 3 and all(u["role"] == "user" and a["role"] == "assistant" for u, a in shots)
+    statuses = []
+    for user, assistant in shots:
+        page = user["content"].split("Page:\n", 1)[1]
+        result = parse_extraction(text=assistant["content"])
+        statuses.append(result.status)
+        grounding = PageGrounding(page)
+        for pair in result.pairs:
+            assert check_pair(pair, grounding, min_answer_grounding=0.6).grounded, pair
+            assert "poem" not in pair.answer
+    assert statuses == ["pairs", "void", "pairs"]
+
+
+def test_refinement_few_shot_examples_pass_the_drift_checks():
+    import json
+
+    from mammoth_assets.core.refinement import check_refinement
+    from mammoth_assets.llm.prompts import load_prompt
+
+    messages = load_prompt("webinstruct_refine").render(question="q", answer="a")
+    for user, assistant in zip(messages[1:-1:2], messages[2:-1:2]):
+        question, answer = user["content"].removeprefix("Question: ").split("\nAnswer: ", 1)
+        revised = json.loads(assistant["content"])
+        verdict = check_refinement(question, answer, revised["revised_question"], revised["revised_answer"])
+        assert verdict.accepted, verdict.reason
