@@ -13,7 +13,8 @@ a reference answer and says how it decided. Kinds:
   disabled and our limit is enforced from outside: the work runs in a persistent worker process
   that is killed and replaced when it overruns `timeout_s`.
 - `boolean`: true/false/yes/no (the answer itself, or after "the answer is"; never by substring).
-- `choice`: multiple-choice letters A-J (`C`, `(C)`, `C) text`, "the answer is C").
+- `choice`: multiple-choice letters (`C`, `(C)`, `C) text`, "the answer is C"; A-Z, and A-J for
+  a lone letter found in free text).
 - `text`: normalized string equality.
 - `auto`: boolean or choice when the reference is one, numbers/fractions when both sides are plain,
   else math-verify, else normalized text.
@@ -38,6 +39,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 KINDS = ("auto", "number", "fraction", "latex", "boolean", "choice", "text")
+_PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @dataclass(frozen=True)
@@ -237,12 +239,13 @@ def parse_boolean(text: str | None) -> bool | None:
     return None
 
 
-_LETTERS = "ABCDEFGHIJ"
-_BARE_CHOICE = re.compile(r"^\s*\(?\s*([A-J])\s*\)?\s*[.:]?\s*$")
-_LEADING_CHOICE = re.compile(r"^\s*(?:\(([A-J])\)|([A-J])[.):](?=\s|$)|([A-J])(?=\s))")
+# A bare, leading or stated letter may be A-Z (BBH has options up to R); the last-resort lone
+# capital letter in free text is limited to A-J, where it is far less likely to be a word ("I").
+_BARE_CHOICE = re.compile(r"^\s*\(?\s*([A-Z])\s*\)?\s*[.:]?\s*$")
+_LEADING_CHOICE = re.compile(r"^\s*(?:\(([A-Z])\)|([A-Z])[.):](?=\s|$)|([A-Z])(?=\s))")
 # "the answer is C", "answer: (C)", "the answer is for sure D" (up to three words in between)
 _STATED_CHOICE = re.compile(
-    r"[Aa]nswer\s*(?:[Ii]s|:)?\s*[:\s]*(?:[a-z]+[\s,]+){0,3}?(?:[Oo]ption\s*)?\(?([A-J])(?![A-Za-z0-9'])"
+    r"[Aa]nswer\s*(?:[Ii]s|:)?\s*[:\s]*(?:[a-z]+[\s,]+){0,3}?(?:[Oo]ption\s*)?\(?([A-Z])(?![A-Za-z0-9'])"
 )
 _LONE_LETTER = re.compile(r"(?<![A-Za-z0-9'])\(?([A-J])\)?(?![A-Za-z0-9'])")
 
@@ -278,7 +281,9 @@ class _MathVerifyWorker:
     most `timeout_s` for the answer and kills the worker when it overruns (sympy can hang)."""
 
     def __init__(self) -> None:
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "MAMMOTH_DATA_DIR")}
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL")}
+        # importable from a plain checkout too, not only from an installed package
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PROJECT_ROOT, os.environ.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mammoth_assets.core.answers", "--serve"],
             stdin=subprocess.PIPE,
@@ -529,7 +534,7 @@ def _auto_kind(predicted: str, reference: str) -> str:
 def _looks_like_choice(reference: str) -> bool:
     """A bare letter or `(C) option text`; `A dog` is text, not choice A."""
     text = reference.strip()
-    return bool(_BARE_CHOICE.match(text) or re.match(r"^\(\s*[A-J]\s*\)", text))
+    return bool(_BARE_CHOICE.match(text) or re.match(r"^\(\s*[A-Z]\s*\)", text))
 
 
 _MATH_HINTS = re.compile(r"[\d\\^=<>+*/()\[\]{}]|\b(?:pi|sqrt|infty)\b")

@@ -206,3 +206,22 @@ def test_agrees_with_lighteval_cases(shared_data: Path) -> None:
     rate, disagreements = _agreement(cases)
     assert len(cases) == 205
     assert rate >= 0.965, disagreements  # measured 200/205
+
+
+def test_choice_letters_beyond_j() -> None:
+    """BBH offers up to 18 options (A-R)."""
+    assert answers_match("(R)", "R")
+    assert answers_match("So the answer is (M).", "(M)")
+    assert not answers_match("(Q)", "(R)")
+
+
+def test_worker_starts_from_a_plain_checkout(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The math-verify worker finds the package by path, not only through the installed copy."""
+    from mammoth_assets.core import answers
+
+    monkeypatch.chdir(tmp_path)
+    worker = answers._MathVerifyWorker()
+    try:
+        assert worker.ask({"ping": True}, 60) == {"pong": True}
+    finally:
+        worker.kill()
