@@ -26,13 +26,19 @@ CONTINUATION_MARKERS = (
     "\n\n### Instruction", "### Instruction:", "USER:", "[INST]", "<|im_start|>", "<|eot_id|>",
 )
 
-_ANSWER_IS = re.compile(r"(?:the\s+(?:final\s+)?answer\s+is|####)\s*:?\s*", re.IGNORECASE)
+_ANSWER_IS = re.compile(
+    r"(?:the\s+(?:final\s+|correct\s+|right\s+)?(?:answer|option|choice)\s+(?:is|would\s+be)|####"
+    r"|^[ \t]*(?:final\s+)?answer\s*:(?!\s*let's))"
+    r"\s*:?\s*",
+    re.IGNORECASE | re.MULTILINE,
+)
 _NUMBER = re.compile(
     r"-?\s?\\?\$?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?%?|-?\.\d+"
 )
 _LATEX_FRACTION = re.compile(r"-?\\[dt]?frac\s*\{[^{}]*\}\s*\{[^{}]*\}|-?\\[dt]?frac\d\d")
 _OPTION_LABEL = re.compile(r"\(([A-Za-z])\)")
-_LEADING_LETTER = re.compile(r"^\s*(?:option\s+)?\(?([A-Za-z])\)?(?:[.):,]|\s|$)", re.IGNORECASE)
+_OPTION_PREFIX = re.compile(r"(?<![A-Za-z0-9])([A-Z])\)")  # AQuA's "B)230"
+_LEADING_LETTER = re.compile(r"^\s*(?:option\s+)?\(?([A-Za-z])(?:\)|[.:,]|\s|$)", re.IGNORECASE)
 _BOOLEAN_WORD = re.compile(r"\b(true|false|yes|no)\b", re.IGNORECASE)
 _LIST = re.compile(r"\[([^\[\]]*)\]")
 
@@ -121,7 +127,7 @@ def _numeric_answer(span: str) -> str | None:
 
 def _choice_answer(span: str, choices: Sequence[str] | None) -> str | None:
     """The option letter a stated answer gives: "(B)", "B", "B) text", or an option's own text."""
-    label = _OPTION_LABEL.search(span)
+    label = _OPTION_LABEL.search(span) or _OPTION_PREFIX.search(span)
     if label:
         return label.group(1).upper()
     leading = _LEADING_LETTER.match(span)

@@ -206,3 +206,27 @@ def test_continuation_after_the_answer_is_ignored() -> None:
     completion = "3 + 4 = 7. The answer is 7.\n\nQuestion: What is 1 + 1?\nAnswer: The answer is 2."
     assert truncate_continuation(completion).endswith("The answer is 7.")
     assert grade_completion(completion, "7", answer_kind="number").correct
+
+
+def test_gsm8k_grader_agrees_with_human_labels_on_gpt3_solutions(shared_data: Path, bench_root: Path) -> None:
+    """OpenAI's GPT-3 175B verification solutions ("A: 18" endings) with human is_correct labels."""
+    path = shared_data / "reference/model_outputs/openai__grade-school-math/grade_school_math/data/example_model_solutions.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    references = {item.question: item.reference for item in load_benchmark("gsm8k", bench_root)}
+    verdicts = [grade_completion(row["175b_verification"]["solution"], references[row["question"]],
+                                 answer_kind="number").correct for row in rows]
+    labels = [row["175b_verification"]["is_correct"] for row in rows]
+    assert verdicts == labels
+    assert round(100 * sum(verdicts) / len(verdicts), 2) == 56.25  # the published figure
+
+
+def test_aqua_gpt4_rationales_reproduce_the_published_accuracy(shared_data: Path) -> None:
+    path = shared_data / "reference/model_outputs/wenhuchen__Program-of-Thoughts/outputs/aqua_gpt4_s0_e-1_03_31_22_24.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    grades = [
+        grade_completion(f"{row['rationale']}\nThe answer is {row['generated_prediction']}",
+                         row["answer"], answer_kind="choice",
+                         choices=[option.split(")", 1)[1] for option in row["options"]])
+        for row in rows
+    ]
+    assert round(100 * summarize(grades).accuracy, 1) == 72.7  # Program-of-Thoughts README
