@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -20,9 +21,11 @@ POSITIVE = "__label__pos"
 NEGATIVE = "__label__neg"
 DEFAULT_MAX_CHARS = 10_000
 
-_PUNCTUATION = r"([^\p{L}\p{N}\s])"
-_WHITESPACE = r"\s+"
-_DIGIT = r"\p{Nd}"
+_PUNCTUATION = r"[^\p{L}\p{N}\s]"
+_ASCII_DIGIT = r"[0-9]"
+# fastText splits tokens on ' ', \t, \v, \f, \r and \0 itself; a newline would end the example
+# (and `predict` refuses it), and a few Unicode spaces would glue words together.
+_LINE_BREAKS = ["\n", "\u00a0", "\u2009", "\u202f", "\u3000", "\u2028", "\u2029"]
 
 
 @dataclass(frozen=True)
@@ -60,16 +63,17 @@ class FastTextParams:
 
 # -- normalization ---------------------------------------------------------------------------
 def normalize_expr(column: str | pl.Expr, max_chars: int = DEFAULT_MAX_CHARS) -> pl.Expr:
-    """Lowercase, digits to 0, punctuation split into its own tokens, whitespace (newlines too)
-    collapsed to single spaces, cut to `max_chars` characters. Null becomes the empty string."""
+    """Cut to `max_chars` characters, lowercase, ASCII digits to 0, every punctuation character
+    its own token, newlines and Unicode spaces to spaces, outer whitespace stripped. Null becomes
+    the empty string. Runs of spaces are left alone: fastText tokenizes on them anyway."""
     expr = pl.col(column) if isinstance(column, str) else column
     return (
         expr.fill_null("")
         .str.slice(0, max_chars)
         .str.to_lowercase()
-        .str.replace_all(_DIGIT, "0")
-        .str.replace_all(_PUNCTUATION, " ${1} ")
-        .str.replace_all(_WHITESPACE, " ")
+        .str.replace_all(_ASCII_DIGIT, "0")
+        .str.replace_all(_PUNCTUATION, " $0 ")
+        .str.replace_many(_LINE_BREAKS, [" "] * len(_LINE_BREAKS))
         .str.strip_chars()
     )
 
@@ -142,10 +146,18 @@ def train_classifier(train_file: Path, params: FastTextParams, model_path: Path)
     return model
 
 
-def load_classifier(model_path: Path):
+def load_classifier(model_path: Path | str):
+    """Load a fastText model; a process scoring several partitions loads each file once."""
+    path = Path(model_path)
+    stat = path.stat()
+    return _load_classifier(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _load_classifier(path: str, mtime_ns: int, size: int):
     import fasttext
 
-    return fasttext.load_model(str(model_path))
+    return fasttext.load_model(path)
 
 
 def score_normalized(model, normalized: Sequence[str]) -> np.ndarray:

@@ -16,7 +16,9 @@ SMALL = FastTextParams(dim=16, epoch=25, min_count=1, word_ngrams=2, bucket=10_0
 
 
 def test_normalization_lowercases_splits_punctuation_and_collapses_lines():
-    assert recall.normalize_text("What is  2+2?\nAnswer:\t4.") == "what is 0 + 0 ? answer : 0 ."
+    normalized = recall.normalize_text("What is  2+2?\nAnswer:\t4.\u00a0Done")
+    assert "\n" not in normalized
+    assert normalized.split() == "what is 0 + 0 ? answer : 0 . done".split()
     assert recall.normalize_text(None) == ""
     assert recall.normalize_text("abcdef", max_chars=3) == "abc"
 

@@ -1,0 +1,177 @@
+"""Recall scoring throughput: the same WET files scored three ways in one run.
+
+    raw limit       texts already extracted and normalized in memory; only fastText predict is timed
+                    (one batched `predict(list)` call per 20k lines, and a per-document loop)
+    this stage      the `recall_scores_round1` code path: web_documents table -> bounded batches ->
+                    shared normalization -> predict -> staged Parquet -> one SQL join/insert
+                    (also shown with the WET ingest into web_documents included)
+    baseline        warcio over the WET files, Python normalization and one predict per document
+
+Figures are documents per CPU-second (process CPU time over all threads: "per core") and per
+wall-second. Run:  .venv/bin/python benchmarks/recall_scoring.py --copies 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mammoth_assets.core import commoncrawl, documents  # noqa: E402
+from mammoth_assets.core import recall as recall_core  # noqa: E402
+from mammoth_assets.core.sample_dump import build_sample_mirror  # noqa: E402
+
+DUMP = "CC-MAIN-BENCH"
+
+
+class Timer:
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+
+
+def wet_files(args, workdir: Path) -> list[Path]:
+    if args.wet:
+        return [Path(p) for p in args.wet]
+    files = []
+    for copy in range(args.copies):  # distinct sample dumps (different seeds), real WET files
+        mirror = workdir / f"mirror-{copy}"
+        build_sample_mirror(mirror, seed=copy)
+        files += sorted(mirror.glob("crawl-data/*/segments/*/wet/*.warc.wet.gz"))
+    return files
+
+
+def read_documents(files: list[Path]) -> pl.DataFrame:
+    rows = []
+    for wet in files:
+        for record in commoncrawl.iter_text_records(wet, kind="wet"):
+            if isinstance(record, commoncrawl.TextRecord):
+                rows.append(
+                    documents.document_row(
+                        dump=DUMP, url=record.url, text=record.text, wet_file=f"{wet.parent.parent.name}/{wet.name}",
+                        wet_record_id=record.record_id, wet_offset=record.offset,
+                        warc_file=None, warc_record_id=record.refers_to,
+                        language_header=record.language, warc_date=record.date,
+                    )
+                )
+    return pl.DataFrame(rows)
+
+
+def train_model(docs: pl.DataFrame, workdir: Path, args) -> Path:
+    seeds = docs.select(
+        (pl.col("dump") + ":" + pl.col("doc_id")).alias("example_id"),
+        pl.when(pl.col("domain").str.contains("math|physics|homework|faq|algebra"))
+        .then(pl.lit("positive")).otherwise(pl.lit("negative")).alias("label"),
+        pl.lit("bench").alias("source"),
+        "text",
+    )
+    params = recall_core.FastTextParams(dim=args.dim, word_ngrams=3, min_count=3, bucket=args.bucket, epoch=3)
+    trained = recall_core.train_with_heldout([seeds], workdir / "model", params, heldout_fraction=0.1)
+    return trained.model_path
+
+
+_BASELINE_PUNCT = re.compile(r"([^\w\s])")
+_BASELINE_DIGIT = re.compile(r"\d")
+
+
+def baseline_normalize(text: str, max_chars: int) -> str:
+    text = _BASELINE_DIGIT.sub("0", text[:max_chars].lower())
+    return " ".join(_BASELINE_PUNCT.sub(r" \1 ", text).split())
+
+
+def run_baseline(files: list[Path], model, max_chars: int) -> int:
+    from warcio.archiveiterator import ArchiveIterator
+
+    scored = 0
+    for path in files:
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type != "conversion":
+                    continue
+                text = record.content_stream().read().decode("utf-8", errors="replace")
+                labels, probs = model.predict(baseline_normalize(text, max_chars))
+                scored += 1
+    return scored
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--wet", nargs="*", help="WET files (default: generated sample dumps)")
+    parser.add_argument("--copies", type=int, default=10, help="sample dumps to generate (510 pages each)")
+    parser.add_argument("--dim", type=int, default=256)
+    parser.add_argument("--bucket", type=int, default=200_000)
+    parser.add_argument("--batch-rows", type=int, default=20_000)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="recall-bench-"))
+    os.environ["MAMMOTH_DATA_DIR"] = str(workdir / "data")
+    from mammoth_assets.defs.recall.scoring import RecallScoringConfig, score_partition
+    from mammoth_assets.warehouse import Warehouse
+
+    files = wet_files(args, workdir)
+    with Timer() as ingest:
+        docs = read_documents(files)
+        warehouse = Warehouse(path=workdir / "data" / "warehouse.duckdb")
+        warehouse.replace_partition("web_documents", "dump", DUMP, docs)
+    model_path = train_model(docs, workdir, args)
+    model = recall_core.load_classifier(model_path)
+    n = docs.height
+    max_chars = recall_core.DEFAULT_MAX_CHARS
+    print(f"{len(files)} WET files, {n} documents, {docs['length_chars'].sum() / n:.0f} chars/doc, "
+          f"model dim {args.dim}, word n-grams 3, {os.cpu_count()} cores visible")
+
+    normalized = recall_core.normalize_texts(docs["text"], max_chars).to_list()
+    with Timer() as raw_batch:
+        for start in range(0, n, args.batch_rows):
+            recall_core.score_normalized(model, normalized[start : start + args.batch_rows])
+    with Timer() as raw_loop:
+        for line in normalized:
+            model.predict(line)
+
+    classifier = {"model_path": str(model_path), "model_sha256": "benchmark"}
+    config = RecallScoringConfig(batch_rows=args.batch_rows)
+    statements = ["recall_scores_round1_create", "recall_scores_round1_delete", "recall_scores_round1_insert"]
+    score_partition(warehouse, DUMP, classifier, config, "recall_scores_round1", statements)  # warm-up
+    with Timer() as stage:
+        run = score_partition(warehouse, DUMP, classifier, config, "recall_scores_round1", statements)
+    assert run.documents == n == warehouse.count("recall_scores_round1", "dump", DUMP)
+
+    with Timer() as baseline:
+        baseline_docs = run_baseline(files, model, max_chars)
+
+    limit = min(raw_batch.cpu, raw_loop.cpu)
+    rows = [
+        ("raw fastText predict, batched (limit)", n, raw_batch),
+        ("raw fastText predict, per-document loop", n, raw_loop),
+        ("this stage: table -> batches -> predict -> table", n, stage),
+        ("this stage incl. WET ingest (FastWARC)", n, _sum(stage, ingest)),
+        ("baseline: warcio + per-document predict", baseline_docs, baseline),
+    ]
+    print(f"\n{'path':52s} {'docs':>7s} {'docs/s/core':>12s} {'docs/s wall':>12s} {'x limit':>8s}")
+    for name, docs_n, timer in rows:
+        print(f"{name:52s} {docs_n:7d} {docs_n / timer.cpu:12.0f} {docs_n / timer.wall:12.0f} {timer.cpu / limit:8.2f}")
+    print(f"\nstage vs limit: {stage.cpu / limit:.2f}x CPU time (target <= 1.5x); "
+          f"stage vs baseline: {baseline.cpu / stage.cpu:.2f}x faster per core")
+
+
+def _sum(a: Timer, b: Timer) -> Timer:
+    total = Timer()
+    total.wall, total.cpu = a.wall + b.wall, a.cpu + b.cpu
+    return total
+
+
+if __name__ == "__main__":
+    main()
