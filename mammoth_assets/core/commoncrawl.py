@@ -307,6 +307,13 @@ def list_files(
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def select_files(listed: list[str], sample_files: int, seed: int, dump: str) -> list[int]:
+    """Indices of the files to read: all, or a seeded random sample kept in listing order."""
+    if not sample_files or sample_files >= len(listed):
+        return list(range(len(listed)))
+    return sorted(random.Random(f"{dump}:{seed}").sample(range(len(listed)), sample_files))
+
+
 def cache_dir() -> Path:
     path = paths.data_dir() / "cache" / "commoncrawl"
     path.mkdir(parents=True, exist_ok=True)

@@ -265,3 +265,11 @@ def test_concurrent_downloads_of_one_file_do_not_collide(sample_mirror: Path, tm
     assert {r.path for r in results} == {results[0].path}
     assert results[0].path.read_bytes() == (sample_mirror / rel).read_bytes()
     assert sum(not r.from_cache for r in results) == 1  # one download, the others waited and reused it
+
+
+def test_file_sample_is_seeded_and_ordered() -> None:
+    listed = [f"f{i}" for i in range(100)]
+    first = cc.select_files(listed, 5, 0, "CC-MAIN-2024-10")
+    assert first == cc.select_files(listed, 5, 0, "CC-MAIN-2024-10") == sorted(first) and len(first) == 5
+    assert first != cc.select_files(listed, 5, 1, "CC-MAIN-2024-10")
+    assert cc.select_files(listed, 0, 0, "x") == list(range(100)) == cc.select_files(listed, 500, 0, "x")

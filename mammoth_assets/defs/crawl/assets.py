@@ -1,9 +1,7 @@
 """`wet_files` and `web_documents`: which files of a dump to read, and their text documents."""
 
-
 import multiprocessing
 import os
-import random
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -47,13 +45,6 @@ class WetFilesConfig(dg.Config):
     sample_seed: int = Field(default=0, description="Seed of the random file sample.")
 
 
-def select_files(listed: list[str], sample_files: int, seed: int, dump: str) -> list[int]:
-    """Indices of the files to read: all, or a seeded random sample kept in listing order."""
-    if not sample_files or sample_files >= len(listed):
-        return list(range(len(listed)))
-    return sorted(random.Random(f"{dump}:{seed}").sample(range(len(listed)), sample_files))
-
-
 @dg.asset(
     partitions_def=cc_dump_partitions,
     group_name=GROUP,
@@ -76,7 +67,7 @@ def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehou
     except cc.CommonCrawlError as error:
         context.log.warning(f"no warc.paths.gz for {dump} ({error}); WARC names derived from WET names")
         warc_listed = None
-    chosen = select_files(listed, config.sample_files, config.sample_seed, dump)
+    chosen = cc.select_files(listed, config.sample_files, config.sample_seed, dump)
     rows = []
     for index in chosen:
         warc = documents.warc_path_for_wet(listed[index])

@@ -1,5 +1,6 @@
 """Asset checks of the crawl stage, evaluated per `cc_dump` partition."""
 
+import warnings
 
 import dagster as dg
 

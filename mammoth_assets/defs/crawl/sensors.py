@@ -6,7 +6,6 @@ https://index.commoncrawl.org/collinfo.json; a local path or file:// URL works),
 MAMMOTH_CC_DUMP_SINCE (e.g. CC-MAIN-2024-10: ignore older dumps) and MAMMOTH_CC_SAMPLE_FILES
 (read only this many WET files per new dump)."""
 
-
 import os
 
 import dagster as dg

@@ -12,7 +12,6 @@ from fastwarc.warc import ArchiveIterator, WarcRecordType
 from mammoth_assets.core.crawl_ingest import DOCUMENT_SCHEMA
 from mammoth_assets.core.sample_dump import DUMP, read_labels, warc_record
 from mammoth_assets.defs.crawl import demo_run_config, web_documents, wet_files
-from mammoth_assets.defs.crawl.assets import select_files
 from mammoth_assets.defs.crawl.checks import checks
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.warehouse import Warehouse
@@ -126,14 +125,6 @@ def test_unknown_dump_fails_with_a_clear_error(sample_mirror: Path, warehouse: W
     assert not result.success
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert "cannot list the WET files of CC-MAIN-1999-01" in str(failures[0].event_specific_data.error)
-
-
-def test_file_sample_is_seeded_and_ordered() -> None:
-    listed = [f"f{i}" for i in range(100)]
-    first = select_files(listed, 5, 0, "CC-MAIN-2024-10")
-    assert first == select_files(listed, 5, 0, "CC-MAIN-2024-10") == sorted(first) and len(first) == 5
-    assert first != select_files(listed, 5, 1, "CC-MAIN-2024-10")
-    assert select_files(listed, 0, 0, "x") == list(range(100)) == select_files(listed, 500, 0, "x")
 
 
 def test_demo_config_covers_the_assets() -> None:
