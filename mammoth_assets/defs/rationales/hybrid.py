@@ -13,7 +13,7 @@ from pydantic import Field
 from mammoth_assets import paths
 from mammoth_assets.core.rationales import hybrid_examples
 from mammoth_assets.defs.partitions import instruction_set_partitions
-from mammoth_assets.defs.rationales.reporting import markdown_table
+from mammoth_assets.defs.rationales.reporting import markdown_table, require_table
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
 
 HYBRID_SCHEMA = {
@@ -47,6 +47,8 @@ def hybrid_rationales(
 ) -> dg.MaterializeResult:
     instruction_set = context.partition_key
     store = warehouse.get()
+    for table in ("verified_rationales", "pot_programs", "instruction_examples"):
+        require_table(store, table, instruction_set)
     examples = store.query("rationales_hybrid_examples", {"instruction_set": instruction_set}).to_dicts()
     programs: dict[str, list[dict]] = defaultdict(list)
     for row in store.query("rationales_verified_programs", {"instruction_set": instruction_set}).iter_rows(named=True):

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from mammoth_assets.core.rationales import extract_program, extract_reference_answer
 from mammoth_assets.defs.partitions import instruction_set_partitions
-from mammoth_assets.defs.rationales.reporting import counts_table, markdown_table
+from mammoth_assets.defs.rationales.reporting import counts_table, markdown_table, require_table
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource, SamplingParams, load_prompt
 from mammoth_assets.warehouse import ParquetStager
@@ -120,6 +120,7 @@ def pot_programs(
         )
     instruction_set = context.partition_key
     store = warehouse.get()
+    require_table(store, "instruction_examples", instruction_set)
     candidates = store.query(
         "rationales_pot_candidates",
         {"instruction_set": instruction_set, "limit": config.limit or 2**62},

@@ -10,6 +10,15 @@ import dagster as dg
 from mammoth_assets import paths
 
 
+def require_table(store: Any, table: str, instruction_set: str) -> None:
+    """A clear failure instead of a DuckDB catalog error when an upstream table is missing."""
+    if not store.table_exists(table):
+        raise dg.Failure(
+            f"table {table!r} does not exist: materialize `{table}` for instruction set "
+            f"{instruction_set!r} first"
+        )
+
+
 def _cell(value: Any, width: int = 80) -> str:
     text = "" if value is None else str(value)
     text = text.replace("|", "\\|").replace("\n", " ⏎ ").replace("\r", " ")

@@ -15,7 +15,7 @@ from mammoth_assets.core.answers import KINDS
 from mammoth_assets.core.rationales import judge_execution
 from mammoth_assets.core.sandbox import ISOLATIONS, ExecutionResult, SandboxLimits, run_program, run_programs
 from mammoth_assets.defs.partitions import instruction_set_partitions
-from mammoth_assets.defs.rationales.reporting import counts_table, markdown_table, plot_path, verification_plot
+from mammoth_assets.defs.rationales.reporting import counts_table, markdown_table, plot_path, require_table, verification_plot
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.warehouse import ParquetStager
 
@@ -139,6 +139,7 @@ def verified_rationales(
         raise dg.Failure(f"answer_kind must be one of {KINDS}, not {config.answer_kind!r}")
     instruction_set = context.partition_key
     store = warehouse.get()
+    require_table(store, "pot_programs", instruction_set)
     limits = config.limits()
     canary = sandbox_canary(limits)
     limits_json = json.dumps(limits.describe() | {"isolation": canary.isolation}, sort_keys=True)

@@ -229,3 +229,13 @@ def test_verification_refuses_to_run_on_a_broken_sandbox(warehouse: Warehouse) -
     failure = result.get_step_failure_events()[0].event_specific_data.error.message
     assert "sandbox canary failed" in failure
     assert not warehouse.table_exists("verified_rationales")
+
+
+def test_missing_upstream_table_is_a_clear_failure(warehouse: Warehouse) -> None:
+    result = dg.materialize(
+        [ASSETS[1]], instance=_instance(), partition_key=SET,
+        resources={"warehouse": WarehouseResource(path=str(warehouse.path))}, raise_on_error=False,
+    )
+    assert not result.success
+    message = result.get_step_failure_events()[0].event_specific_data.error.message
+    assert "materialize `pot_programs`" in message
