@@ -226,3 +226,19 @@ def test_guard_mode_refuses_network_processes_and_outside_writes(tmp_path: Path)
     assert [r.status for r in results] == ["error"] * 5 + ["ok"]
     assert all("PermissionError: sandbox:" in r.reason for r in results[:5])
     assert host_file.read_text() == "original"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="uid switching (and root-only files) need a root host")
+def test_root_only_files_are_unreadable() -> None:
+    """Programs run as an unprivileged uid: a 0600 root file readable by the host is not theirs."""
+    secret = Path("/var/tmp") / f"mammoth-secret-{os.getpid()}"
+    secret.write_text("s3cret-token")
+    secret.chmod(0o600)
+    try:
+        program = f"import os\nprint(os.getuid())\nprint(open({str(secret)!r}).read())\n"
+        result = _run_with_canary(program)
+    finally:
+        secret.unlink()
+    assert result.status == "error" and "PermissionError" in result.reason
+    assert "s3cret-token" not in result.stdout + result.stderr
+    assert result.stdout.split()[0] != "0"  # not root inside
