@@ -19,7 +19,7 @@ from .helpers import check_results, instance_with_sets, metadata_value, resource
 import dagster as dg
 
 SET = "alpaca_random_9k"
-RATED = 24
+RATED = 16
 
 
 def run(warehouse, instance, model, selection, config):
@@ -33,7 +33,7 @@ def run(warehouse, instance, model, selection, config):
 def test_rate_then_filter_without_new_llm_calls(warehouse, shared_data, tiny_model):
     instance = instance_with_sets(SET)
     model = str(tiny_model)
-    rating = {"limit": RATED, "max_tokens": 24, "batch_size": 16}
+    rating = {"limit": RATED, "max_tokens": 24, "batch_size": 8}
     result = run(
         warehouse, instance, model,
         [instruction_examples, quality_scores, alpagasus_subset, random_subset,
