@@ -175,8 +175,9 @@ def build_context(
             benchmark).local_paths else []
     except BenchmarkError:
         train = []
-    test_ids = {item.item_id for item in test_items}
-    train = [item for item in train if item.item_id not in test_ids]  # GPQA main holds diamond
+    # never show a test question as an exemplar (GPQA main holds every diamond question)
+    test_questions = {item.question for item in test_items}
+    train = [item for item in train if item.question not in test_questions]
     if train:
         chosen = random.Random(stable_seed(benchmark, "train", str(seed))).sample(
             train, min(shots, len(train)))
