@@ -32,11 +32,12 @@ def write_recipe(directory: Path, name: str, base_model: str, **hyper) -> Path:
     return path
 
 
-def webinstruct_rows(n: int) -> pl.DataFrame:
-    rows = [
-        {"id": f"wi-{i}", "question": f"What is {i} + {i + 2}?", "answer": f"{i} + {i + 2} = {2 * i + 2}. The answer is {2 * i + 2}."}
-        for i in range(n)
-    ]
+def sample_webinstruct(mirror: Path, n: int) -> pl.DataFrame:
+    """WebInstruct-shaped rows from the sample dump's ground-truth QA pairs, plus one broken row."""
+    from mammoth_assets.core.sample_dump import read_labels
+
+    pairs = [pair for label in read_labels(mirror) for pair in label.get("qa_pairs", [])][:n]
+    rows = [{"id": f"wi-{i}", "question": p["question"], "answer": p["answer"]} for i, p in enumerate(pairs)]
     rows.append({"id": "wi-empty", "question": "Is this kept?", "answer": "  "})
     return pl.DataFrame(rows)
 
@@ -63,9 +64,9 @@ def materialize(key: str, warehouse, run_config: dict | None = None, raise_on_er
 
 
 @pytest.mark.slow
-def test_sft_checkpoint_trains_records_and_passes_checks(recipes, warehouse, tiny_model):
-    write_recipe(recipes, "tiny-test", str(tiny_model))
-    warehouse.replace_table("webinstruct", webinstruct_rows(24))
+def test_sft_checkpoint_trains_records_and_passes_checks(recipes, warehouse, tiny_model, sample_mirror):
+    write_recipe(recipes, "tiny-test", str(tiny_model), max_seq_length=192)
+    warehouse.replace_table("webinstruct", sample_webinstruct(sample_mirror, 24))
 
     result = materialize("tiny-test", warehouse)
 
