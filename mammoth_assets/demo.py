@@ -7,7 +7,7 @@ sequence of runs against the project's Dagster instance (`DAGSTER_HOME`), each s
 1. web data: crawl -> recall (both rounds) -> WebInstruct, for the `CC-MAIN-SAMPLE` dump partition
    (the run also materializes the cross-dump assets: seeds, classifiers, domain verdicts, dataset);
 2. quality: AlpaGasus rating, subsets and pairwise judging, for the `webinstruct` instruction set;
-3. rationales: PoT programs, sandboxed verification, hybrid dataset;
+3. rationales: PoT programs, sandboxed verification, hybrid dataset, for `webinstruct`;
 4. train: the `sample-tiny` recipe (the tiny model, a few SFT steps on CPU);
 5. evaluate: every benchmark for the trained checkpoint and the base tiny model.
 
@@ -78,6 +78,7 @@ def default_stages() -> list[DemoStage]:
         evaluation_partition_keys,
         instruction_set_keys,
         recipe_keys,
+        webinstruct_keys,
         sample_dump_keys,
     )
 
@@ -85,7 +86,7 @@ def default_stages() -> list[DemoStage]:
         DemoStage("web data", [crawl, recall, webinstruct], "cc_dump", sample_dump_keys),
         DemoStage("quality", [quality], "instruction_set", instruction_set_keys, False),
         DemoStage("judging", [quality], None),
-        DemoStage("rationales", [rationales], None),
+        DemoStage("rationales", [rationales], "instruction_set", webinstruct_keys, False),
         DemoStage("train", [train], "training_recipe", recipe_keys, False),
         DemoStage("evaluate", [evaluate], "checkpointxbenchmark", evaluation_partition_keys, False),
         DemoStage("summary", [evaluate], None),

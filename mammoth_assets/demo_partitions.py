@@ -32,6 +32,10 @@ def instruction_set_keys(instance: dg.DagsterInstance) -> list[str]:
     return _register(instance, "instruction_set", keys)
 
 
+def webinstruct_keys(instance: dg.DagsterInstance) -> list[str]:
+    return _register(instance, "instruction_set", ["webinstruct"])
+
+
 def recipe_keys(instance: dg.DagsterInstance) -> list[str]:
     return _register(instance, "training_recipe", [SAMPLE_RECIPE])
 

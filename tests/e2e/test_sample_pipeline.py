@@ -1,0 +1,78 @@
+"""End to end: the demo (the README's main job) on the bundled sample dump, through the Dagster API.
+
+This is the whole graph at sample scale: crawl, both recall rounds, WebInstruct, AlpaGasus,
+rationales, SFT and evaluation, each stage a real Dagster run with its asset checks."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from mammoth_assets import paths
+from mammoth_assets.demo import default_stages, run_demo
+from mammoth_assets.warehouse import Warehouse
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory):
+    data = tmp_path_factory.mktemp("e2e") / "data"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MAMMOTH_DATA_DIR", str(data))
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        instance = dg.DagsterInstance.ephemeral()
+        results = run_demo(default_stages(), instance=instance, raise_on_error=False)
+        warehouse = Warehouse(path=paths.warehouse_path())
+        yield results, instance, warehouse
+
+
+def test_every_stage_run_succeeds(demo_run) -> None:
+    results, _, _ = demo_run
+    assert results, "the demo ran no stage"
+    failed = [r.run_id for r in results if not r.success]
+    assert not failed
+
+
+def test_every_asset_check_passes(demo_run) -> None:
+    results, _, _ = demo_run
+    evaluations = [e for r in results for e in r.get_asset_check_evaluations()]
+    assert len(evaluations) >= 20
+    failed = sorted(
+        f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed
+    )
+    assert failed == []
+
+
+def test_sample_partition_lands_in_the_warehouse(demo_run) -> None:
+    _, _, warehouse = demo_run
+    documents = warehouse.query_text(
+        "SELECT dump, count(*) AS n FROM web_documents GROUP BY dump"
+    ).to_dicts()
+    assert documents and documents[0]["dump"] == paths.SAMPLE_DUMP and documents[0]["n"] >= 300
+    assert warehouse.count("recalled_documents", "dump", paths.SAMPLE_DUMP) > 0
+    assert warehouse.count("webinstruct") > 0
+
+
+def test_downstream_stages_produce_rows(demo_run) -> None:
+    _, _, warehouse = demo_run
+    for table in ("quality_scores", "alpagasus_subset", "verified_rationales", "sft_checkpoint",
+                  "benchmark_scores"):
+        assert warehouse.count(table) > 0, table
+
+
+def test_second_run_pays_for_no_llm_call(demo_run) -> None:
+    """Re-running the web-data stage is served entirely from the LLM request cache."""
+    _, instance, _ = demo_run
+    stage = [s for s in default_stages() if s.name == "web data"]
+    again = run_demo(stage, instance=instance, raise_on_error=False)
+    assert all(r.success for r in again)
+    calls = {
+        f"{event.asset_key.to_user_string()}.{key}": value.value
+        for r in again
+        for event in r.get_asset_materialization_events()
+        for key, value in event.asset_materialization.metadata.items()
+        if key.endswith("llm_backend_requests")
+    }
+    assert calls, "no LLM stage reported its backend requests"
+    assert all(count == 0 for count in calls.values()), calls
