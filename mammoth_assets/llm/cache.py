@@ -77,12 +77,18 @@ CACHE_SCHEMA = {
 }
 
 
+_READY: set[Path] = set()  # cache files whose tables this process has created
+
+
 class RequestCache:
     def __init__(self, path: str | Path | None = None, lock_timeout_s: float = 300.0):
         self.path = Path(path) if path else default_cache_path()
         self.store_ = Warehouse(path=self.path, lock_timeout_s=lock_timeout_s)
-        self.store_.execute("llm_cache_create_table")
-        self.store_.execute("llm_calls_create_table")
+        if self.path.resolve() not in _READY or not self.path.exists():
+            with self.store_.transaction() as con:
+                con.execute(self.store_.sql("llm_cache_create_table"))
+                con.execute(self.store_.sql("llm_calls_create_table"))
+            _READY.add(self.path.resolve())
 
     def lookup(self, keys: Iterable[str]) -> dict[str, LLMResponse]:
         """Answered (error-free) entries among `keys`, as cached responses."""
@@ -106,9 +112,17 @@ class RequestCache:
             )
         return found
 
-    def store(self, entries: Sequence[tuple[LLMRequest, LLMResponse]], stage: str) -> int:
-        """Upsert answers (and failures) in one short transaction."""
+    def store(
+        self,
+        entries: Sequence[tuple[LLMRequest, LLMResponse]],
+        stage: str,
+        call: dict[str, Any] | None = None,
+    ) -> int:
+        """Upsert answers (and failures) in one short transaction; with `call`, also record the
+        call's statistics in the same transaction (one connection instead of two)."""
         if not entries:
+            if call is not None:
+                self.record_call(call)
             return 0
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         rows = []
@@ -135,6 +149,10 @@ class RequestCache:
         with self.store_.transaction() as con:
             con.register("_incoming", frame.to_arrow())
             con.execute(self.store_.sql("llm_cache_upsert"))
+            if call is not None:
+                con.unregister("_incoming")
+                con.register("_incoming", pl.DataFrame([call]).to_arrow())
+                con.execute(self.store_.sql("llm_calls_insert"))
         return frame.height
 
     def record_call(self, stats: dict[str, Any]) -> None:

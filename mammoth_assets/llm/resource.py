@@ -156,9 +156,10 @@ class LLMResource(dg.ConfigurableResource):
         )
         backend_seconds = 0.0
         fresh: dict[str, LLMResponse] = {}
+        unsaved: list[tuple[LLMRequest, LLMResponse]] = []
         if todo:
             backend_started = time.perf_counter()
-            fresh = self._run_backend(settings, requests, list(todo.values()), keys, cache, stage, log)
+            fresh, unsaved = self._run_backend(settings, requests, list(todo.values()), keys, cache, stage, log)
             backend_seconds = time.perf_counter() - backend_started
         responses = []
         for request, key in zip(requests, keys):
@@ -180,12 +181,14 @@ class LLMResource(dg.ConfigurableResource):
             "completion_tokens": sum(r.completion_tokens for r in fresh.values()),
             "backend_seconds": backend_seconds,
         }
-        cache.record_call(stats)
+        cache.store(unsaved, stage, call=stats)  # the last answers and the call record together
         self._last_call.clear()
         self._last_call.update(stats)
         return responses
 
-    def _run_backend(self, settings, requests, indices, keys, cache, stage, log) -> dict[str, LLMResponse]:
+    def _run_backend(self, settings, requests, indices, keys, cache, stage, log):
+        """Run the backend, committing answers as they arrive; returns (answers by key, the
+        answers not yet committed)."""
         engine = get_engine(settings)
         batch = [requests[i] for i in indices]
         pending: list[tuple[LLMRequest, LLMResponse]] = []
@@ -201,7 +204,6 @@ class LLMResource(dg.ConfigurableResource):
             if len(pending) >= settings.flush_every or time.monotonic() - last_flush >= settings.flush_interval_s:
                 cache.store(pending, stage)
                 pending, last_flush = [], time.monotonic()
-        cache.store(pending, stage)
         for position, request in enumerate(batch):  # a backend that lost a request: record it
             key = keys[indices[position]]
             if key not in fresh:
@@ -210,9 +212,9 @@ class LLMResource(dg.ConfigurableResource):
                     request, key, settings.model_id,
                 )
                 fresh[key] = lost
-                cache.store([(request, lost)], stage)
+                pending.append((request, lost))
         progress.done()
-        return fresh
+        return fresh, pending
 
     # -- reporting -----------------------------------------------------------------------------
     def usage_metadata(self, responses: Sequence[LLMResponse]) -> dict[str, Any]:

@@ -1,0 +1,144 @@
+"""What the LLM layer costs over the raw engine, and what the cache saves.
+
+Runs the same chat prompts (1) through raw transformers `generate` (same batch size, left padding,
+length-sorted batches, greedy) and (2) through `LLMResource.generate` (cache lookup, batching,
+token accounting, committed cache writes), then (3) again through the layer, which must be 100%
+cache hits with zero backend calls. With vLLM importable (`--vllm`), also raw `vllm.LLM.chat`
+against the layer's vllm backend. Prints the figures side by side and the overhead ratio
+(target: under 10% on batched generation).
+
+    .venv/bin/python benchmarks/llm_overhead.py                # the tiny model, built on the fly
+    .venv/bin/python benchmarks/llm_overhead.py --model Qwen/Qwen2.5-0.5B-Instruct --prompts 256
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+
+def prompts(n: int) -> list[list[dict[str, str]]]:
+    topics = ["fractions", "prime numbers", "the derivative of x^2", "Ohm's law", "a binary search",
+              "the Pythagorean theorem", "compound interest", "photosynthesis"]
+    return [
+        [{"role": "system", "content": "You are a careful tutor."},
+         {"role": "user", "content": f"Question {i}: explain {topics[i % len(topics)]} " + "briefly. " * (i % 7)}]
+        for i in range(n)
+    ]
+
+
+def raw_transformers(model_path: str, conversations, max_tokens: int, batch_size: int) -> tuple[float, int]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    tokenizer.padding_side = "left"
+    model = AutoModelForCausalLM.from_pretrained(model_path).eval()
+    texts = [tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True) for c in conversations]
+    texts.sort(key=lambda t: len(tokenizer(t, add_special_tokens=False)["input_ids"]))
+    model.generate(**tokenizer(texts[:2], return_tensors="pt", padding=True, add_special_tokens=False),
+                   max_new_tokens=2, do_sample=False)  # warm-up
+    produced = 0
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for begin in range(0, len(texts), batch_size):
+            batch = tokenizer(texts[begin : begin + batch_size], return_tensors="pt", padding=True,
+                              add_special_tokens=False)
+            out = model.generate(**batch, max_new_tokens=max_tokens, do_sample=False,
+                                 pad_token_id=tokenizer.pad_token_id)
+            produced += int((out[:, batch["input_ids"].shape[1]:] != tokenizer.pad_token_id).sum())
+    return time.perf_counter() - started, produced
+
+
+def through_layer(llm, conversations, max_tokens: int, stage: str) -> tuple[float, dict]:
+    from mammoth_assets.llm import LLMRequest, SamplingParams
+
+    requests = [LLMRequest(f"{stage}-{i}", messages=c, sampling=SamplingParams(max_tokens=max_tokens))
+                for i, c in enumerate(conversations)]
+    started = time.perf_counter()
+    responses = llm.generate(requests, stage=stage)
+    elapsed = time.perf_counter() - started
+    return elapsed, llm.usage_metadata(responses)
+
+
+def raw_vllm(model_path: str, conversations, max_tokens: int) -> float:
+    from vllm import LLM, SamplingParams
+
+    engine = LLM(model=model_path, enable_prefix_caching=True, seed=0)
+    params = SamplingParams(temperature=0.0, max_tokens=max_tokens)
+    engine.chat(conversations[:2], sampling_params=params, use_tqdm=False)
+    started = time.perf_counter()
+    engine.chat(conversations, sampling_params=params, use_tqdm=False)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="", help="HF id or path; default: the tiny model")
+    parser.add_argument("--prompts", type=int, default=64)
+    parser.add_argument("--max-tokens", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3, help="timed repetitions (fastest reported)")
+    parser.add_argument("--cpu-threads", type=int, default=1)
+    parser.add_argument("--vllm", action="store_true", help="also compare vLLM (needs vllm installed)")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="llm-overhead-"))
+    os.environ.setdefault("MAMMOTH_DATA_DIR", str(workdir / "data"))
+    import torch
+
+    from mammoth_assets.llm import LLMResource
+    from mammoth_assets.llm.tiny_model import build_tiny_model
+
+    if args.cpu_threads:
+        torch.set_num_threads(args.cpu_threads)
+    model = args.model or str(build_tiny_model(workdir / "tiny"))
+    conversations = prompts(args.prompts)
+
+    raw_times, layer_times = [], []
+    produced = 0
+    for repeat in range(args.repeats):
+        seconds, produced = raw_transformers(model, conversations, args.max_tokens, args.batch_size)
+        raw_times.append(seconds)
+        # a fresh cache per repeat so every layer run really generates
+        llm = LLMResource(model=model, batch_size=args.batch_size, cpu_threads=args.cpu_threads,
+                          cache_path=str(workdir / f"cache-{repeat}.duckdb"))
+        through_layer(llm.with_model(model, cache_path=str(workdir / f"warm-{repeat}.duckdb")),
+                      conversations[:2], 2, "warm-up")
+        seconds, usage = through_layer(llm, conversations, args.max_tokens, "bench")
+        layer_times.append(seconds)
+    raw_s, layer_s = min(raw_times), min(layer_times)  # min: the least disturbed run on a shared machine
+    again_s, again = through_layer(llm, conversations, args.max_tokens, "bench")
+
+    print(f"model={model} prompts={args.prompts} max_tokens={args.max_tokens} batch={args.batch_size} "
+          f"torch_threads={torch.get_num_threads()} repeats={args.repeats}")
+    print(f"{'path':<34}{'seconds':>10}{'tokens out':>12}{'tokens/s':>10}")
+    print(f"{'raw transformers generate':<34}{raw_s:>10.3f}{produced:>12}{produced / raw_s:>10.1f}")
+    tokens = usage["llm_completion_tokens"]
+    print(f"{'LLMResource (transformers)':<34}{layer_s:>10.3f}{tokens:>12}{tokens / layer_s:>10.1f}")
+    print(f"overhead: {100 * (layer_s / raw_s - 1):+.1f}% (layer/raw = {layer_s / raw_s:.3f}; target < +10%)")
+    print(f"re-run through the layer: {again_s:.3f}s, cache hit rate {100 * again['llm_cache_hit_rate']:.0f}%, "
+          f"backend requests {again['llm_backend_requests']}")
+
+    if args.vllm:
+        from mammoth_assets.llm.backends.vllm_backend import vllm_available
+
+        if not vllm_available():
+            print("vLLM: not importable in this environment; skipped")
+            return
+        vllm_raw = raw_vllm(model, conversations, args.max_tokens)
+        vllm_layer = LLMResource(backend="vllm", model=model, batch_size=max(args.batch_size, 256),
+                                 cache_path=str(workdir / "vllm-cache.duckdb"))
+        through_layer(vllm_layer.with_model(model, backend="vllm", cache_path=str(workdir / "vllm-warm.duckdb")),
+                      conversations[:2], 2, "warm-up")
+        vllm_s, _ = through_layer(vllm_layer, conversations, args.max_tokens, "bench-vllm")
+        print(f"{'raw vllm.LLM.chat':<34}{vllm_raw:>10.3f}")
+        print(f"{'LLMResource (vllm, child process)':<34}{vllm_s:>10.3f}")
+        print(f"vLLM overhead: {100 * (vllm_s / vllm_raw - 1):+.1f}%")
+
+
+if __name__ == "__main__":
+    main()
