@@ -24,6 +24,7 @@ WARC, a WET record whose text is not UTF-8 (a broken conversion), and a page lar
 from __future__ import annotations
 
 import base64
+import fcntl
 import gzip
 import hashlib
 import json
@@ -178,10 +179,21 @@ def build_sample_mirror(
 
 
 def ensure_sample_mirror(dest: Path | None = None) -> Path:
-    """The sample mirror directory, built on first use (default `paths.sample_mirror_dir()`)."""
+    """The sample mirror directory, built on first use (default `paths.sample_mirror_dir()`).
+
+    Safe when several processes ask at once: one builds under a lock, the others wait for it.
+    collinfo.json is written last, so its presence means the mirror is complete."""
     dest = Path(dest) if dest is not None else paths.sample_mirror_dir()
-    if not (dest / "crawl-data" / DUMP / "wet.paths.gz").exists():
-        build_sample_mirror(dest)
+    if (dest / "collinfo.json").exists():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest.parent / f".{dest.name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (dest / "collinfo.json").exists():
+                build_sample_mirror(dest)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return dest
 
 
