@@ -1,9 +1,9 @@
 """Benchmark decontamination by word n-gram overlap (MAmmoTH2: any shared 10-gram removes a page).
 
 Text is normalized (Unicode NFKC, lower case, words = runs of letters/digits) so markup,
-punctuation and spacing differences do not hide a copy. Every word is hashed once (a vocabulary
-cache), and the n-gram hashes are rolled with vectorized uint64 arithmetic, so indexing all
-benchmark items (tens of thousands, millions of n-grams) takes seconds. The index is a sorted
+punctuation and spacing differences do not hide a copy. Tokenizing and word hashing run in Rust
+(polars) over all texts at once, and the n-gram hashes are rolled with vectorized uint64
+arithmetic, so indexing all benchmark items (tens of thousands, a million n-grams) takes seconds. The index is a sorted
 uint64 array with a parallel array naming the benchmark item each n-gram came from; lookups
 are `searchsorted`. Built indexes are cached on disk under a key made of the benchmark files'
 content hashes, the benchmark names, n and the normalization version.
@@ -22,9 +22,12 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
-import xxhash
+import polars as pl
 
-NORMALIZATION_VERSION = "v1"
+# Word hashes come from polars, whose hash is stable only within a version: the version is part
+# of every on-disk index's cache key.
+NORMALIZATION_VERSION = f"v2-polars{pl.__version__}"
+HASH_SEED = 0x6D616D6D
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ROLL = np.uint64(0x100000001B3)  # FNV prime: any odd 64-bit multiplier works
 
@@ -46,22 +49,32 @@ class ContaminationMatch:
 
 
 def normalize_words(text: str) -> list[str]:
+    """The words n-grams are made of (the Python twin of `tokenize`, for one text)."""
     return _WORD.findall(unicodedata.normalize("NFKC", text or "").lower())
 
 
-class _WordHasher:
-    def __init__(self) -> None:
-        self._cache: dict[str, int] = {}
+def tokenize(texts: Sequence[str]) -> pl.Series:
+    """Normalized words of each text, in Rust (polars): NFKC, lower case, `\\w+` runs."""
+    series = pl.Series("text", list(texts), dtype=pl.String).fill_null("")
+    return series.str.normalize("NFKC").str.to_lowercase().str.extract_all(r"\w+")
 
-    def hashes(self, words: Sequence[str]) -> np.ndarray:
-        cache = self._cache
-        out = np.empty(len(words), dtype=np.uint64)
-        for i, word in enumerate(words):
-            value = cache.get(word)
-            if value is None:
-                value = cache[word] = xxhash.xxh64_intdigest(word.encode("utf-8"))
-            out[i] = value
-        return out
+
+def window_hashes(words: pl.Series, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n-gram hashes of every text's words in one vectorized pass: the hashes, the text each
+    window belongs to and its word position. Windows never cross texts."""
+    lengths = words.list.len().fill_null(0).to_numpy().astype(np.int64)
+    flat = words.explode().drop_nulls()
+    if len(flat) != int(lengths.sum()):  # defensive: explode semantics for empty lists
+        flat = words.list.eval(pl.element()).explode().drop_nulls()
+    if len(flat) < n:
+        empty = np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.uint64), empty, empty
+    hashed = flat.hash(seed=HASH_SEED).to_numpy().astype(np.uint64, copy=False)
+    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    rolled = rolling_ngram_hashes(hashed, n)
+    windows = np.nonzero(owner[: len(rolled)] == owner[n - 1 :])[0]
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    return rolled[windows], owner[windows], windows - starts[owner[windows]]
 
 
 def rolling_ngram_hashes(word_hashes: np.ndarray, n: int) -> np.ndarray:
@@ -84,25 +97,20 @@ class ContaminationIndex:
         self.hashes = hashes
         self.owners = owners
         self.items = items
-        self._hasher = _WordHasher()
 
     @classmethod
     def build(cls, texts: Iterable[BenchmarkText], n: int = 10) -> "ContaminationIndex":
         if n < 1:
             raise ValueError("n must be >= 1")
-        hasher = _WordHasher()
         item_index: dict[tuple[str, str], int] = {}
-        all_hashes: list[np.ndarray] = []
-        all_owners: list[np.ndarray] = []
+        segment_owner: list[int] = []
+        segment_texts: list[str] = []
         for segment in texts:
             key = (segment.benchmark, str(segment.item_id))
-            owner = item_index.setdefault(key, len(item_index))
-            grams = rolling_ngram_hashes(hasher.hashes(normalize_words(segment.text)), n)
-            if len(grams):
-                all_hashes.append(grams)
-                all_owners.append(np.full(len(grams), owner, dtype=np.int32))
-        hashes = np.concatenate(all_hashes) if all_hashes else np.empty(0, dtype=np.uint64)
-        owners = np.concatenate(all_owners) if all_owners else np.empty(0, dtype=np.int32)
+            segment_owner.append(item_index.setdefault(key, len(item_index)))
+            segment_texts.append(segment.text)
+        hashes, segment_of, _ = window_hashes(tokenize(segment_texts), n)
+        owners = np.asarray(segment_owner, dtype=np.int32)[segment_of] if len(hashes) else np.empty(0, dtype=np.int32)
         order = np.argsort(hashes, kind="stable")
         hashes, owners = hashes[order], owners[order]
         keep = np.ones(len(hashes), dtype=bool)
@@ -110,9 +118,7 @@ class ContaminationIndex:
         items = [None] * len(item_index)
         for key, position in item_index.items():
             items[position] = key
-        index = cls(n, hashes[keep], owners[keep], items)  # type: ignore[arg-type]
-        index._hasher = hasher
-        return index
+        return cls(n, hashes[keep], owners[keep], items)  # type: ignore[arg-type]
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -121,33 +127,24 @@ class ContaminationIndex:
     def item_count(self) -> int:
         return len(self.items)
 
-    def matches(self, text: str, limit: int = 1) -> list[ContaminationMatch]:
-        """Up to `limit` benchmark n-grams found in `text` (distinct items), in text order."""
-        words = normalize_words(text)
-        grams = rolling_ngram_hashes(self._hasher.hashes(words), self.n)
+    def first_matches(self, texts: Sequence[str]) -> list[ContaminationMatch | None]:
+        """The first benchmark n-gram found in each text (None when clean), in one vectorized pass."""
+        words = tokenize(texts)
+        found: list[ContaminationMatch | None] = [None] * len(texts)
+        grams, text_of, position = window_hashes(words, self.n)
         if not len(grams) or not len(self.hashes):
-            return []
-        positions = np.searchsorted(self.hashes, grams)
-        positions = np.minimum(positions, len(self.hashes) - 1)
-        hits = np.nonzero(self.hashes[positions] == grams)[0]
-        found: list[ContaminationMatch] = []
-        seen: set[int] = set()
-        for window in hits:
-            owner = int(self.owners[positions[window]])
-            if owner in seen:
-                continue
-            seen.add(owner)
-            benchmark, item_id = self.items[owner]
-            found.append(
-                ContaminationMatch(benchmark, item_id, " ".join(words[window : window + self.n]))
-            )
-            if len(found) >= limit:
-                break
+            return found
+        slots = np.minimum(np.searchsorted(self.hashes, grams), len(self.hashes) - 1)
+        for window in np.nonzero(self.hashes[slots] == grams)[0]:  # in text order, then position
+            text = int(text_of[window])
+            if found[text] is None:
+                benchmark, item_id = self.items[int(self.owners[slots[window]])]
+                start = int(position[window])
+                found[text] = ContaminationMatch(benchmark, item_id, " ".join(words[text].to_list()[start : start + self.n]))
         return found
 
     def first_match(self, text: str) -> ContaminationMatch | None:
-        found = self.matches(text, limit=1)
-        return found[0] if found else None
+        return self.first_matches([text])[0]
 
     # -- persistence ---------------------------------------------------------------------
     def save(self, path: Path) -> None:

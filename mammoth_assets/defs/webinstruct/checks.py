@@ -9,7 +9,7 @@ import polars as pl
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.defs.webinstruct.common import latest_metadata, markdown_sample
 from mammoth_assets.defs.webinstruct.decontamination import (
-    first_match,
+    first_matches_per_page,
     load_contamination_index,
     page_check_texts,
 )
@@ -74,9 +74,10 @@ def decontaminated_documents_no_benchmark_overlap(context: dg.AssetCheckExecutio
     wh = warehouse.get()
     overlapping, checked = [], 0
     for batch in wh.iter_batches(wh.sql("webinstruct_check_kept_pages"), {}, 2000):
-        for row in batch.iter_rows(named=True):
+        records = batch.to_dicts()
+        matches = first_matches_per_page(index, [page_check_texts(r["page_text"], r["structured_pairs"]) for r in records])
+        for row, match in zip(records, matches):
             checked += 1
-            match = first_match(index, page_check_texts(row["page_text"], row["structured_pairs"]))
             if match is not None:
                 overlapping.append({"dump": row["dump"], "doc_id": row["doc_id"], "benchmark": match.benchmark, "item_id": match.item_id, "ngram": match.ngram})
     return dg.AssetCheckResult(

@@ -92,18 +92,22 @@ def page_check_texts(page_text: str, structured_pairs: str | None) -> list[str]:
     return [page_text or ""] + [text for p in pairs for text in (p["question"], p["answer"])]
 
 
-def first_match(index: ContaminationIndex, texts: list[str]):
-    for text in texts:
-        match = index.first_match(text)
-        if match is not None:
-            return match
-    return None
+def first_matches_per_page(index: ContaminationIndex, pages: list[list[str]]) -> list:
+    """The first benchmark match of each page (any of its texts), checked in one batch."""
+    flat = [text for texts in pages for text in texts]
+    found = index.first_matches(flat)
+    out, cursor = [], 0
+    for texts in pages:
+        out.append(next((m for m in found[cursor : cursor + len(texts)] if m is not None), None))
+        cursor += len(texts)
+    return out
 
 
 def decide(index: ContaminationIndex, frame: pl.DataFrame) -> pl.DataFrame:
     rows = []
-    for row in frame.iter_rows(named=True):
-        match = first_match(index, page_check_texts(row["page_text"], row["structured_pairs"]))
+    records = frame.to_dicts()
+    matches = first_matches_per_page(index, [page_check_texts(r["page_text"], r["structured_pairs"]) for r in records])
+    for row, match in zip(records, matches):
         rows.append(
             {
                 "dump": row["dump"], "doc_id": row["doc_id"], "url": row["url"], "domain": row["domain"],
