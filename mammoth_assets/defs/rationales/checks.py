@@ -13,7 +13,16 @@ from mammoth_assets.defs.resources import WarehouseResource
 
 
 def _latest(context: dg.AssetCheckExecutionContext, asset: str) -> tuple[str | None, dict[str, Any]]:
-    event = context.instance.get_latest_materialization_event(dg.AssetKey(asset))
+    """(partition, metadata) of the materialization to check: the run's partition when the check
+    runs partitioned, else the asset's latest materialization."""
+    key = dg.AssetKey(asset)
+    if context.has_partition_key:
+        records = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[context.partition_key]), limit=1
+        ).records
+        event = records[0].event_log_entry if records else None
+    else:
+        event = context.instance.get_latest_materialization_event(key)
     if event is None or event.asset_materialization is None:
         return None, {}
     materialization = event.asset_materialization
