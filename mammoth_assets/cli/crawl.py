@@ -1,9 +1,11 @@
-"""`mammoth list-files DUMP` and `mammoth fetch-file DUMP PATH`: Common Crawl file access."""
+"""`mammoth list-files DUMP`, `mammoth fetch-file DUMP PATH` and `mammoth inspect-archive FILE`:
+Common Crawl file access from the command line."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from mammoth_assets import paths
 from mammoth_assets.core import commoncrawl as cc
@@ -28,6 +30,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument("--base-url", default=None)
     fetch.set_defaults(handler=fetch_file)
 
+    inspect = subparsers.add_parser(
+        "inspect-archive", help="read a local WET/WARC file as web_documents would: documents and skip reasons"
+    )
+    inspect.add_argument("file", type=Path)
+    inspect.add_argument("--kind", choices=cc.FILE_KINDS, default=None, help="default: wet for *.wet.gz, else warc")
+    inspect.add_argument("--max-record-bytes", type=int, default=cc.DEFAULT_MAX_RECORD_BYTES)
+    inspect.add_argument("--quirks", action="store_true", help="FastWARC lenient parsing")
+    inspect.add_argument("--show", type=int, default=3, help="print the first N documents' URL and title")
+    inspect.set_defaults(handler=inspect_archive)
+
 
 def list_files(args: argparse.Namespace) -> int:
     try:
@@ -49,4 +61,18 @@ def fetch_file(args: argparse.Namespace) -> int:
         return 2
     source = "cache" if result.from_cache else f"downloaded in {result.attempts} attempt(s), {result.resumed} resumed"
     print(f"{result.path}\t{result.bytes} bytes\t{source}")
+    return 0
+
+
+def inspect_archive(args: argparse.Namespace) -> int:
+    kind = args.kind or ("wet" if ".wet" in args.file.name else "warc")
+    stats = cc.ReadStats()
+    shown = 0
+    for record in cc.iter_text_records(args.file, kind, args.max_record_bytes, args.quirks, stats):
+        if isinstance(record, cc.SkippedRecord):
+            print(f"skip  {record.reason:<20} offset={record.offset} {record.detail[:80]}")
+        elif shown < args.show:
+            shown += 1
+            print(f"doc   {record.url}  [{record.language or '-'}] {record.text.split(chr(10), 1)[0][:60]!r}")
+    print(f"{args.file}: {stats.records} {kind} records, {stats.documents} documents, skipped {stats.skipped or 0}")
     return 0

@@ -38,3 +38,15 @@ def test_default_sample_mirror_location(isolated_data_dir: Path, capsys: pytest.
 def test_listing_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["list-files", "CC-MAIN-2024-10", "--base-url", str(tmp_path)]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_inspect_archive_reports_documents_and_skips(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    mirror = tmp_path / "mirror"
+    assert main(["build-sample", "--dest", str(mirror)]) == 0
+    capsys.readouterr()
+    wet_files = sorted((mirror / "crawl-data").rglob("*.warc.wet.gz"))
+    for wet in wet_files:
+        assert main(["inspect-archive", str(wet), "--show", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("doc   https://") == len(wet_files)
+    assert "skip  too_large" in out and "skip  empty" in out and "skip  non_utf8" in out
