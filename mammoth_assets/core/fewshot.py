@@ -2,7 +2,8 @@
 
 1. a user-given exemplar file (JSONL of {question, rationale, answer, choices?});
 2. the benchmark's *published* CoT prompt: BIG-Bench Hard's `cot-prompts/<task>.txt` and the
-   per-subject MMLU CoT prompts (`mmlu-cot.json`), used verbatim as the prompt prefix;
+   per-subject MMLU CoT prompts (`mmlu-cot.json`), used verbatim as the prompt prefix, and the
+   GPQA authors' `chain_of_thought_examples.json`;
 3. the benchmark's training split (GSM8K/MATH `train`, GPQA main minus diamond...);
 4. otherwise items *held out* of the test split: `shots` items drawn with a fixed seed from the
    second half of the file, which are then never evaluated (`evaluation_items` removes them).
@@ -33,6 +34,9 @@ from mammoth_assets.core.benchmarks import (
 BBH_COT_PROMPTS = ("suzgunmirac__BIG-Bench-Hard/cot-prompts", "bbh/cot-prompts")
 MMLU_COT_PROMPTS = ("TIGER-AI-Lab__MAmmoTH2/math_eval/dataset/mmlu/mmlu-cot.json",
                     "mmlu/mmlu-cot.json")
+GPQA_COT_EXAMPLES = ("gpqa/prompts/chain_of_thought_examples.json",
+                     "idavidrein__gpqa/prompts/chain_of_thought_examples.json",
+                     "prompts/chain_of_thought_examples.json")
 _CANARY_SEPARATOR = "\n-----\n"
 
 # Where a model that keeps going starts the next few-shot turn.
@@ -122,6 +126,32 @@ def published_prefixes(benchmark: str, root: Path | None) -> dict[str, str]:
     return {}
 
 
+def _first_existing(root: Path | None, candidates: Sequence[str]) -> Path | None:
+    if root is None:
+        return None
+    return next((Path(root) / c for c in candidates if (Path(root) / c).is_file()), None)
+
+
+def read_gpqa_examples(path: Path) -> list[Exemplar]:
+    """The GPQA authors' chain-of-thought examples (`prompts/chain_of_thought_examples.json`:
+    {"questions": [{"question", "choices": {"A": ..}, "correct_answer", "explanation"}]})."""
+    data = json.loads(Path(path).read_text("utf-8"))
+    exemplars = []
+    for index, row in enumerate(data.get("questions", [])):
+        try:
+            labels = sorted(row["choices"])
+            exemplars.append(Exemplar(
+                question=row["question"].strip(),
+                rationale=str(row.get("explanation", "")).strip(),
+                answer=f"({str(row['correct_answer']).strip().strip('()')})",
+                choices=[str(row["choices"][label]) for label in labels],
+                source_id=f"gpqa-cot-{index}",
+            ))
+        except (KeyError, TypeError, AttributeError) as error:
+            raise BenchmarkError(f"{path}: example {index} is malformed ({error})") from error
+    return exemplars
+
+
 def read_exemplar_file(path: Path) -> list[Exemplar]:
     """JSONL exemplars: {"question", "rationale", "answer", optional "choices"} per line."""
     exemplars = []
@@ -166,6 +196,9 @@ def build_context(
     if exemplar_file is not None:
         return FewShotContext(benchmark, "exemplar_file", shots,
                               read_exemplar_file(exemplar_file)[:shots])
+    gpqa_prompt = _first_existing(root, GPQA_COT_EXAMPLES) if benchmark == "gpqa" else None
+    if gpqa_prompt is not None:
+        return FewShotContext(benchmark, "published", shots, read_gpqa_examples(gpqa_prompt)[:shots])
     published = published_prefixes(benchmark, root)
     if published:
         return FewShotContext(benchmark, "published", shots,

@@ -127,3 +127,21 @@ def test_exemplars_skip_image_paths_and_pictures() -> None:
     pictured = [BenchmarkItem("theoremqa", str(i), "Q?", None, "1",
                               {"picture": "img.png" if i % 2 else None}) for i in range(20)]
     assert all(not e.extra["picture"] for e in held_out_exemplars(pictured, 3))
+
+
+def test_gpqa_uses_the_authors_cot_examples_when_present(tmp_path: Path) -> None:
+    from tests.core.test_benchmarks import write_gpqa_csv
+
+    (tmp_path / "gpqa" / "prompts").mkdir(parents=True)
+    write_gpqa_csv(tmp_path / "gpqa" / "gpqa_diamond.csv", rows=8)
+    examples = {"questions": [
+        {"question": f"Example {i}?", "choices": {"A": "w", "B": "x", "C": "y", "D": "z"},
+         "correct_answer": "C", "explanation": f"Because {i}."} for i in range(6)]}
+    (tmp_path / "gpqa" / "prompts" / "chain_of_thought_examples.json").write_text(json.dumps(examples))
+    items = load_benchmark("gpqa", tmp_path)
+    context = build_context("gpqa", items, root=tmp_path)
+    assert context.source == "published" and len(context.exemplars) == 5  # paper: 5-shot
+    assert len(evaluation_items(items, context, None)) == 8
+    prompt = cot_requests(items[:1], context, max_tokens=8)[0].request.prompt
+    assert "Question: Example 0?\nOptions:\n(A) w\n(B) x\n(C) y\n(D) z\nAnswer: Let's think step by " \
+           "step. Because 0. The answer is (C)." in prompt
