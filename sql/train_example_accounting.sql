@@ -1,8 +1,9 @@
--- Per training source: distinct source rows accounted for (weighted repeats carry a #k suffix),
--- and how many examples were kept or dropped, for the rows-in = kept + dropped check.
+-- Per training source: source rows accounted for (each yields exactly one item with repeat 0,
+-- an example or a reject; weighted repeats have repeat > 0), and how many examples were kept or
+-- dropped, for the rows-in = kept + dropped check.
 SELECT
     source,
-    count(DISTINCT regexp_replace(id, '#[0-9]+$', '')) AS rows_accounted,
+    count(*) FILTER (WHERE "repeat" = 0) AS rows_accounted,
     count(*) FILTER (WHERE status = 'kept') AS kept,
     count(*) FILTER (WHERE status = 'dropped') AS dropped
 FROM sft_training_examples

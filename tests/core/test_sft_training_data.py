@@ -90,3 +90,18 @@ def test_reads_the_shared_alpaca_file(shared_data):
     examples = [x for x in items if isinstance(x, Example)]
     assert len(items) == 2996 and len(examples) > 2900
     assert all(m["content"] for x in examples for m in x.messages)
+
+
+def test_every_source_row_is_accounted_once_even_with_duplicate_ids():
+    rows = [  # hybrid rationales: a CoT and a PoT row share their example_id
+        {"example_id": "e1", "rationale_type": "cot", "program_id": "", "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]},
+        {"example_id": "e1", "rationale_type": "pot", "program_id": "p1", "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "print(1)"}]},
+        {"example_id": "e2", "rationale_type": "cot", "program_id": "", "messages": []},
+    ]
+
+    items = list(adapt_rows(rows, "hybrid", "auto", 1.5, seed=0, id_columns=["example_id", "rationale_type", "program_id"]))
+
+    firsts = [x for x in items if getattr(x, "repeat", 0) == 0]
+    assert len(firsts) == 3  # one per source row: two examples and one reject
+    assert {x.id for x in firsts} == {"hybrid:e1:cot:", "hybrid:e1:pot:p1", "hybrid:e2:cot:"}
+    assert [x.reason for x in items if isinstance(x, Rejected)] == ["malformed_messages"]

@@ -61,7 +61,8 @@ def encode_training_set(spec: TrainingRunSpec, tokenizer: Any) -> tuple[list, li
     hp = spec.parsed_recipe.hyperparameters
     encoded, records = [], []
     for example in read_examples(spec.data_path):
-        record = {"id": example.id, "source": example.source, "status": "kept", "reason": None,
+        record = {"id": example.id, "source": example.source, "repeat": example.repeat,
+                  "status": "kept", "reason": None,
                   "n_tokens": 0, "n_trained_tokens": 0, "truncated": False}  # fmt: skip
         try:
             item = encode(tokenizer, example.messages, hp.max_seq_length, hp.loss)
@@ -83,7 +84,8 @@ def write_examples_table(records: list[dict[str, Any]], dest: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema([("id", pa.string()), ("source", pa.string()), ("status", pa.string()),
+    schema = pa.schema([("id", pa.string()), ("source", pa.string()), ("repeat", pa.int64()),
+                        ("status", pa.string()),
                         ("reason", pa.string()), ("n_tokens", pa.int64()),
                         ("n_trained_tokens", pa.int64()), ("truncated", pa.bool_())])  # fmt: skip
     pq.write_table(pa.Table.from_pylist(records, schema=schema), dest)

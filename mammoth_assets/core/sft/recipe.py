@@ -43,6 +43,7 @@ class TrainingSetSpec(_Strict):
     format: Literal["auto", "qa", "alpaca", "messages", "prompt_response"] = "auto"
     weight: float = Field(default=1.0, gt=0)
     limit: int = Field(default=0, ge=0)  # 0 = no limit; counts source rows before weighting
+    id_columns: list[str] = Field(default_factory=list)  # e.g. [example_id, rationale_type, program_id]
 
     @model_validator(mode="after")
     def _one_location(self) -> "TrainingSetSpec":

@@ -14,7 +14,7 @@ from mammoth_assets.core.sft.run import PreparedRun
 
 EXAMPLE_SCHEMA = {
     "recipe": pl.String, "run_id": pl.String, "id": pl.String, "source": pl.String,
-    "status": pl.String, "reason": pl.String, "n_tokens": pl.Int64,
+    "repeat": pl.Int64, "status": pl.String, "reason": pl.String, "n_tokens": pl.Int64,
     "n_trained_tokens": pl.Int64, "truncated": pl.Boolean,
 }  # fmt: skip
 
@@ -26,7 +26,7 @@ def examples_frame(prepared: PreparedRun, recipe: str) -> pl.DataFrame:
     rejects = prepared.run_dir / "rejects.jsonl"
     if rejects.exists() and rejects.stat().st_size:
         frame = pl.read_ndjson(rejects, schema={"id": pl.String, "source": pl.String, "reason": pl.String})
-        frames.append(frame.with_columns(status=pl.lit("dropped")))
+        frames.append(frame.with_columns(status=pl.lit("dropped"), repeat=pl.lit(0, dtype=pl.Int64)))
     tokenized = prepared.run_dir / "examples.parquet"
     if tokenized.exists():
         frames.append(pl.read_parquet(tokenized))

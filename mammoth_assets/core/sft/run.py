@@ -106,7 +106,10 @@ def prepare_run(
     try:
         for spec in recipe.training_sets:
             counted = _counting(source_rows(spec, read_table), rows_in, spec.name)
-            for item in adapt_rows(counted, spec.name, spec.format, spec.weight, recipe.hyperparameters.seed):
+            items = adapt_rows(
+                counted, spec.name, spec.format, spec.weight, recipe.hyperparameters.seed, spec.id_columns
+            )
+            for item in items:
                 writer.add(item)
     finally:
         digest = writer.close()

@@ -29,14 +29,17 @@ class Example:
     id: str
     source: str
     messages: list[dict[str, str]]
+    repeat: int = 0  # 0 for a source row's first occurrence, k for its k-th weighted repeat
 
     def to_json(self) -> str:
-        return json.dumps({"id": self.id, "source": self.source, "messages": self.messages})
+        return json.dumps(
+            {"id": self.id, "source": self.source, "repeat": self.repeat, "messages": self.messages}
+        )
 
     @staticmethod
     def from_json(line: str) -> "Example":
         data = json.loads(line)
-        return Example(id=data["id"], source=data["source"], messages=data["messages"])
+        return Example(data["id"], data["source"], data["messages"], int(data.get("repeat", 0)))
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,12 @@ def row_messages(row: Mapping[str, Any], fmt: str) -> list[dict[str, str]]:
     raise FormatError(f"unknown format {fmt!r}")
 
 
-def row_id(row: Mapping[str, Any], index: int) -> str:
+def row_id(row: Mapping[str, Any], index: int, id_columns: Iterable[str] = ()) -> str:
+    """The row's own id: the named `id_columns` joined with ':', else the first of the usual id
+    columns, else its position in the source."""
+    columns = list(id_columns)
+    if columns:
+        return ":".join(_text(row.get(column)) for column in columns)
     for key in ("id", "example_id", "pair_id", "uid"):
         value = row.get(key)
         if value is not None and _text(value):
@@ -136,11 +144,18 @@ def repetitions(weight: float, seed: int, source: str, example_id: str) -> int:
 
 
 def adapt_rows(
-    rows: Iterable[Mapping[str, Any]], source: str, fmt: str, weight: float, seed: int
+    rows: Iterable[Mapping[str, Any]],
+    source: str,
+    fmt: str,
+    weight: float,
+    seed: int,
+    id_columns: Iterable[str] = (),
 ) -> Iterator[Example | Rejected]:
-    """Turn one source's rows into weighted examples (repeats get `#k` ids) or rejects."""
+    """Turn one source's rows into weighted examples (repeats get `#k` ids) or rejects. Every
+    source row yields exactly one item with repeat 0 (an example or a reject): the accounting."""
+    id_columns = tuple(id_columns)
     for index, row in enumerate(rows):
-        rid = row_id(row, index)
+        rid = row_id(row, index, id_columns)
         try:
             messages = row_messages(row, fmt)
         except FormatError as error:
@@ -151,7 +166,7 @@ def adapt_rows(
             yield Rejected(id=f"{source}:{rid}", source=source, reason="not_sampled_by_weight")
         for k in range(count):
             suffix = f"#{k}" if k else ""
-            yield Example(id=f"{source}:{rid}{suffix}", source=source, messages=messages)
+            yield Example(id=f"{source}:{rid}{suffix}", source=source, messages=messages, repeat=k)
 
 
 def read_file_rows(path: str | Path) -> Iterator[dict[str, Any]]:

@@ -81,6 +81,7 @@ def _failure(message: str, **metadata: Any) -> dg.Failure:
         "webinstruct",
         dg.AssetDep("alpagasus_subset", partition_mapping=dg.AllPartitionMapping()),
         dg.AssetDep("random_subset", partition_mapping=dg.AllPartitionMapping()),
+        dg.AssetDep("hybrid_rationales", partition_mapping=dg.AllPartitionMapping()),
     ],
     group_name="train",
     kinds={"pytorch", "duckdb"},
