@@ -4,6 +4,7 @@
 
 Rows, one process each (so the figures are per core):
   raw FastWARC loop      iterate the records and read their bytes, nothing else (the floor)
+  warcio loop            the same with warcio (the reader datatrove's WarcReader uses)
   crawl reader           commoncrawl.iter_text_records: size/UTF-8/truncation checks, skip reasons
   web_documents path     crawl_ingest.ingest_wet_file: + row building (NFC, domain, language,
                          ids) and Parquet staging, i.e. everything the asset does per file
@@ -46,6 +47,21 @@ def raw_fastwarc(files: list[Path], kind: str) -> int:
             for record in ArchiveIterator(stream, record_types=wanted, parse_http=kind == "warc"):
                 record.reader.read()
                 records += 1
+    return records
+
+
+def warcio_loop(files: list[Path], kind: str) -> int:
+    """The warcio read loop (what datatrove's WarcReader builds on), reading the same records."""
+    from warcio.archiveiterator import ArchiveIterator as WarcioIterator
+
+    wanted = "conversion" if kind == "wet" else "response"
+    records = 0
+    for path in files:
+        with open(path, "rb") as stream:
+            for record in WarcioIterator(stream):
+                if record.rec_type == wanted:
+                    record.content_stream().read()
+                    records += 1
     return records
 
 
@@ -102,6 +118,13 @@ def main() -> int:
     warc = [mirror / rel for rel in cc.list_files(DUMP, "warc", str(mirror))]
     wet_rows = [("raw FastWARC loop", raw_fastwarc), ("crawl reader", crawl_reader), ("web_documents path", stage_path)]
     warc_rows = [("raw FastWARC loop", raw_fastwarc), ("crawl reader (+html)", crawl_reader)]
+    try:
+        import warcio  # noqa: F401  (a test dependency; the baseline row is skipped without it)
+
+        wet_rows.insert(1, ("warcio loop", warcio_loop))
+        warc_rows.insert(1, ("warcio loop", warcio_loop))
+    except ImportError:
+        print("(warcio not installed: no warcio baseline row)")
     report("sample mirror WET", wet, "wet", wet_rows, args.repeat)
     report("sample mirror WARC", warc, "warc", warc_rows, args.repeat)
 

@@ -448,12 +448,14 @@ def iter_text_records(
 
 
 def _to_text(record, kind: str, max_record_bytes: int) -> TextRecord | SkippedRecord:
-    headers = record.headers
-    record_id = headers.get("WARC-Record-ID")
+    # One lower-cased copy of the headers (WARC names are case-insensitive): each FastWARC
+    # HeaderMap.get costs about as much as copying them all.
+    headers = {name.lower(): value for name, value in record.headers.items()}
+    record_id = headers.get("warc-record-id")
     offset = record.stream_pos
     if record.record_type == WarcRecordType.unknown:
-        return SkippedRecord(record_id, offset, UNKNOWN_TYPE, f"unknown WARC-Type {headers.get('WARC-Type')!r}"[:200])
-    url = headers.get("WARC-Target-URI")
+        return SkippedRecord(record_id, offset, UNKNOWN_TYPE, f"unknown WARC-Type {headers.get('warc-type')!r}"[:200])
+    url = headers.get("warc-target-uri")
     if record.content_length > max_record_bytes:
         return SkippedRecord(record_id, offset, TOO_LARGE, f"{record.content_length} > {max_record_bytes} bytes")
     payload = record.reader.read()
@@ -466,7 +468,7 @@ def _to_text(record, kind: str, max_record_bytes: int) -> TextRecord | SkippedRe
             text = payload.decode("utf-8")
         except UnicodeDecodeError as error:
             return SkippedRecord(record_id, offset, NON_UTF8, str(error)[:200])
-        refers_to = headers.get("WARC-Refers-To")
+        refers_to = headers.get("warc-refers-to")
     else:
         chunked = "chunked" in (record.http_headers.get("Transfer-Encoding") or "").lower()
         if not chunked and len(payload) < record.content_length and not record.http_headers.get("Content-Encoding"):
@@ -487,8 +489,8 @@ def _to_text(record, kind: str, max_record_bytes: int) -> TextRecord | SkippedRe
         offset=offset,
         text=text,
         size_bytes=len(payload),
-        date=headers.get("WARC-Date"),
-        language=headers.get("WARC-Identified-Content-Language"),
+        date=headers.get("warc-date"),
+        language=headers.get("warc-identified-content-language"),
         refers_to=refers_to,
     )
 

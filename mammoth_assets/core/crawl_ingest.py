@@ -61,6 +61,18 @@ FILE_SCHEMA = {
 }
 
 
+class StagingParts(ParquetStager):
+    """ParquetStager writing lz4 parts: staged files live for one swap, and lz4 writes text
+    columns about 4x faster than the default zstd (measured in benchmarks/ingest.py)."""
+
+    def write(self, batch: pl.DataFrame, schema: Any = None) -> None:  # noqa: ARG002 - same signature
+        if batch.height:
+            file = self.directory / f"part-{len(self.files):05d}.parquet"
+            batch.write_parquet(file, compression="lz4")
+            self.rows += batch.height
+            self.files.append(file)
+
+
 @dataclass(frozen=True)
 class IngestSettings:
     max_record_bytes: int = cc.DEFAULT_MAX_RECORD_BYTES
@@ -105,8 +117,8 @@ def ingest_wet_file(
     started = time.perf_counter()
     staging_dir = Path(staging_dir)
     result = FileIngestResult(dump=dump, wet_file=wet_file)
-    doc_stager = ParquetStager(_mkdir(staging_dir / "documents"))
-    reject_stager = ParquetStager(_mkdir(staging_dir / "rejects"))
+    doc_stager = StagingParts(_mkdir(staging_dir / "documents"))
+    reject_stager = StagingParts(_mkdir(staging_dir / "rejects"))
     rejects: list[dict[str, Any]] = []
     try:
         fetched = cc.fetch_file(base_url, wet_file, settings.retry)

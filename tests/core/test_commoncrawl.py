@@ -273,3 +273,20 @@ def test_file_sample_is_seeded_and_ordered() -> None:
     assert first == cc.select_files(listed, 5, 0, "CC-MAIN-2024-10") == sorted(first) and len(first) == 5
     assert first != cc.select_files(listed, 5, 1, "CC-MAIN-2024-10")
     assert cc.select_files(listed, 0, 0, "x") == list(range(100)) == cc.select_files(listed, 500, 0, "x")
+
+
+def test_header_names_are_case_insensitive(tmp_path: Path) -> None:
+    from mammoth_assets.core.sample_dump import warc_record
+
+    path = tmp_path / "odd-case.warc.wet.gz"
+    path.write_bytes(
+        warc_record(
+            [("warc-type", "conversion"), ("Warc-Target-Uri", "https://example.org/x"),
+             ("WARC-Record-Id", "<urn:uuid:1>"), ("warc-refers-to", "<urn:uuid:2>"),
+             ("WARC-IDENTIFIED-CONTENT-LANGUAGE", "deu"), ("Content-Type", "text/plain")],
+            "Aufgabe 1\nLöse 2x = 4.".encode(),
+        )
+    )
+    [record] = list(cc.iter_text_records(path))
+    assert (record.url, record.record_id, record.refers_to, record.language) == (
+        "https://example.org/x", "<urn:uuid:1>", "<urn:uuid:2>", "deu")
