@@ -281,7 +281,7 @@ def test_header_names_are_case_insensitive(tmp_path: Path) -> None:
     path = tmp_path / "odd-case.warc.wet.gz"
     path.write_bytes(
         warc_record(
-            [("warc-type", "conversion"), ("Warc-Target-Uri", "https://example.org/x"),
+            [("WARC-Type", "conversion"), ("Warc-Target-Uri", "https://example.org/x"),
              ("WARC-Record-Id", "<urn:uuid:1>"), ("warc-refers-to", "<urn:uuid:2>"),
              ("WARC-IDENTIFIED-CONTENT-LANGUAGE", "deu"), ("Content-Type", "text/plain")],
             "Aufgabe 1\nLöse 2x = 4.".encode(),
