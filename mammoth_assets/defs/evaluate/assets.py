@@ -91,15 +91,15 @@ def _partition(context: dg.AssetExecutionContext) -> tuple[str, str, str]:
     return str(key), dims["checkpoint"], dims["benchmark"]
 
 
-def resolve_model(warehouse: Warehouse, checkpoint: str) -> tuple[str, str]:
-    """(model path or id, how it was found) for a checkpoint key."""
-    recorded = None
+def resolve_model(warehouse: Warehouse, checkpoint: str) -> tuple[str, str, dict[str, Any]]:
+    """(model path or id, how it was found, the training row's provenance) for a checkpoint key."""
+    recorded, provenance = None, {}
     if warehouse.table_exists("sft_checkpoint"):
         rows = warehouse.query("evaluate_sft_checkpoint_of_recipe", {"recipe": checkpoint})
-        for column in ("checkpoint_dir", "checkpoint_path", "path", "output_dir"):
-            if rows.height and column in rows.columns and rows[column][0]:
-                recorded = str(rows[column][-1])
-                break
+        if rows.height and "checkpoint_path" in rows.columns and rows["checkpoint_path"][0]:
+            row = rows.row(0, named=True)
+            recorded = str(row["checkpoint_path"])
+            provenance = {k: row[k] for k in ("base_model", "training_set_hash") if row.get(k)}
     tiny = None
     if checkpoint == evaluation.TINY_CHECKPOINT:
         from mammoth_assets.llm.tiny_model import ensure_tiny_model
@@ -108,7 +108,7 @@ def resolve_model(warehouse: Warehouse, checkpoint: str) -> tuple[str, str]:
     model = evaluation.checkpoint_model(checkpoint, recorded, tiny)
     source = "sft_checkpoint" if recorded else ("tiny_model" if tiny else (
         "local_path" if Path(checkpoint).exists() else "hub_id"))
-    return model, source
+    return model, source, provenance
 
 
 def _items_and_context(benchmark: str, config: GenerationConfig):
@@ -201,7 +201,7 @@ def benchmark_generations(
 ) -> dg.MaterializeResult:
     partition, checkpoint, benchmark = _partition(context)
     store = warehouse.get()
-    model, model_source = resolve_model(store, checkpoint)
+    model, model_source, provenance = resolve_model(store, checkpoint)
     try:
         items, fewshot_context = _items_and_context(benchmark, config)
     except BenchmarkError as error:
@@ -262,6 +262,7 @@ def benchmark_generations(
         "benchmark": benchmark,
         "model": model,
         "model_source": model_source,
+        **{f"checkpoint_{k}": str(v) for k, v in provenance.items()},
         "items": written,
         "generation_failures": failed,
         "fewshot_source": fewshot_context.source,

@@ -210,3 +210,16 @@ def test_sensor_adds_a_trained_recipe_and_requests_every_benchmark(shared_data) 
     assert [r.partition_key for r in result.run_requests] == [
         evaluation_key("webinstruct_sft", b) for b in available_benchmarks()]
     assert result.dynamic_partitions_requests[0].partition_keys == ["webinstruct_sft"]
+
+
+def test_checkpoint_keys_resolve_through_the_training_table(warehouse, tiny_model) -> None:
+    from mammoth_assets.defs.evaluate.assets import resolve_model
+
+    assert resolve_model(warehouse, "mistralai/Mistral-7B-v0.1")[:2] == (
+        "mistralai/Mistral-7B-v0.1", "hub_id")
+    warehouse.replace_table("sft_checkpoint", pl.DataFrame([{
+        "recipe": "sample-tiny", "checkpoint_path": str(tiny_model), "base_model": "tiny",
+        "training_set_hash": "abc123"}]))
+    assert resolve_model(warehouse, "sample-tiny") == (
+        str(tiny_model), "sft_checkpoint", {"base_model": "tiny", "training_set_hash": "abc123"})
+    assert resolve_model(warehouse, str(tiny_model))[1] == "local_path"
