@@ -7,7 +7,7 @@ import dagster as dg
 import polars as pl
 
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.webinstruct.common import latest_metadata, markdown_sample
+from mammoth_assets.defs.webinstruct.common import latest_metadata, markdown_sample, materialized_dumps, partition_metadata
 from mammoth_assets.defs.webinstruct.decontamination import (
     first_matches_per_page,
     load_contamination_index,
@@ -47,18 +47,25 @@ def reconciliation_result(frame: pl.DataFrame, what: str) -> dg.AssetCheckResult
     )
 
 
-def _reconcile(warehouse: WarehouseResource, sql: str, what: str) -> dg.AssetCheckResult:
-    return reconciliation_result(warehouse.get().query(sql), what)
+def _per_dump(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, asset: str, sql: str, params=None) -> pl.DataFrame:
+    """One row of `sql` per materialized partition of `asset` (params(dump) adds parameters)."""
+    wh = warehouse.get()
+    frames = [wh.query(sql, {"dump": dump, **(params(dump) if params else {})}) for dump in materialized_dumps(context.instance, asset)]
+    return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
+
+
+def _reconcile(context, warehouse: WarehouseResource, asset: str, sql: str, params=None) -> dg.AssetCheckResult:
+    return reconciliation_result(_per_dump(context, warehouse, asset, sql, params), asset)
 
 
 @dg.asset_check(asset="page_texts", blocking=True, description="Every kept recalled page has one page_texts row (ok or failed).")
-def page_texts_reconciliation(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return _reconcile(warehouse, "webinstruct_check_page_texts", "page_texts")
+def page_texts_reconciliation(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    return _reconcile(context, warehouse, "page_texts", "webinstruct_check_page_texts")
 
 
-@dg.asset_check(asset="decontaminated_documents", blocking=True, description="Every ok page is kept or removed as contaminated.")
-def decontaminated_documents_reconciliation(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return _reconcile(warehouse, "webinstruct_check_decontaminated", "decontaminated_documents")
+@dg.asset_check(asset="decontaminated_documents", blocking=True, description="Every ok page is kept or removed as contaminated (with the item it matched).")
+def decontaminated_documents_reconciliation(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    return _reconcile(context, warehouse, "decontaminated_documents", "webinstruct_check_decontaminated")
 
 
 @dg.asset_check(asset="decontaminated_documents", blocking=True, description="No kept page shares an n-gram with the benchmarks (re-checked from scratch).")
@@ -88,20 +95,24 @@ def decontaminated_documents_no_benchmark_overlap(context: dg.AssetCheckExecutio
     )
 
 
-@dg.asset_check(asset="extracted_qa", blocking=True, description="Every page ends as pairs/void/failed; proposed pairs = kept + rejected.")
-def extracted_qa_reconciliation(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return _reconcile(warehouse, "webinstruct_check_extracted_pages", "extracted_qa")
+@dg.asset_check(asset="extracted_qa", blocking=True, description="Every page ends as pairs/void/failed; proposed pairs = kept + rejected (with reasons).")
+def extracted_qa_reconciliation(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    return _reconcile(context, warehouse, "extracted_qa", "webinstruct_check_extracted_pages")
 
 
 @dg.asset_check(asset="extracted_qa", blocking=True, description="Share of proposed pairs grounded on their page is above the floor (config min_grounding_rate).")
 def extracted_qa_grounding_rate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    floor = float(latest_metadata(context.instance, "extracted_qa").get("min_grounding_rate", 0.5))
-    frame = warehouse.get().query("webinstruct_check_grounding")
-    low = frame.filter((pl.col("proposed") > 0) & (pl.col("grounding_rate") < floor))
+    floors = {d: float(partition_metadata(context.instance, "extracted_qa", d).get("min_grounding_rate", 0.5)) for d in materialized_dumps(context.instance, "extracted_qa")}
+    frame = _per_dump(context, warehouse, "extracted_qa", "webinstruct_check_grounding")
+    if frame.is_empty():
+        return dg.AssetCheckResult(passed=False, description="no materialized partition of extracted_qa")
+    frame = frame.with_columns(pl.col("dump").replace_strict(floors, return_dtype=pl.Float64).alias("floor"))
+    low = frame.filter(pl.col("grounding_rate") < pl.col("floor"))
+    floor = min(floors.values())
     return dg.AssetCheckResult(
         passed=low.is_empty(),
         description=f"grounding rate >= {floor} in every dump" if low.is_empty() else f"below {floor}: " + ", ".join(f"{d} {r:.3f}" for d, r in low.select("dump", "grounding_rate").iter_rows()),
-        metadata={"floor": floor, "by_dump": markdown_sample(frame, ["dump", "proposed", "grounded", "grounding_rate"], rows=50)},
+        metadata={"floor": floor, "by_dump": markdown_sample(frame, ["dump", "proposed", "grounded", "grounding_rate", "floor"], rows=50)},
     )
 
 
@@ -116,8 +127,11 @@ def extracted_qa_no_empty_pairs(warehouse: WarehouseResource) -> dg.AssetCheckRe
 
 
 @dg.asset_check(asset="refined_qa", blocking=True, description="Every kept pair has one row per refiner, kept or rejected with reason.")
-def refined_qa_reconciliation(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return _reconcile(warehouse, "webinstruct_check_refined", "refined_qa")
+def refined_qa_reconciliation(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def refiners(dump: str) -> dict:
+        return {"refiners": int(partition_metadata(context.instance, "refined_qa", dump).get("refiner_count", 1))}
+
+    return _reconcile(context, warehouse, "refined_qa", "webinstruct_check_refined", refiners)
 
 
 @dg.asset_check(asset="refined_qa", blocking=True, description="No kept refinement has an empty question or answer.")
@@ -127,7 +141,7 @@ def refined_qa_no_empty_pairs(warehouse: WarehouseResource) -> dg.AssetCheckResu
 
 @dg.asset_check(asset="webinstruct", blocking=True, description="Kept refinements = kept examples + removed duplicates; the table matches the decisions.")
 def webinstruct_reconciliation(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return _reconcile(warehouse, "webinstruct_check_dataset", "webinstruct")
+    return reconciliation_result(warehouse.get().query("webinstruct_check_dataset"), "webinstruct")
 
 
 @dg.asset_check(asset="webinstruct", blocking=True, description="No example has an empty question or answer.")

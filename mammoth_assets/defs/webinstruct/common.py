@@ -125,3 +125,34 @@ def model_label(llm: Any) -> str:
         if isinstance(value, str) and value:
             return value
     return type(llm).__name__
+
+
+def swap_partition(wh, table: str, dump: str, stager, schema: Mapping[str, Any]) -> int:
+    """Swap a staged partition in; with no staged rows, still create the (empty) table so the
+    next stage reads zero rows instead of failing on a missing table."""
+    data = stager.files if stager.files else pl.DataFrame(schema=dict(schema))
+    written = wh.replace_partition(table, "dump", dump, data)
+    stager.cleanup()
+    return written
+
+
+def require_table(wh, table: str, produced_by: str) -> None:
+    if not wh.table_exists(table):
+        raise dg.Failure(
+            f"input table {table!r} does not exist: materialize `{produced_by}` for this partition first",
+            metadata={"missing_table": table},
+        )
+
+
+def partition_metadata(instance: dg.DagsterInstance, asset: str, partition: str) -> dict[str, Any]:
+    """Metadata of the latest materialization of one partition ({} when never materialized)."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[partition]), limit=1
+    ).records
+    if not records or records[0].asset_materialization is None:
+        return {}
+    return {k: getattr(v, "value", v) for k, v in records[0].asset_materialization.metadata.items()}
+
+
+def materialized_dumps(instance: dg.DagsterInstance, asset: str) -> list[str]:
+    return sorted(instance.get_materialized_partitions(dg.AssetKey(asset)))

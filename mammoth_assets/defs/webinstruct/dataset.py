@@ -12,7 +12,7 @@ from mammoth_assets import paths
 from mammoth_assets.core.dataset_export import CardStats, export_dataset
 from mammoth_assets.core.dedup import DedupRow, deduplicate
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
-from mammoth_assets.defs.webinstruct.common import bar_plot, counts_markdown, latest_metadata, markdown_sample, stable_id, value_counts
+from mammoth_assets.defs.webinstruct.common import bar_plot, counts_markdown, latest_metadata, markdown_sample, require_table, stable_id, value_counts
 from mammoth_assets.defs.webinstruct.refinement import UNREFINED
 
 FINAL_COLUMNS = (
@@ -75,6 +75,8 @@ def stage_counts(instance: dg.DagsterInstance, wh) -> dict:
 )
 def webinstruct(context: dg.AssetExecutionContext, config: WebInstructConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()
+    for table in ("refined_qa", "extracted_qa", "page_texts"):
+        require_table(wh, table, table)
     candidates = candidate_frame(wh)
     decisions = dedup_decisions(candidates, config)
     judged = candidates.join(decisions, on="refined_id", how="left", maintain_order="left")

@@ -22,7 +22,7 @@ from mammoth_assets.core.decontamination import (
 )
 from mammoth_assets.defs.partitions import cc_dump_partitions
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.webinstruct.common import bar_plot, counts_markdown, markdown_sample, stable_id
+from mammoth_assets.defs.webinstruct.common import bar_plot, counts_markdown, markdown_sample, require_table, stable_id, swap_partition
 from mammoth_assets.warehouse import ParquetStager
 
 DECONTAMINATION_SCHEMA = {
@@ -134,6 +134,7 @@ def decontaminated_documents(
 ) -> dg.MaterializeResult:
     dump = context.partition_key
     wh = warehouse.get()
+    require_table(wh, "page_texts", "page_texts")
     names = benchmark_names(config)
     if not names:
         raise dg.Failure(f"no benchmarks to decontaminate against (root={config.benchmarks_root or 'default'})")
@@ -149,8 +150,7 @@ def decontaminated_documents(
         removed = decisions.filter(pl.col("status") == "contaminated")
         per_benchmark.update(removed["matched_benchmark"].to_list())
         removed_sample.extend(removed.head(5).to_dicts()[: max(0, 5 - len(removed_sample))])
-    rows = wh.replace_partition("decontaminated_documents", "dump", dump, stager.files)
-    stager.cleanup()
+    rows = swap_partition(wh, "decontaminated_documents", dump, stager, DECONTAMINATION_SCHEMA)
     removed_total = sum(per_benchmark.values())
     metadata = {
         "dump": dump,

@@ -28,7 +28,9 @@ from mammoth_assets.defs.webinstruct.common import (
     counts_markdown,
     histogram_plot,
     markdown_sample,
+    require_table,
     stable_id,
+    swap_partition,
     usage_metadata,
     value_counts,
 )
@@ -169,6 +171,7 @@ def extracted_qa(
 ) -> dg.MaterializeResult:
     dump = context.partition_key
     wh = warehouse.get()
+    require_table(wh, "decontaminated_documents", "decontaminated_documents")
     template = load_prompt(PROMPT)
     prompt_version = f"{PROMPT}@{template.version}"
     sampling = SamplingParams(temperature=config.temperature, max_tokens=config.max_tokens)
@@ -206,10 +209,8 @@ def extracted_qa(
         q_scores.extend(v for v in llm_pairs["question_grounding"].to_list() if v is not None)
         if len(sample) < 5:
             sample.extend(pair_frame.filter(pl.col("status") == "kept").head(5 - len(sample)).to_dicts())
-    pages_written = wh.replace_partition("extracted_qa_pages", "dump", dump, page_stager.files)
-    pairs_written = wh.replace_partition("extracted_qa", "dump", dump, pair_stager.files)
-    page_stager.cleanup()
-    pair_stager.cleanup()
+    pages_written = swap_partition(wh, "extracted_qa_pages", dump, page_stager, PAGE_SCHEMA)
+    pairs_written = swap_partition(wh, "extracted_qa", dump, pair_stager, PAIR_SCHEMA)
     rejected = sum(reasons.values())
     kept = pairs_written - rejected
     grounded_rate = llm_grounded / llm_proposed if llm_proposed else 1.0

@@ -23,7 +23,7 @@ from mammoth_assets.core.page_text import (
 from mammoth_assets.core.qa_extraction import structured_qa_pairs
 from mammoth_assets.defs.partitions import cc_dump_partitions
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.webinstruct.common import bar_plot, counts_markdown, markdown_sample, value_counts
+from mammoth_assets.defs.webinstruct.common import bar_plot, counts_markdown, markdown_sample, require_table, swap_partition, value_counts
 from mammoth_assets.warehouse import ParquetStager
 
 PAGE_TEXT_SCHEMA = {
@@ -118,6 +118,7 @@ def page_rows(base: str, dump: str, batch: pl.DataFrame, parse_structured: bool)
 def page_texts(context: dg.AssetExecutionContext, config: PageTextsConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     dump = context.partition_key
     wh = warehouse.get()
+    require_table(wh, "recalled_documents", "recalled_documents")
     base = resolve_warc_base(config.warc_base, dump)
     stager = ParquetStager(wh.staging_dir("page_texts", dump))
     sources, reasons, methods = Counter(), Counter(), Counter()
@@ -131,9 +132,8 @@ def page_texts(context: dg.AssetExecutionContext, config: PageTextsConfig, wareh
         methods.update(value_counts(frame.filter(pl.col("structured_method") != ""), "structured_method"))
         if len(sample) < 5:
             sample.extend(frame.head(5 - len(sample)).to_dicts())
-    written = wh.replace_partition("page_texts", "dump", dump, stager.files)
-    stager.cleanup()
-    failed = wh.count("page_texts", "dump", dump) - wh.scalar("webinstruct_page_texts_ok_count", {"dump": dump}) if written else 0
+    written = swap_partition(wh, "page_texts", dump, stager, PAGE_TEXT_SCHEMA)
+    failed = written - wh.scalar("webinstruct_page_texts_ok_count", {"dump": dump})
     metadata = {
         "dump": dump,
         "warc_base": base,

@@ -11,7 +11,7 @@ from pydantic import Field
 from mammoth_assets.core.refinement import REFINEMENT_SCHEMA, DriftThresholds, check_refinement, parse_refinement
 from mammoth_assets.defs.partitions import cc_dump_partitions
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.webinstruct.common import counts_markdown, bar_plot, markdown_sample, stable_id, usage_metadata
+from mammoth_assets.defs.webinstruct.common import bar_plot, counts_markdown, markdown_sample, require_table, stable_id, swap_partition, usage_metadata
 from mammoth_assets.llm import LLMResource, SamplingParams, load_prompt
 from mammoth_assets.warehouse import ParquetStager
 
@@ -142,6 +142,7 @@ def refined_qa(
     wh = warehouse.get()
     if not config.refiners:
         raise dg.Failure("refined_qa needs at least one refiner in config.refiners")
+    require_table(wh, "extracted_qa", "extracted_qa")
     engines = refiner_engines(llm, config.refiners)
     stager = ParquetStager(wh.staging_dir("refined_qa", dump))
     statuses, reasons, per_refiner = Counter(), Counter(), Counter()
@@ -158,8 +159,7 @@ def refined_qa(
         per_refiner.update(frame.filter(pl.col("kept"))["refiner"].to_list())
         if len(sample) < 5:
             sample.extend(frame.head(5 - len(sample)).to_dicts())
-    written = wh.replace_partition("refined_qa", "dump", dump, stager.files)
-    stager.cleanup()
+    written = swap_partition(wh, "refined_qa", dump, stager, REFINED_SCHEMA)
     kept = statuses.get("refined", 0) + statuses.get("unrefined_fallback", 0)
     metadata = {
         "dump": dump,
