@@ -90,6 +90,9 @@ def instruction_examples(
             "valid": valid,
             "invalid": rows - valid,
             "by_status_and_reason": dg.MetadataValue.md(markdown_table(summary)),
+            "sample": dg.MetadataValue.md(markdown_table(
+                store.query("quality_examples_sample", {"instruction_set": name, "rows": 5})
+            )),
         }
     )
 

@@ -163,6 +163,9 @@ def judge_answers(
             "failed_answers": failed,
             "model_a": dg.MetadataValue.json(config.model_a.model_dump()),
             "model_b": dg.MetadataValue.json(config.model_b.model_dump()),
+            "sample": dg.MetadataValue.md(markdown_table(
+                store.query("quality_judge_answers_sample", {"comparison": comparison, "rows": 6})
+            )),
             **usage.metadata(),
         }
     )
@@ -242,7 +245,9 @@ def win_tie_lose_table(verdicts: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple
     for (comparison,), group in verdicts.partition_by(["comparison"], as_dict=True, maintain_order=True).items():
         rows.append(_tally_row(comparison, "overall", group))
     for row in rows:
-        bars.append((f"{row['test_set']} ({row['comparison']})", row["win"], row["tie"], row["lose"]))
+        score = "n/a" if row["winning_score"] is None else f"{row['winning_score']:.2f}"
+        label = f"{row['test_set']} ({row['comparison']}) WS {score}"
+        bars.append((label, row["win"], row["tie"], row["lose"]))
     return pl.DataFrame(rows), bars
 
 
@@ -325,6 +330,9 @@ def judge_verdicts(
                 dict(zip(overall["comparison"].to_list(), overall["winning_score"].to_list()))
             ),
             "win_tie_lose": dg.MetadataValue.md(markdown_table(table)),
+            "sample": dg.MetadataValue.md(
+                markdown_table(store.query("quality_judge_verdicts_sample", {"rows": 6}))
+            ),
             "win_tie_lose_plot": dg.MetadataValue.md(f"![win tie lose](file://{plot})"),
             "win_tie_lose_path": dg.MetadataValue.path(str(plot)),
             **usage.metadata(),
