@@ -314,6 +314,41 @@ def select_files(listed: list[str], sample_files: int, seed: int, dump: str) -> 
     return sorted(random.Random(f"{dump}:{seed}").sample(range(len(listed)), sample_files))
 
 
+@dataclass
+class FilePlan:
+    """The files of a dump to read: one row per chosen WET file with its WARC file and URL."""
+
+    listed: int
+    rows: list[dict]
+    warc_listing_error: str | None = None
+
+
+def plan_wet_files(
+    dump: str, base_url: str, sample_files: int = 0, seed: int = 0, policy: RetryPolicy = RetryPolicy()
+) -> FilePlan:
+    """List the dump's WET files and pick all or a seeded sample. Each WARC name is derived from the
+    WET name (same segment) and confirmed against warc.paths.gz when the mirror has one (None when
+    it is not listed there)."""
+    listed = list_files(dump, "wet", base_url, policy)
+    try:
+        warc_listed: set[str] | None = set(list_files(dump, "warc", base_url, policy))
+        warc_error = None
+    except CommonCrawlError as error:
+        warc_listed, warc_error = None, str(error)
+    rows = []
+    for index in select_files(listed, sample_files, seed, dump):
+        warc = documents.warc_path_for_wet(listed[index])
+        rows.append({
+            "dump": dump,
+            "file_index": index,
+            "wet_file": listed[index],
+            "warc_file": warc if warc_listed is None or warc in warc_listed else None,
+            "base_url": normalize_base_url(base_url),
+            "url": resolve(base_url, listed[index]),
+        })
+    return FilePlan(len(listed), rows, warc_error)
+
+
 def cache_dir() -> Path:
     path = paths.data_dir() / "cache" / "commoncrawl"
     path.mkdir(parents=True, exist_ok=True)

@@ -290,3 +290,18 @@ def test_header_names_are_case_insensitive(tmp_path: Path) -> None:
     [record] = list(cc.iter_text_records(path))
     assert (record.url, record.record_id, record.refers_to, record.language) == (
         "https://example.org/x", "<urn:uuid:1>", "<urn:uuid:2>", "deu")
+
+
+def test_plan_pairs_wet_with_warc_files(sample_mirror: Path, tmp_path: Path) -> None:
+    plan = cc.plan_wet_files(DUMP, str(sample_mirror), sample_files=2, seed=0)
+    assert plan.listed == 3 and len(plan.rows) == 2 and plan.warc_listing_error is None
+    for row in plan.rows:
+        assert (sample_mirror / row["warc_file"]).is_file() and row["url"] == cc.resolve(str(sample_mirror), row["wet_file"])
+        assert row["base_url"] == cc.normalize_base_url(str(sample_mirror))
+    # a mirror with no warc.paths.gz: WARC names are derived, and the plan says why
+    only_wet = tmp_path / "m" / "crawl-data" / DUMP
+    only_wet.mkdir(parents=True)
+    (only_wet / "wet.paths.gz").write_bytes((sample_mirror / "crawl-data" / DUMP / "wet.paths.gz").read_bytes())
+    derived = cc.plan_wet_files(DUMP, str(tmp_path / "m"))
+    assert derived.warc_listing_error and [r["warc_file"] for r in derived.rows] == [
+        r["warc_file"] for r in cc.plan_wet_files(DUMP, str(sample_mirror)).rows]

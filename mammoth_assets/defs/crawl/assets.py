@@ -13,7 +13,6 @@ from pydantic import Field
 
 from mammoth_assets import paths
 from mammoth_assets.core import commoncrawl as cc
-from mammoth_assets.core import documents
 from mammoth_assets.core.crawl_ingest import FILE_SCHEMA, FileIngestResult, IngestSettings, ingest_wet_file
 from mammoth_assets.core.sample_dump import ensure_sample_mirror
 from mammoth_assets.defs.crawl import reporting
@@ -22,6 +21,8 @@ from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.warehouse import Warehouse
 
 GROUP = "crawl"
+WET_FILES_SCHEMA = {"dump": pl.String, "file_index": pl.Int64, "wet_file": pl.String,
+                    "warc_file": pl.String, "base_url": pl.String, "url": pl.String}
 ENV_BASE_URL = "MAMMOTH_CC_BASE_URL"
 
 
@@ -56,39 +57,21 @@ def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehou
     dump = context.partition_key
     base_url = resolve_base_url(config.base_url, dump)
     try:
-        listed = cc.list_files(dump, "wet", base_url)
+        plan = cc.plan_wet_files(dump, base_url, config.sample_files, config.sample_seed)
     except cc.CommonCrawlError as error:
         raise dg.Failure(
             description=f"cannot list the WET files of {dump} under {base_url}: {error}",
             metadata={"dump": dump, "base_url": base_url},
         ) from error
-    try:
-        warc_listed = set(cc.list_files(dump, "warc", base_url))
-    except cc.CommonCrawlError as error:
-        context.log.warning(f"no warc.paths.gz for {dump} ({error}); WARC names derived from WET names")
-        warc_listed = None
-    chosen = cc.select_files(listed, config.sample_files, config.sample_seed, dump)
-    rows = []
-    for index in chosen:
-        warc = documents.warc_path_for_wet(listed[index])
-        rows.append(
-            {
-                "dump": dump,
-                "file_index": index,
-                "wet_file": listed[index],
-                "warc_file": warc if warc_listed is None or warc in warc_listed else None,
-                "base_url": base_url,
-                "url": cc.resolve(base_url, listed[index]),
-            }
-        )
-    frame = pl.DataFrame(rows, schema={"dump": pl.String, "file_index": pl.Int64, "wet_file": pl.String,
-                                       "warc_file": pl.String, "base_url": pl.String, "url": pl.String})
+    if plan.warc_listing_error:
+        context.log.warning(f"no warc.paths.gz for {dump} ({plan.warc_listing_error}); WARC names derived from WET names")
+    frame = pl.DataFrame(plan.rows, schema=WET_FILES_SCHEMA)
     stored = warehouse.get().replace_partition("wet_files", "dump", dump, frame)
     return dg.MaterializeResult(
         metadata={
             "dump": dump,
             "base_url": base_url,
-            "files_listed": len(listed),
+            "files_listed": plan.listed,
             "files_selected": stored,
             "files_without_warc": int(frame["warc_file"].null_count()),
             "files": dg.MetadataValue.md(reporting.markdown_table(frame.select("file_index", "wet_file", "warc_file"), 20)),
