@@ -17,6 +17,7 @@ from mammoth_assets.llm.types import SamplingParams
 from mammoth_assets.warehouse import ParquetStager
 
 PROMPT = "recall_domain_verdict"
+AGREEMENT_CHECK = "verdicts_agree_with_round1"
 VERDICT_SCHEMA = {
     "domain": pl.String,
     "total_docs": pl.Int64,
@@ -52,6 +53,11 @@ class DomainVerdictsConfig(dg.Config):
     max_tokens: int = Field(default=4, ge=1, description="The answer is one word (YES/NO).")
     request_batch: int = Field(default=256, ge=1, description="Requests per LLM call (rows are staged per batch).")
     seed: int = Field(default=0, description="Which pages are sampled as evidence.")
+    min_verdict_agreement: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Warn when fewer usable verdicts than this agree with round 1's favour (a judge that is "
+        "broken or off-topic); round 2 only uses verdicts that agree, so a bad judge costs coverage, not quality.",
+    )
 
 
 def _unjudged(frame: pl.DataFrame, status: str, config: DomainVerdictsConfig) -> pl.DataFrame:
@@ -117,6 +123,12 @@ def _judge(domains: pl.DataFrame, evidence: dict[str, list[dict]], llm: LLMResou
     deps=["recall_scores_round1", "web_documents"],
     group_name="recall",
     kinds={"duckdb"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            AGREEMENT_CHECK, asset="domain_verdicts", blocking=False,
+            description="Share of usable verdicts that agree with round 1's favour is at least min_verdict_agreement.",
+        )
+    ],
     description="Domains with more than min_recalled_docs round-1 recalled pages, judged by the LLM from the "
     "domain name and sampled titles/snippets; verdict, raw text, model and prompt version stored.",
 )
@@ -166,7 +178,14 @@ def domain_verdicts(
             f"no domain has more than {config.min_recalled_docs} recalled pages: nothing judged; "
             "round 2 then learns from the round-1 seeds and low-scoring pages only"
         )
+    agreement_check = dg.AssetCheckResult(
+        check_name=AGREEMENT_CHECK,
+        passed=agreement.usable == 0 or agreement.rate >= config.min_verdict_agreement,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={**agreement.as_dict(), "min_verdict_agreement": config.min_verdict_agreement},
+    )
     return dg.MaterializeResult(
+        check_results=[agreement_check],
         metadata={
             "dagster/row_count": rows,
             "candidate_domains": candidates.height,

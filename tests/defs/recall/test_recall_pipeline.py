@@ -8,6 +8,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from mammoth_assets.core import recall_domains as rd
 from mammoth_assets.defs import recall
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
@@ -88,3 +89,22 @@ def test_two_rounds_recall_the_planted_educational_pages(sample_warehouse: Wareh
     for check in recall.CHECKS:
         evaluation = check(warehouse=WarehouseResource())
         assert evaluation.passed, evaluation.metadata
+
+    # A judge that gets every domain wrong cannot poison round 2: verdicts only count where they
+    # agree with round 1, so round 2 falls back to round-1 quality instead of collapsing.
+    truth = pl.read_ndjson(Path(final["ground_truth_labels_file"])).group_by("domain").agg(pl.col("educational").any())
+    educational = dict(truth.iter_rows())
+
+    def wrong(row: dict) -> dict:
+        if row["status"] != "judged":
+            return row
+        verdict = rd.REJECT if educational.get(row["domain"]) else rd.ACCEPT
+        return {**row, "verdict": verdict, "round2_role": rd.round2_role(verdict, row["favoured"])}
+
+    adversarial = pl.DataFrame([wrong(r) for r in verdicts.iter_rows(named=True)], schema=verdicts.schema)
+    assert rd.verdict_agreement(zip(adversarial["verdict"], adversarial["favoured"])).rate < 0.2
+    wh.replace_table("domain_verdicts", adversarial)
+    assert materialize([recall.recall_classifier_round2], resources, instance, config).success
+    poisoned = metadata_of(materialize([recall.recalled_documents], resources, instance, config, SAMPLE))
+    assert poisoned["ground_truth_precision"] >= 0.9
+    assert poisoned["ground_truth_recall"] >= final["round1_ground_truth_recall"] - 0.05
