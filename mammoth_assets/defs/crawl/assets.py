@@ -13,7 +13,13 @@ from pydantic import Field
 
 from mammoth_assets import paths
 from mammoth_assets.core import commoncrawl as cc
-from mammoth_assets.core.crawl_ingest import FILE_SCHEMA, FileIngestResult, IngestSettings, ingest_wet_file
+from mammoth_assets.core.crawl_ingest import (
+    DOCUMENT_SCHEMA,
+    FILE_SCHEMA,
+    FileIngestResult,
+    IngestSettings,
+    ingest_wet_file,
+)
 from mammoth_assets.core.sample_dump import ensure_sample_mirror
 from mammoth_assets.defs.crawl import reporting
 from mammoth_assets.defs.partitions import cc_dump_partitions
@@ -36,6 +42,27 @@ def resolve_base_url(configured: str, dump: str) -> str:
     return cc.normalize_base_url(os.environ.get(ENV_BASE_URL) or cc.DEFAULT_BASE_URL)
 
 
+def _column_schema(schema: dict, descriptions: dict[str, str]) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[dg.TableColumn(name, str(dtype), description=descriptions.get(name, "")) for name, dtype in schema.items()]
+    )
+
+
+DOCUMENT_COLUMNS = _column_schema(
+    DOCUMENT_SCHEMA,
+    {
+        "dump": "partition key (Common Crawl dump id)",
+        "doc_id": "sha1 of dump and WET record id",
+        "domain": "registered domain (public suffix list bundled with tldextract)",
+        "language": "ISO 639-1 where one exists: WET header, else resiliparse detection",
+        "title": "first line of the WET text when short enough to be a title",
+        "text": "WET text, NFC, control characters removed",
+        "wet_offset": "byte offset of the record's gzip member in the WET file",
+        "warc_record_id": "WARC-Refers-To: the response record in warc_file",
+    },
+)
+
+
 class WetFilesConfig(dg.Config):
     base_url: str = Field(
         default="",
@@ -52,6 +79,7 @@ class WetFilesConfig(dg.Config):
     kinds={"duckdb", "python"},
     description="The WET files of a Common Crawl dump to read (all, or a random sample), each with its "
     "matching WARC file and full URL.",
+    metadata={"dagster/column_schema": _column_schema(WET_FILES_SCHEMA, {"file_index": "position in wet.paths.gz"})},
 )
 def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     dump = context.partition_key
@@ -115,6 +143,7 @@ class WebDocumentsConfig(dg.Config):
     description="Text documents of a dump from its WET conversion records: url, host, registered domain, "
     "language, title, text, length and provenance (WET/WARC file, record ids, byte offset). Records that "
     "cannot become documents go to web_documents_rejects with a reason; per-file counts to web_documents_files.",
+    metadata={"dagster/column_schema": DOCUMENT_COLUMNS},
 )
 def web_documents(
     context: dg.AssetExecutionContext, config: WebDocumentsConfig, warehouse: WarehouseResource
