@@ -317,13 +317,24 @@ def _render(element, lines: list[str], list_depth: int = 0) -> None:
         lines.append("")
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+
+def parse_html(html: str):
+    """lxml tree of an already-decoded page (parsed as text: a `<meta charset>` that no longer
+    applies must not make lxml decode it a second time). None when unparsable."""
+    try:
+        return lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
+    except (etree.ParserError, ValueError):
+        return None
+
+
 def clean_html(html: str) -> str:
     """Rule-based main text of an HTML page with math, lists and tables kept. '' if no text."""
     if not html or not html.strip():
         return ""
-    try:
-        root = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"))
-    except (etree.ParserError, ValueError):
+    root = parse_html(html)
+    if root is None:
         return ""
     etree.strip_elements(root, etree.Comment, with_tail=False)
     _protect_math(root)

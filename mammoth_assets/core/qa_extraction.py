@@ -192,9 +192,10 @@ def structured_qa_pairs(html: str) -> tuple[str, list[QAPair]]:
     """(method, pairs) from schema.org Question items in JSON-LD, else microdata; ("", []) if none."""
     if not html or "Question" not in html:
         return "", []
-    try:
-        root = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"))
-    except (etree.ParserError, ValueError):
+    from mammoth_assets.core.page_text import parse_html
+
+    root = parse_html(html)
+    if root is None:
         return "", []
     pairs = _dedupe(_jsonld_pairs(jsonld_blocks(root)))
     if pairs:

@@ -90,3 +90,12 @@ def test_fetch_from_sample_mirror_matches_labels(sample_mirror: Path):
         found = fetch_html_sequential(sample_mirror / label["warc_file"], [ids[label["url"]]])
         text = clean_html(found[ids[label["url"]]].html)
         assert label["qa_pairs"][0]["question"] in text
+
+
+def test_decoded_text_is_not_decoded_twice():
+    """A page already decoded from windows-1251 (its meta says so) must keep its Cyrillic text."""
+    from mammoth_assets.core.page_text import _decode
+
+    raw = '<html><head><meta charset="windows-1251"></head><body><p>Задачи и решения</p></body></html>'.encode("cp1251")
+    assert clean_html(_decode(raw, None)) == "Задачи и решения"
+    assert clean_html("<?xml version='1.0' encoding='utf-8'?><html><body><p>Janet’s ducks</p></body></html>") == "Janet’s ducks"
