@@ -11,6 +11,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     build.add_argument("--dest", type=Path, default=None, help="default: <data dir>/models/tiny-chat")
     build.add_argument("--seed", type=int, default=0)
     build.add_argument("--arch", choices=["llama", "qwen2"], default="llama")
+    build.add_argument("--train-steps", type=int, default=0, help="brief training for text-like output (e.g. 60)")
     build.set_defaults(handler=build_tiny_model)
 
     serve = subcommands.add_parser(
@@ -35,7 +36,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 def build_tiny_model(args: argparse.Namespace) -> int:
     from mammoth_assets.llm.tiny_model import build_tiny_model as build, ensure_tiny_model
 
-    path = build(args.dest, seed=args.seed, arch=args.arch) if args.dest else ensure_tiny_model(seed=args.seed, arch=args.arch)
+    options = dict(seed=args.seed, arch=args.arch, train_steps=args.train_steps)
+    path = build(args.dest, **options) if args.dest else ensure_tiny_model(**options)
     print(path)
     return 0
 

@@ -111,8 +111,62 @@ def build_config(arch: str, vocab_size: int, pad_id: int, eos_id: int):
     raise ValueError(f"unknown tiny-model architecture {arch!r} (use 'llama' or 'qwen2')")
 
 
-def build_tiny_model(dest: Path, *, seed: int = 0, arch: str = "llama") -> Path:
-    """Build and save the tiny chat model (weights, config, tokenizer, chat template) at `dest`."""
+def chat_corpus(seed: int = 0, n: int = 256) -> list[list[dict[str, str]]]:
+    """Short chats in the shapes the pipeline asks for (answers, JSON, scores, yes/no, code)."""
+    rng = random.Random(seed + 1)
+    chats = []
+    for i in range(n):
+        a, b = rng.randint(0, 99), rng.randint(1, 9)
+        words = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(3, 8)))
+        kind = i % 5
+        if kind == 0:
+            user, reply = f"What is {a} + {b}?", f"We add {a} and {b}. The answer is {a + b}."
+        elif kind == 1:
+            user = f"Extract the question and answer: {words}. {a} times {b} is {a * b}."
+            reply = json.dumps({"question": f"What is {a} times {b}?", "answer": str(a * b)})
+        elif kind == 2:
+            user, reply = f"Rate this answer from 0 to 5: {words}", f"{rng.choice('2345')}.{rng.choice('05')}\n{words.capitalize()}."
+        elif kind == 3:
+            user, reply = f"Is this page about {words}? Answer yes or no.", rng.choice(["yes", "no"])
+        else:
+            user = f"Write a program that computes {a} * {b}."
+            reply = f"def solution():\n    return {a} * {b}\n\nprint(solution())"
+        chats.append([{"role": "user", "content": user}, {"role": "assistant", "content": reply}])
+    return chats
+
+
+def pretrain(model, tokenizer, *, seed: int, steps: int, batch_size: int = 8, length: int = 96) -> None:
+    """A few optimiser steps on `chat_corpus`, so greedy output looks like text, not one token
+    repeated. Single-threaded for bit-identical results run to run."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        ids: list[int] = []
+        for chat in chat_corpus(seed):
+            ids += tokenizer.apply_chat_template(chat, tokenize=True, return_dict=False)
+        data = torch.tensor(ids[: len(ids) // length * length]).view(-1, length)
+        generator = torch.Generator().manual_seed(seed)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.0)
+        model.train()
+        for _ in range(steps):
+            rows = data[torch.randint(0, data.shape[0], (batch_size,), generator=generator)]
+            loss = model(input_ids=rows, labels=rows).loss
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+        model.eval()
+    finally:
+        torch.set_num_threads(threads)
+
+
+def build_tiny_model(dest: Path, *, seed: int = 0, arch: str = "llama", train_steps: int = 0) -> Path:
+    """Build and save the tiny chat model (weights, config, tokenizer, chat template) at `dest`.
+
+    By default the weights stay random (fast, and what tests want). `train_steps` (e.g. 60)
+    optimiser steps on a small generated chat corpus give text-like greedy output for demos, at
+    a few seconds per 10 steps on a busy CPU."""
     import torch
     from transformers import AutoModelForCausalLM, GenerationConfig
 
@@ -124,6 +178,8 @@ def build_tiny_model(dest: Path, *, seed: int = 0, arch: str = "llama") -> Path:
     config = build_config(arch, len(tokenizer), pad_id, eos_id)
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config)
+    if train_steps:
+        pretrain(model, tokenizer, seed=seed, steps=train_steps)
     model.generation_config = GenerationConfig(
         eos_token_id=eos_id, pad_token_id=pad_id, do_sample=False
     )
@@ -132,9 +188,9 @@ def build_tiny_model(dest: Path, *, seed: int = 0, arch: str = "llama") -> Path:
     return dest
 
 
-def ensure_tiny_model(*, seed: int = 0, arch: str = "llama") -> Path:
+def ensure_tiny_model(*, seed: int = 0, arch: str = "llama", train_steps: int = 0) -> Path:
     """The project's tiny model under `<data dir>/models/tiny-chat`, built on first use."""
     dest = paths.data_dir() / "models" / ("tiny-chat" if arch == "llama" else f"tiny-chat-{arch}")
     if not (dest / "config.json").exists() or not (dest / "tokenizer.json").exists():
-        build_tiny_model(dest, seed=seed, arch=arch)
+        build_tiny_model(dest, seed=seed, arch=arch, train_steps=train_steps)
     return dest

@@ -15,7 +15,7 @@ from mammoth_assets.llm import LLMResource, SamplingParams
 from mammoth_assets.llm.cache import RequestCache
 from mammoth_assets.llm.types import LLMRequest
 
-TOTAL = 48
+TOTAL = 32
 CHILD = """
 import sys
 from mammoth_assets.llm import LLMResource
@@ -29,7 +29,7 @@ print("finished", flush=True)
 def workload() -> list[LLMRequest]:
     return [
         LLMRequest(f"row-{i}", messages=[{"role": "user", "content": f"Question {i}: what is {i} squared?"}],
-                   sampling=SamplingParams(max_tokens=24), prompt_version="kill-test@1")
+                   sampling=SamplingParams(max_tokens=16), prompt_version="kill-test@1")
         for i in range(TOTAL)
     ]
 

@@ -60,3 +60,9 @@ def test_cli_builds_the_model(tmp_path: Path, capsys):
     assert main(["build-tiny-model", "--dest", str(tmp_path / "cli")]) == 0
     assert Path(capsys.readouterr().out.strip()) == tmp_path / "cli"
     assert (tmp_path / "cli" / "config.json").exists()
+
+
+def test_brief_training_changes_the_weights_deterministically(tmp_path: Path, tiny_model: Path):
+    trained = build_tiny_model(tmp_path / "trained", train_steps=2)
+    again = build_tiny_model(tmp_path / "trained-again", train_steps=2)
+    assert _digest(trained) == _digest(again) != _digest(tiny_model)
