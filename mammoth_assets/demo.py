@@ -50,7 +50,7 @@ def _partitions_name(asset: dg.AssetsDefinition) -> str | None:
     if partitions_def is None:
         return None
     if isinstance(partitions_def, dg.MultiPartitionsDefinition):
-        return "x".join(d.name for d in partitions_def.partitions_defs)
+        return "x".join(sorted(d.name for d in partitions_def.partitions_defs))
     return getattr(partitions_def, "name", None) or type(partitions_def).__name__
 
 
@@ -88,7 +88,7 @@ def default_stages() -> list[DemoStage]:
         DemoStage("judging", [quality], None),
         DemoStage("rationales", [rationales], "instruction_set", webinstruct_keys, False),
         DemoStage("train", [train], "training_recipe", recipe_keys, False),
-        DemoStage("evaluate", [evaluate], "checkpointxbenchmark", evaluation_partition_keys, False),
+        DemoStage("evaluate", [evaluate], "benchmarkxcheckpoint", evaluation_partition_keys, False),
         DemoStage("summary", [evaluate], None),
     ]
 
