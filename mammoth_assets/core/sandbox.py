@@ -10,8 +10,9 @@ Every program runs in its own process tree:
   `os.kill` of other processes and writes outside the work dir (weaker: a C extension can bypass
   audit hooks, so use it only where namespaces are unavailable).
 - **Identity**: when the host runs as root, the program runs as an unprivileged uid, one per
-  parallel slot (`base_uid + slot`), so it cannot read root-only files, cannot signal the host
-  and the process-count limit (RLIMIT_NPROC, which never applies to root) holds per slot.
+  host process and parallel slot (`base_uid + 1024 * (pid % 1024) + slot`), so it cannot read
+  root-only files, cannot signal the host, and the process-count limit (RLIMIT_NPROC, which never
+  applies to root) holds per slot.
   Under bwrap, home directories that the unprivileged uid cannot traverse (the interpreter may
   live under /root) are hidden behind an empty tmpfs with only the interpreter re-exposed.
 - **Limits** (`setrlimit` inside the child, before the program runs): CPU seconds, address space
@@ -378,7 +379,7 @@ def run_program(program: str, limits: SandboxLimits | None = None) -> ExecutionR
 def _run_in_slot(program: str, limits: SandboxLimits, isolation: str, slot: int) -> ExecutionResult:
     switch_uid, uid_binds = _uid_plan(isolation)
     # per host process and slot, so concurrent Dagster steps never share (or sweep) a uid
-    uid = limits.base_uid + (os.getpid() % 4096) * 64 + slot % 64 if switch_uid else None
+    uid = limits.base_uid + (os.getpid() % 1024) * 1024 + slot if switch_uid else None
     host_workdir = tempfile.mkdtemp(prefix="mammoth-sandbox-")
     started = time.monotonic()
     try:
@@ -562,6 +563,8 @@ def run_programs(
 ) -> list[ExecutionResult]:
     """Run many programs in parallel (default: one per core), results in input order."""
     programs = list(programs)
+    if workers is not None and workers > 1024:
+        raise ValueError("at most 1024 parallel workers per process (one sandbox uid each)")
     limits = limits or SandboxLimits()
     available_isolation(limits.isolation)  # fail fast on an impossible request
     workers = max(1, min(workers or os.cpu_count() or 1, len(programs) or 1))
