@@ -37,7 +37,8 @@ def run_train(args: argparse.Namespace) -> int:
         recipe = recipe.model_copy(update={"launch": recipe.launch.model_copy(update=update)})
     warehouse = Warehouse()
     prepared = prepare_run(
-        recipe, table_reader(warehouse), max_steps=args.max_steps, use_deepspeed=not args.no_deepspeed
+        recipe, table_reader(warehouse), max_steps=args.max_steps, use_deepspeed=not args.no_deepspeed,
+        restart=args.restart,
     )
     print(f"training set {prepared.training_set_hash[:12]}: {prepared.kept} examples, "
           f"{prepared.rejected} rejected; run dir {prepared.run_dir}")  # fmt: skip
@@ -84,6 +85,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("recipe", help="recipe YAML path or name in training_recipes/")
     train.add_argument("--max-steps", type=int, default=-1, help="stop after N optimizer steps")
     train.add_argument("--no-deepspeed", action="store_true", help="plain Trainer, no ZeRO")
+    train.add_argument("--restart", action="store_true", help="discard checkpoints, start at step 0")
     train.add_argument("--launcher", choices=["python", "torchrun", "deepspeed"], default="")
     train.add_argument("--num-gpus", type=int, default=0)
     train.add_argument("--record", action="store_true",

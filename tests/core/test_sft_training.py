@@ -114,6 +114,19 @@ def test_nothing_left_after_truncation_exits_with_a_reason(tiny_model, tmp_path,
     assert reasons == ["no_response_tokens_within_max_seq_length"] * 3
 
 
+def test_a_finished_run_is_reused_not_retrained(tiny_model, tmp_path):
+    prepared = prepare_run(make_recipe(tiny_model), reader(qa_rows(4)), root=tmp_path / "runs")
+    (prepared.run_dir / "model").mkdir()
+    (prepared.run_dir / "model" / "config.json").write_text("{}")
+    (prepared.run_dir / "metrics.json").write_text(json.dumps({"global_step": 6, "tokens_per_s": 99.0}))
+
+    assert entry_main([str(prepared.spec_path)]) == 0  # returns at once: no model is loaded
+
+    assert read_summary(prepared.run_dir) == {"global_step": 6, "tokens_per_s": 99.0, "reused_finished_run": True}
+    again = prepare_run(make_recipe(tiny_model), reader(qa_rows(4)), root=tmp_path / "runs", restart=True)
+    assert again.run_dir == prepared.run_dir and not (again.run_dir / "metrics.json").exists()
+
+
 def test_half_written_checkpoints_are_not_resumed_from(tmp_path):
     checkpoints = tmp_path / "checkpoints"
     complete, partial = checkpoints / "checkpoint-4", checkpoints / "checkpoint-6"

@@ -113,6 +113,15 @@ def last_checkpoint(checkpoints: Path) -> Path | None:
     return None
 
 
+def finished_run(out: Path) -> dict[str, Any] | None:
+    """The summary of a run that already completed in this directory (metrics.json is written only
+    on success and removed by a restart), so re-materializing it trains nothing twice."""
+    summary_path = out / "metrics.json"
+    if not (summary_path.exists() and (out / "model" / "config.json").exists()):
+        return None
+    return json.loads(summary_path.read_text())
+
+
 def make_trainer_class():
     from transformers import Trainer
 
@@ -165,6 +174,13 @@ def train(spec: TrainingRunSpec) -> dict[str, Any]:
     reporter = Reporter(out / "metrics.jsonl", enabled=is_main)
     started = time.monotonic()
     try:
+        finished = finished_run(out)
+        if finished is not None:
+            finished["reused_finished_run"] = True
+            reporter.info(f"run already finished at step {finished['global_step']}: reusing "
+                          f"{out / 'model'} (restart to train again)")  # fmt: skip
+            (out / "metrics.json").write_text(json.dumps(finished, indent=2))
+            return finished
         recipe = spec.parsed_recipe
         hp = recipe.hyperparameters
         tokenizer = AutoTokenizer.from_pretrained(spec.base_model_path)
@@ -276,6 +292,7 @@ def train(spec: TrainingRunSpec) -> dict[str, Any]:
                 "world_size": world_size,
                 "device": device,
                 "training_set_hash": spec.training_set_hash,
+                "reused_finished_run": False,
             }
             (out / "metrics.json").write_text(json.dumps(summary, indent=2))
             reporter.info(f"done: {result.global_step} steps, {tokens_per_s:.1f} tokens/s")

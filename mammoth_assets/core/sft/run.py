@@ -97,8 +97,10 @@ def prepare_run(
     max_steps: int = -1,
     use_deepspeed: bool = True,
     root: Path | None = None,
+    restart: bool = False,
 ) -> PreparedRun:
-    """Stream every training set through the adapters into the run directory and write the spec."""
+    """Stream every training set through the adapters into the run directory and write the spec.
+    `restart` discards the run's checkpoints and step log so training starts from step 0."""
     root = root or paths.artifacts_dir("sft_checkpoint", recipe.name)
     staging = root / f"_staging-{uuid.uuid4().hex[:8]}"
     writer = TrainingSetWriter(staging)
@@ -115,6 +117,10 @@ def prepare_run(
         digest = writer.close()
     run_dir = root / run_id(recipe, digest, max_steps)
     run_dir.mkdir(parents=True, exist_ok=True)
+    if restart:
+        shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+        for stale in ("metrics.jsonl", "metrics.json", "train.log"):
+            (run_dir / stale).unlink(missing_ok=True)
     for file in staging.iterdir():
         shutil.move(str(file), run_dir / file.name)
     staging.rmdir()

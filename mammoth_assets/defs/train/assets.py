@@ -33,6 +33,7 @@ class SFTCheckpointConfig(dg.Config):
     launcher: str = ""  # python | torchrun | deepspeed; empty: the recipe's
     num_gpus: int = 0  # > 0: ranks per node for torchrun/deepspeed; 0: the recipe's
     min_examples: int = 1  # fewer trainable examples than this fails the run with a reason
+    restart: bool = False  # discard this run's checkpoints; default resumes (or reuses a finished run)
 
 
 def _load(config: SFTCheckpointConfig, key: str) -> Recipe:
@@ -99,7 +100,11 @@ def sft_checkpoint(
         raise _failure(str(error)) from error
     try:
         prepared = prepare_run(
-            recipe, table_reader(store), max_steps=config.max_steps, use_deepspeed=config.use_deepspeed
+            recipe,
+            table_reader(store),
+            max_steps=config.max_steps,
+            use_deepspeed=config.use_deepspeed,
+            restart=config.restart,
         )
     except MissingTrainingTable as error:
         raise _failure(str(error), recipe=key) from error
@@ -154,6 +159,7 @@ def sft_checkpoint(
         "dropped_by_reason": dg.MetadataValue.md(_dropped_md(frame)),
         "steps": row["steps"],
         "resumed_from_step": row["resumed_from_step"],
+        "reused_finished_run": bool(summary.get("reused_finished_run")),
         "first_loss": row["first_loss"],
         "final_loss": row["final_loss"],
         "tokens_per_s": row["tokens_per_s"],
