@@ -20,9 +20,11 @@ RATING_MIN, RATING_MAX = 0.0, 5.0
 JUDGE_MIN, JUDGE_MAX = 1.0, 10.0
 
 # Output constraints for backends that decode under a regular expression: the score alone on the
-# first line, then a bounded explanation, so even a random tiny model yields a parseable answer.
-RATING_REGEX = r"([0-4](\.[05])?|5(\.0)?)\n[A-Za-z ,.]{1,120}"
-JUDGE_REGEX = r"([1-9]|10) ([1-9]|10)\n[A-Za-z ,.]{1,120}"
+# first line, then a one-line explanation of bounded length, so even a random tiny model yields a
+# parseable answer and stops. (For an API that cannot constrain decoding, turn constraints off in
+# the asset config: its free-form answers go through the same robust parser.)
+RATING_REGEX = r"([0-4](\.[05])?|5(\.0)?)\n[^\n]{1,200}"
+JUDGE_REGEX = r"([1-9]|10) ([1-9]|10)\n[^\n]{1,200}"
 
 _NUMBER = r"[-+]?\d+(?:\.\d+)?"
 _FIRST_LINE_SCORE = re.compile(

@@ -186,8 +186,8 @@ def judge_request(template: Any, request_id: str, question: str, first: str, sec
 def verdict_row(pair: dict[str, Any], a_first: LLMResponse, b_first: LLMResponse,
                 judge_id: str, prompt_version: str, config: JudgeVerdictsConfig) -> dict[str, Any]:
     """Fold the two judgements of one item into model A's verdict (or 'unjudged' with a reason)."""
-    parse_a_first = parse_judge(a_first.text) if a_first.ok else None
-    parse_b_first = parse_judge(b_first.text) if b_first.ok else None
+    parse_a_first = parse_judge(a_first.text) if a_first.text is not None else None
+    parse_b_first = parse_judge(b_first.text) if b_first.text is not None else None
     row: dict[str, Any] = {
         "comparison": pair["comparison"],
         "test_set": pair["test_set"],

@@ -28,7 +28,9 @@ class RatingConfig(dg.Config):
     dimension: Literal["accuracy", "helpfulness"] = "accuracy"
     rater_model: str = ""  # empty = the `llm` resource's model
     max_tokens: int = 128  # the score line plus a short explanation
-    constrain_output: bool = True  # decode under RATING_REGEX where the backend supports it
+    # Decode under RATING_REGEX (transformers, vLLM, vLLM-served openai). Turn off for an API that
+    # cannot constrain decoding: flagged answers are not cached as answered and would be re-sent.
+    constrain_output: bool = True
     limit: int = 0  # rate at most this many valid examples (0 = all), in source order
     batch_size: int = 256  # requests per `generate` call: progress, cache and resume granularity
     max_parse_failure_rate: float = 0.02  # ceiling for the blocking parse-failure check
@@ -49,9 +51,13 @@ def rating_request(template: Any, set_name: str, example: dict[str, Any], config
 def score_row(
     set_name: str, example_id: str, response: LLMResponse, rater_model: str, config: RatingConfig
 ) -> dict[str, Any]:
-    if response.ok:
+    if response.text is not None:
+        # Parse whatever text came back, even when the backend flagged it (e.g. it did not match
+        # the output constraint): the paper's parser decides, and the flag is kept on failure.
         parsed = parse_rating(response.text)
         score, status, error = parsed.score, parsed.status.value, parsed.error
+        if not parsed.ok and response.error:
+            error = f"{error}; backend: {response.error}"
     else:
         score, status, error = None, LLM_ERROR, response.error or "no text returned"
     return {

@@ -12,7 +12,9 @@ from mammoth_assets.defs.quality import (
     random_subset,
     random_subset_size_and_reproducible,
 )
+from mammoth_assets.defs.quality.rating import RatingConfig, score_row
 from mammoth_assets.llm import LLMResource
+from mammoth_assets.llm.types import LLMResponse
 
 from .helpers import check_results, instance_with_sets, metadata_value, resources
 
@@ -27,6 +29,20 @@ def run(warehouse, instance, model, selection, config):
         selection, instance=instance, partition_key=SET, resources=resources(warehouse, model),
         run_config={"ops": {name: {"config": c} for name, c in config.items()}},
     )
+
+
+def test_score_row_parses_flagged_text_and_records_failures():
+    config = RatingConfig()
+    flagged = LLMResponse("r", "k", "4.5\nIt's accurate.\nMore lines.", error="does not match regex")
+    row = score_row("s", "e1", flagged, "rater", config)
+    assert (row["score"], row["parse_status"], row["parse_error"]) == (4.5, "first_line", None)
+    garbled = LLMResponse("r", "k", "no idea", error="does not match regex")
+    row = score_row("s", "e2", garbled, "rater", config)
+    assert row["score"] is None and row["parse_status"] == "failed"
+    assert "does not match regex" in row["parse_error"] and row["raw_text"] == "no idea"
+    lost = LLMResponse("r", "k", None, error="timeout after 120 s")
+    row = score_row("s", "e3", lost, "rater", config)
+    assert (row["score"], row["parse_status"], row["parse_error"]) == (None, "llm_error", "timeout after 120 s")
 
 
 @pytest.mark.slow
