@@ -177,8 +177,9 @@ def alpagasus_subset_matches_scores(warehouse: WarehouseResource) -> dg.AssetChe
 
 
 @dg.asset_check(asset=random_subset, blocking=True, description=(
-    "Per set: the random subset keeps exactly as many examples as alpagasus_subset, and a fresh "
-    "draw with the stored seed selects exactly the stored examples."
+    "Per set: the random subset keeps exactly as many examples as alpagasus_subset, its rows "
+    "(kept + dropped) are exactly the rated pool, and a fresh draw with the stored seed selects "
+    "exactly the stored examples."
 ))
 def random_subset_size_and_reproducible(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     store = warehouse.get()
@@ -189,6 +190,7 @@ def random_subset_size_and_reproducible(warehouse: WarehouseResource) -> dg.Asse
         (pl.col("kept") != pl.col("alpagasus_kept"))
         | (pl.col("kept") != pl.col("target_size"))
         | (pl.col("mismatched_draws") > 0)
+        | (pl.col("pool") != pl.col("rated"))
     )
     return dg.AssetCheckResult(
         passed=bad.is_empty(),
