@@ -9,11 +9,14 @@ import polars as pl
 import pytest
 
 from mammoth_assets.core import recall_domains as rd
+from mammoth_assets import paths
 from mammoth_assets.defs import recall
+from mammoth_assets.defs.crawl.assets import web_documents, wet_files
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import Warehouse, file_record
-from tests.defs.recall.conftest import SAMPLE
+
+SAMPLE = paths.SAMPLE_DUMP
 
 
 def materialize(assets, resources, instance, config: dict, partition: str | None = None) -> dg.ExecuteInProcessResult:
@@ -33,10 +36,15 @@ def metadata_of(result: dg.ExecuteInProcessResult) -> dict:
 
 
 @pytest.mark.slow
-def test_two_rounds_recall_the_planted_educational_pages(sample_warehouse: Warehouse, tiny_model: Path):
+def test_two_rounds_recall_the_planted_educational_pages(
+    warehouse: Warehouse, sample_mirror: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("MAMMOTH_SAMPLE_MIRROR", str(sample_mirror))
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("cc_dump", [SAMPLE])
     resources = {"warehouse": WarehouseResource(), "llm": LLMResource(model=str(tiny_model))}
+    # The real upstream: the crawl stage reads the sample dump's WET files into web_documents.
+    assert dg.materialize([wet_files, web_documents], instance=instance, resources=resources, partition_key=SAMPLE).success
     config = recall.demo_run_config()
     metadata = {}
     for asset in recall.ASSETS:
@@ -46,7 +54,7 @@ def test_two_rounds_recall_the_planted_educational_pages(sample_warehouse: Wareh
         metadata[name] = metadata_of(result)
         assert all(check.passed for check in result.get_asset_check_evaluations()), name
 
-    wh = sample_warehouse
+    wh = warehouse
     documents = wh.count("web_documents", "dump", SAMPLE)
     final = metadata["recalled_documents"]
     # Ground truth (generator labels, used only for reporting): round 2 recalls what was planted.
