@@ -18,14 +18,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from mammoth_assets.core.sft.batching import EncodedDataset, PaddingCollator, pack
+from mammoth_assets.core.sft.batching import PaddingCollator, TokenDataset, TokenStore
 from mammoth_assets.core.sft.chat_format import ChatFormatError, apply_chat_template_choice, encode
 from mammoth_assets.core.sft.deepspeed_config import build_deepspeed_config
 from mammoth_assets.core.sft.launch import TrainingRunSpec
@@ -56,39 +58,69 @@ def gradient_accumulation(hp: Hyperparameters, world_size: int, n_rows: int) -> 
     return min(wanted, micro_batches_per_rank)
 
 
-def encode_training_set(spec: TrainingRunSpec, tokenizer: Any) -> tuple[list, list[dict[str, Any]]]:
-    """Encoded kept examples plus one record per example (kept or dropped, with the reason)."""
+EXAMPLE_RECORD_SCHEMA = [("id", "string"), ("source", "string"), ("repeat", "int64"),
+                         ("status", "string"), ("reason", "string"), ("n_tokens", "int64"),
+                         ("n_trained_tokens", "int64"), ("truncated", "bool")]  # fmt: skip
+
+
+@dataclass
+class TokenizedSet:
+    directory: Path
+    read: int
+    kept: int
+    tokens: int
+
+    @property
+    def dropped(self) -> int:
+        return self.read - self.kept
+
+
+def tokenize_training_set(
+    spec: TrainingRunSpec, tokenizer: Any, directory: Path, records_path: Path | None
+) -> TokenizedSet:
+    """Stream `data.jsonl` into a TokenStore; write one record per example (kept, or dropped and
+    why) to `records_path` in bounded batches. Memory stays flat for any training-set size."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     hp = spec.parsed_recipe.hyperparameters
-    encoded, records = [], []
+    schema = pa.schema([(name, getattr(pa, kind)() if kind != "bool" else pa.bool_())
+                        for name, kind in EXAMPLE_RECORD_SCHEMA])  # fmt: skip
+    store = TokenStore(directory)
+    writer = pq.ParquetWriter(records_path, schema) if records_path else None
+    batch: list[dict[str, Any]] = []
+    read = tokens = 0
+
+    def flush() -> None:
+        if writer is not None and batch:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+        batch.clear()
+
     for example in read_examples(spec.data_path):
+        read += 1
         record = {"id": example.id, "source": example.source, "repeat": example.repeat,
-                  "status": "kept", "reason": None,
-                  "n_tokens": 0, "n_trained_tokens": 0, "truncated": False}  # fmt: skip
+                  "status": "kept", "reason": None, "n_tokens": 0, "n_trained_tokens": 0,
+                  "truncated": False}  # fmt: skip
         try:
             item = encode(tokenizer, example.messages, hp.max_seq_length, hp.loss)
         except (ChatFormatError, ValueError) as error:
             record.update(status="dropped", reason=f"chat_template_error: {error}"[:200])
-            records.append(record)
-            continue
-        record.update(n_tokens=len(item.input_ids), n_trained_tokens=item.trained_tokens,
-                      truncated=item.truncated)  # fmt: skip
-        if item.trained_tokens == 0:
-            record.update(status="dropped", reason="no_response_tokens_within_max_seq_length")
         else:
-            encoded.append(item)
-        records.append(record)
-    return encoded, records
-
-
-def write_examples_table(records: list[dict[str, Any]], dest: Path) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = pa.schema([("id", pa.string()), ("source", pa.string()), ("repeat", pa.int64()),
-                        ("status", pa.string()),
-                        ("reason", pa.string()), ("n_tokens", pa.int64()),
-                        ("n_trained_tokens", pa.int64()), ("truncated", pa.bool_())])  # fmt: skip
-    pq.write_table(pa.Table.from_pylist(records, schema=schema), dest)
+            record.update(n_tokens=len(item.input_ids), n_trained_tokens=item.trained_tokens,
+                          truncated=item.truncated)  # fmt: skip
+            if item.trained_tokens == 0:
+                record.update(status="dropped", reason="no_response_tokens_within_max_seq_length")
+            else:
+                store.add(item)
+                tokens += len(item.input_ids)
+        batch.append(record)
+        if len(batch) >= 10_000:
+            flush()
+    flush()
+    store.close()
+    if writer is not None:
+        writer.close()
+    return TokenizedSet(directory=directory, read=read, kept=len(store), tokens=tokens)
 
 
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
@@ -111,6 +143,11 @@ def last_checkpoint(checkpoints: Path) -> Path | None:
         if is_complete_checkpoint(path):
             return path
     return None
+
+
+def count_parameters(model: Any) -> int:
+    """Parameter count, also under ZeRO-3 where each rank holds only a shard (`ds_numel`)."""
+    return sum(getattr(p, "ds_numel", 0) or p.numel() for p in model.parameters())
 
 
 def finished_run(out: Path) -> dict[str, Any] | None:
@@ -187,17 +224,18 @@ def train(spec: TrainingRunSpec) -> dict[str, Any]:
         template = apply_chat_template_choice(tokenizer, recipe.chat_template)
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
-        encoded, records = encode_training_set(spec, tokenizer)
-        if is_main:
-            write_examples_table(records, out / "examples.parquet")
-        dropped = len(records) - len(encoded)
-        reporter.info(f"tokenized {len(records)} examples: {len(encoded)} kept, {dropped} dropped "
+        tokenized = tokenize_training_set(
+            spec, tokenizer, out / "tokenized" / f"rank{rank}",
+            out / "examples.parquet" if is_main else None,
+        )  # fmt: skip
+        reporter.info(f"tokenized {tokenized.read} examples: {tokenized.kept} kept, "
+                      f"{tokenized.dropped} dropped, {tokenized.tokens} tokens "
                       f"(chat template: {template})")  # fmt: skip
-        if not encoded:
+        if not tokenized.kept:
             raise EmptyTrainingSetError(
-                f"no trainable examples in {spec.data_path} ({len(records)} read, all dropped)"
+                f"no trainable examples in {spec.data_path} ({tokenized.read} read, all dropped)"
             )
-        rows = pack(encoded, hp.max_seq_length) if hp.packing else encoded
+        rows = TokenDataset(tokenized.directory, packing=hp.packing, max_length=hp.max_seq_length)
         precision = resolve_precision(hp.precision)
         accumulation = gradient_accumulation(hp, world_size, len(rows))
         effective_batch = accumulation * hp.per_device_batch_size * world_size
@@ -209,12 +247,6 @@ def train(spec: TrainingRunSpec) -> dict[str, Any]:
             ds_config = build_deepspeed_config(
                 ds.zero_stage, precision, ds.offload_optimizer, ds.offload_params
             )
-        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
-        model = AutoModelForCausalLM.from_pretrained(spec.base_model_path, dtype=dtype)
-        if hp.gradient_checkpointing:
-            model.gradient_checkpointing_enable()
-            model.config.use_cache = False
-        n_params = sum(p.numel() for p in model.parameters())
         max_steps = spec.max_steps if spec.max_steps > 0 else hp.max_steps
         args = TrainingArguments(
             output_dir=str(out / "checkpoints"),
@@ -243,11 +275,19 @@ def train(spec: TrainingRunSpec) -> dict[str, Any]:
             dataloader_num_workers=0,
             disable_tqdm=True,
         )
+        # Loaded after TrainingArguments: with ZeRO-3 the arguments register the DeepSpeed config,
+        # so from_pretrained partitions the weights across ranks instead of loading them whole.
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(spec.base_model_path, dtype=dtype)
+        if hp.gradient_checkpointing:
+            model.gradient_checkpointing_enable()
+            model.config.use_cache = False
+        n_params = count_parameters(model)
         trainer_ref: dict[str, Any] = {}
         trainer = make_trainer_class()(
             model=model,
             args=args,
-            train_dataset=EncodedDataset(rows),
+            train_dataset=rows,
             data_collator=PaddingCollator(pad_id=tokenizer.pad_token_id),
             processing_class=tokenizer,
             callbacks=[make_step_callback(reporter, trainer_ref, started)],
@@ -262,6 +302,7 @@ def train(spec: TrainingRunSpec) -> dict[str, Any]:
         runtime = time.monotonic() - train_started
         model_dir = out / "model"
         trainer.save_model(str(model_dir))
+        shutil.rmtree(tokenized.directory, ignore_errors=True)  # rebuilt from data.jsonl on demand
         summary: dict[str, Any] = {}
         if is_main:
             tokenizer.save_pretrained(str(model_dir))
@@ -274,8 +315,8 @@ def train(spec: TrainingRunSpec) -> dict[str, Any]:
                 "global_step": result.global_step,
                 "train_loss": float(result.training_loss),
                 "resumed_from_step": resumed_from,
-                "n_examples": len(records),
-                "n_trained_examples": len(encoded),
+                "n_examples": tokenized.read,
+                "n_trained_examples": tokenized.kept,
                 "n_rows": len(rows),
                 "n_params": n_params,
                 "tokens_this_session": tokens,
