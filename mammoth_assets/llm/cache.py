@@ -84,18 +84,23 @@ class RequestCache:
     def __init__(self, path: str | Path | None = None, lock_timeout_s: float = 300.0):
         self.path = Path(path) if path else default_cache_path()
         self.store_ = Warehouse(path=self.path, lock_timeout_s=lock_timeout_s)
-        if self.path.resolve() not in _READY or not self.path.exists():
-            with self.store_.transaction() as con:
-                con.execute(self.store_.sql("llm_cache_create_table"))
-                con.execute(self.store_.sql("llm_calls_create_table"))
-            _READY.add(self.path.resolve())
+
+    def _ensure_tables(self, con) -> None:
+        """Create the tables on first use, inside the caller's connection (no extra connect)."""
+        marker = self.path.resolve()
+        if marker not in _READY or not self.path.exists():
+            con.execute(self.store_.sql("llm_cache_create_table"))
+            con.execute(self.store_.sql("llm_calls_create_table"))
+            _READY.add(marker)
 
     def lookup(self, keys: Iterable[str]) -> dict[str, LLMResponse]:
         """Answered (error-free) entries among `keys`, as cached responses."""
         keys = sorted(set(keys))
-        if not keys:
-            return {}
-        rows = self.store_.query("llm_cache_lookup", {"keys": keys})
+        with self.store_.connect() as con:
+            self._ensure_tables(con)
+            if not keys:
+                return {}
+            rows = pl.from_arrow(con.sql(self.store_.sql("llm_cache_lookup"), params={"keys": keys}).to_arrow_table())
         found: dict[str, LLMResponse] = {}
         for row in rows.iter_rows(named=True):
             parsed = json.loads(row["parsed_json"]) if row["parsed_json"] is not None else None
@@ -147,6 +152,7 @@ class RequestCache:
             )
         frame = pl.DataFrame(rows, schema=CACHE_SCHEMA).unique("cache_key", keep="last")
         with self.store_.transaction() as con:
+            self._ensure_tables(con)
             con.register("_incoming", frame.to_arrow())
             con.execute(self.store_.sql("llm_cache_upsert"))
             if call is not None:
@@ -157,15 +163,22 @@ class RequestCache:
 
     def record_call(self, stats: dict[str, Any]) -> None:
         with self.store_.transaction() as con:
+            self._ensure_tables(con)
             con.register("_incoming", pl.DataFrame([stats]).to_arrow())
             con.execute(self.store_.sql("llm_calls_insert"))
 
+    def _read(self, name: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
+        with self.store_.connect() as con:
+            self._ensure_tables(con)
+            return pl.from_arrow(con.sql(self.store_.sql(name), params=params or {}).to_arrow_table())
+
     def calls(self, stage: str) -> pl.DataFrame:
         """One row per `generate` call made for `stage`, oldest first."""
-        return self.store_.query("llm_calls_by_stage", {"stage": stage})
+        return self._read("llm_calls_by_stage", {"stage": stage})
 
     def summary(self) -> pl.DataFrame:
-        return self.store_.query("llm_cache_summary")
+        return self._read("llm_cache_summary")
 
     def entries(self) -> pl.DataFrame:
-        return self.store_.read_table("llm_cache")
+        """Every cache entry (for inspection and tests)."""
+        return self._read("llm_cache_entries")

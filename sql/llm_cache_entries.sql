@@ -1,0 +1,1 @@
+SELECT * FROM llm_cache ORDER BY created_at, cache_key
