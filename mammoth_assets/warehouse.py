@@ -254,8 +254,9 @@ class ParquetStager:
     >>> stager.write(batch) ...; warehouse.replace_partition(..., stager.files); stager.cleanup()
     """
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, compression: str = "zstd"):
         self.directory = Path(directory)
+        self.compression = compression
         for stale in self.directory.glob("part-*.parquet"):
             stale.unlink()
         self.files: list[Path] = []
@@ -267,10 +268,10 @@ class ParquetStager:
         if batch.num_rows if isinstance(batch, pa.Table) else batch.height:
             file = self.directory / f"part-{len(self.files):05d}.parquet"
             if isinstance(batch, pl.DataFrame):
-                batch.write_parquet(file)
+                batch.write_parquet(file, compression=self.compression)
                 self.rows += batch.height
             else:
-                pq.write_table(batch, file)
+                pq.write_table(batch, file, compression=self.compression)
                 self.rows += batch.num_rows
             self.files.append(file)
 
