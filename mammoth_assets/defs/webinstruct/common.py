@@ -58,7 +58,7 @@ def plots_dir() -> Path:
     return path
 
 
-def bar_plot(counts: Mapping[str, int], title: str, filename: str) -> dg.MetadataValue | None:
+def bar_plot(counts: Mapping[str, int], title: str, filename: str, keep_order: bool = False) -> dg.MetadataValue | None:
     """A horizontal bar chart PNG under the data dir, shown in the UI as markdown."""
     if not counts:
         return None
@@ -67,7 +67,7 @@ def bar_plot(counts: Mapping[str, int], title: str, filename: str) -> dg.Metadat
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    items = sorted(counts.items(), key=lambda kv: kv[1])[-20:]
+    items = list(counts.items())[::-1] if keep_order else sorted(counts.items(), key=lambda kv: kv[1])[-20:]
     figure, axes = plt.subplots(figsize=(7, 0.35 * len(items) + 1.2))
     axes.barh([_cell(k)[:40] for k, _ in items], [v for _, v in items], color="#4c72b0")
     axes.set_title(title)

@@ -57,13 +57,26 @@ def dedup_decisions(frame: pl.DataFrame, config: WebInstructConfig) -> pl.DataFr
     )
 
 
-def stage_counts(instance: dg.DagsterInstance, wh) -> dict:
-    counts = {}
-    for table, column in (("page_texts", "status"), ("decontaminated_documents", "status"),
-                          ("extracted_qa_pages", "outcome"), ("extracted_qa", "status"), ("refined_qa", "status")):  # fmt: skip
-        if wh.table_exists(table):
-            counts[table] = value_counts(wh.read_table(table).select(column), column)
+def stage_counts(wh) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for stage, outcome, n in wh.query("webinstruct_stage_counts").iter_rows():
+        counts.setdefault(stage, {})[outcome or ""] = int(n)
     return counts
+
+
+def funnel_counts(stages: dict[str, dict[str, int]], final_rows: int) -> dict[str, int]:
+    """Rows surviving each stage, in pipeline order."""
+    def get(stage: str, *outcomes: str) -> int:
+        return sum(stages.get(stage, {}).get(o, 0) for o in outcomes)
+
+    return {
+        "1 pages with text": get("page_texts", "ok"),
+        "2 pages after decontamination": get("decontaminated_documents", "kept"),
+        "3 pages with pairs": get("extracted_qa_pages", "pairs"),
+        "4 grounded pairs": get("extracted_qa", "kept"),
+        "5 kept refinements": get("refined_qa", "refined", "unrefined_fallback"),
+        "6 after dedup": final_rows,
+    }
 
 
 @dg.asset(
@@ -75,8 +88,8 @@ def stage_counts(instance: dg.DagsterInstance, wh) -> dict:
 )
 def webinstruct(context: dg.AssetExecutionContext, config: WebInstructConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()
-    for table in ("refined_qa", "extracted_qa", "page_texts"):
-        require_table(wh, table, table)
+    for table in ("page_texts", "decontaminated_documents", "extracted_qa_pages", "extracted_qa", "refined_qa"):
+        require_table(wh, table, "extracted_qa" if table == "extracted_qa_pages" else table)
     candidates = candidate_frame(wh)
     decisions = dedup_decisions(candidates, config)
     judged = candidates.join(decisions, on="refined_id", how="left", maintain_order="left")
@@ -89,7 +102,7 @@ def webinstruct(context: dg.AssetExecutionContext, config: WebInstructConfig, wa
     stats = CardStats(
         name=config.dataset_name,
         rows=rows,
-        stage_counts={**stage_counts(context.instance, wh), "webinstruct_dedup": value_counts(judged.with_columns(pl.when(pl.col("kept")).then(pl.lit("kept")).otherwise(pl.col("reason")).alias("d")), "d")},
+        stage_counts={**stage_counts(wh), "webinstruct_dedup": value_counts(judged.with_columns(pl.when(pl.col("kept")).then(pl.lit("kept")).otherwise(pl.col("reason")).alias("d")), "d")},
         per_domain=value_counts(final, "domain"),
         per_dump=value_counts(final, "dump"),
         per_refiner=value_counts(final, "refiner"),
@@ -120,6 +133,11 @@ def webinstruct(context: dg.AssetExecutionContext, config: WebInstructConfig, wa
         **{f"file_{name}": dg.MetadataValue.path(str(path)) for name, path in files.items()},
         **artifact_metadata(export_dir),
     }
+    funnel = funnel_counts(stats.stage_counts, rows)
+    metadata["funnel"] = counts_markdown(funnel, "stage")
+    funnel_plot = bar_plot(funnel, "WebInstruct funnel (rows kept after each stage)", "webinstruct-funnel.png", keep_order=True)
+    if funnel_plot is not None:
+        metadata["funnel_plot"] = funnel_plot
     plot = bar_plot(stats.per_domain, "webinstruct rows per domain (top 20)", "webinstruct-domains.png")
     if plot is not None:
         metadata["domains_plot"] = plot

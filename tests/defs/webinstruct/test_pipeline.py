@@ -153,6 +153,8 @@ def test_final_dataset_exports_walk_back_to_pages_and_card_discloses_fallback(pi
     assert alpaca.num_rows == final.height
     card = (export / "README.md").read_text()
     assert "keep_unrefined_when_rejected=True" in card and "gsm8k" in card
+    assert "| extracted_qa_pages | " in card  # counts per stage
+    assert Path(meta["funnel_plot"].split("file://", 1)[1].rstrip(")")).exists()
 
 
 def test_all_asset_checks_ran_in_the_runs_and_passed(pipeline: PipelineRun):
