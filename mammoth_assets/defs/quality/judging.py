@@ -30,15 +30,20 @@ from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.prompts import load_prompt
 from mammoth_assets.llm.types import LLMResponse, SamplingParams
-from mammoth_assets.warehouse import ParquetStager
+from mammoth_assets.warehouse import ParquetStager, Warehouse
 
 ALPAGASUS_TEST_SETS = ["vicuna", "koala", "sinstruct", "wizardlm"]
 UNJUDGED = "unjudged"
 
 
+RECIPE_PREFIX = "recipe:"
+
+
 class AnswerModel(dg.Config):
-    """One side of the comparison: a model (empty = the `llm` resource's model; a checkpoint path
-    or hub id otherwise) and how it samples. Two seeds of one model make a valid offline pair."""
+    """One side of the comparison: a model and how it samples. `model` is empty (the `llm`
+    resource's model), a checkpoint path or hub id, or `recipe:<training recipe>` for the checkpoint
+    that recipe's `sft_checkpoint` produced (the paper: AlpaGasus-trained vs random-trained). Two
+    seeds of one model make a valid offline pair."""
 
     label: str
     model: str = ""
@@ -75,11 +80,28 @@ def test_set_declaration(name_or_path: str) -> sets.InstructionSetDeclaration:
     return sets.InstructionSetDeclaration(name=stem, source=name_or_path, kind="test")
 
 
+def resolve_model(store: Warehouse, model: str) -> str:
+    """A model spec as the LLM layer takes it; `recipe:<name>` becomes that recipe's checkpoint."""
+    if not model.startswith(RECIPE_PREFIX):
+        return model
+    recipe = model[len(RECIPE_PREFIX):]
+    path = None
+    if store.table_exists("sft_checkpoint"):
+        path = store.scalar("quality_checkpoint_of_recipe", {"recipe": recipe})
+    if not path:
+        raise dg.Failure(
+            description=f"model {model!r}: no sft_checkpoint for training recipe {recipe!r}; "
+            "materialize sft_checkpoint for that recipe first"
+        )
+    return str(path)
+
+
 def model_id_of(llm: LLMResource) -> str:
     return llm.settings().model_id
 
 
 @dg.asset(
+    deps=["sft_checkpoint"],  # lineage for `recipe:<name>` model specs
     group_name="quality",
     kinds={"duckdb"},
     description="Two models' answers to the AlpaGasus test sets (Vicuna, Koala, Self-Instruct, "
@@ -108,7 +130,8 @@ def judge_answers(
             context.log.warning(f"{declaration.name}: {len(items) - len(valid)} unusable items skipped")
         items_per_set[declaration.name] = len(valid)
         for role, spec in (("a", config.model_a), ("b", config.model_b)):
-            model = llm.with_model(spec.model) if spec.model else llm
+            resolved = resolve_model(store, spec.model)
+            model = llm.with_model(resolved) if resolved else llm
             for batch in sets.batched(valid, config.batch_size):
                 requests = [
                     template.request(

@@ -107,3 +107,17 @@ def test_judge_two_tiny_configurations_in_both_orders(warehouse, shared_data, ti
     wins = (verdicts["verdict"] == "win").sum()
     loses = (verdicts["verdict"] == "lose").sum()
     assert overall == pytest.approx((wins - loses) / 2 + 1)
+
+
+def test_recipe_model_spec_resolves_to_the_recipe_checkpoint(warehouse):
+    from mammoth_assets.defs.quality.judging import resolve_model
+
+    assert resolve_model(warehouse, "") == ""
+    assert resolve_model(warehouse, "Qwen/Qwen2.5-7B") == "Qwen/Qwen2.5-7B"
+    with pytest.raises(dg.Failure, match="no sft_checkpoint for training recipe 'alpagasus-7b'"):
+        resolve_model(warehouse, "recipe:alpagasus-7b")
+    warehouse.replace_partition("sft_checkpoint", "recipe", "alpagasus-7b", pl.DataFrame(
+        {"recipe": ["alpagasus-7b"], "run_id": ["r1"], "checkpoint_path": ["/ckpt/alpagasus/model"]}))
+    assert resolve_model(warehouse, "recipe:alpagasus-7b") == "/ckpt/alpagasus/model"
+    with pytest.raises(dg.Failure):
+        resolve_model(warehouse, "recipe:random-7b")
