@@ -61,9 +61,7 @@ def hybrid_rationales(
         )
     ]
     frame = pl.DataFrame(rows, schema=HYBRID_SCHEMA)
-    written = store.replace_partition("hybrid_rationales", "instruction_set", instruction_set, frame) if rows else (
-        store.replace_partition("hybrid_rationales", "instruction_set", instruction_set, [])
-    )
+    written = store.replace_partition("hybrid_rationales", "instruction_set", instruction_set, frame)
     export = paths.artifacts_dir("rationales", instruction_set) / "hybrid_rationales.jsonl"
     with open(export, "w", encoding="utf-8") as handle:
         for row in rows:

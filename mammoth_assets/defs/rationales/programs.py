@@ -144,7 +144,9 @@ def pot_programs(
         for row in rows:
             row["prompt_version"] = requests[0].prompt_version
         stager.write(rows, schema=POT_PROGRAMS_SCHEMA)
-    written = store.replace_partition("pot_programs", "instruction_set", instruction_set, stager.files)
+    # an empty typed frame still creates the table, so downstream stages see "no rows", not "no table"
+    source = stager.files or pl.DataFrame(schema=POT_PROGRAMS_SCHEMA)
+    written = store.replace_partition("pot_programs", "instruction_set", instruction_set, source)
     stager.cleanup()
 
     frame = store.read_table("pot_programs", "instruction_set", instruction_set)

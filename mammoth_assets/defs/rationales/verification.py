@@ -151,10 +151,11 @@ def verified_rationales(
         rows = batch.with_columns(pl.lit(instruction_set).alias("instruction_set")).to_dicts()
         rows_in += len(rows)
         stager.write(execution_rows(rows, config, limits, limits_json), schema=VERIFIED_SCHEMA)
-    written = store.replace_partition("verified_rationales", "instruction_set", instruction_set, stager.files)
+    source = stager.files or pl.DataFrame(schema=VERIFIED_SCHEMA)  # empty: the table still exists
+    written = store.replace_partition("verified_rationales", "instruction_set", instruction_set, source)
     stager.cleanup()
 
-    frame = store.read_table("verified_rationales", "instruction_set", instruction_set) if written else pl.DataFrame(schema=VERIFIED_SCHEMA)
+    frame = store.read_table("verified_rationales", "instruction_set", instruction_set)
     verdicts = Counter(frame["verdict"].to_list())
     statuses = Counter(s for s in frame["status"].to_list() if s is not None)
     reasons = Counter(

@@ -239,3 +239,22 @@ def test_missing_upstream_table_is_a_clear_failure(warehouse: Warehouse) -> None
     assert not result.success
     message = result.get_step_failure_events()[0].event_specific_data.error.message
     assert "materialize `pot_programs`" in message
+
+
+def test_an_empty_instruction_set_materializes_empty(warehouse: Warehouse) -> None:
+    """No valid examples: zero rows everywhere, checks still pass, nothing crashes."""
+    warehouse.replace_partition(
+        "instruction_examples", "instruction_set", "other",
+        pl.DataFrame([{"instruction_set": "other", "example_id": "x", "position": 0, "instruction": "",
+                       "input": "", "output": "", "status": "invalid", "reason": "empty instruction"}],
+                     schema=EXAMPLE_SCHEMA),
+    )
+    result = dg.materialize(
+        [*ASSETS, *ASSET_CHECKS], instance=_instance(), partition_key=SET,
+        resources={"warehouse": WarehouseResource(path=str(warehouse.path)),
+                   # no example is prompted, so no model is ever loaded
+                   "llm": LLMResource(model="no-requests-expected", cache_path=str(warehouse.path.parent / "llm.duckdb"))},
+    )
+    assert result.success
+    assert _checks(result)["pot_programs_accounted"] and _checks(result)["verified_rationales_accounted"]
+    assert warehouse.count("pot_programs", "instruction_set", SET) == 0
