@@ -11,8 +11,6 @@ from mammoth_assets import paths
 from mammoth_assets.core import instruction_sets as sets
 from mammoth_assets.core.alpagasus import (
     JUDGE_REGEX,
-    Outcome,
-    ParseStatus,
     WinTieLose,
     compare,
     fold_orders,
