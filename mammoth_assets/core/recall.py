@@ -278,6 +278,8 @@ class TrainedClassifier:
     average_precision: float
     curve: tuple[np.ndarray, np.ndarray, np.ndarray]  # precision, recall, thresholds
     manifest: pl.DataFrame  # example_id, label, source, split: what the model was trained on
+    heldout_texts: list[str]  # normalized held-out texts, to score other models on the same split
+    heldout_labels: np.ndarray
 
 
 def train_with_heldout(
@@ -352,4 +354,6 @@ def train_with_heldout(
         average_precision=average_precision(scores, labels),
         curve=precision_recall_curve(scores, labels),
         manifest=manifest,
+        heldout_texts=heldout_texts,
+        heldout_labels=labels,
     )

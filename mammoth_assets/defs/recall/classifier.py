@@ -145,31 +145,18 @@ def recall_classifier(config: RecallClassifierConfig, warehouse: WarehouseResour
     return dg.MaterializeResult(metadata={"dagster/row_count": 1, **metadata})
 
 
-def _round2_examples(wh: Warehouse, config: RecallClassifierRound2Config) -> tuple[pl.DataFrame, dict]:
-    base = {"max_chars": config.max_chars, "seed": str(config.seed)}
-    positives = _common.query(
-        wh, "recall_round2_positives",
-        {**base, "min_positive_score": config.min_positive_score, "limit": config.num_positives},
-    )
-    rejected = _common.query(
-        wh, "recall_round2_rejected_negatives",
-        {**base, "max_negative_score": config.max_negative_score,
-         "limit": int(config.num_negatives * config.rejected_negative_share)},
-    )
-    general = _common.query(
-        wh, "recall_round2_general_negatives",
-        {**base, "max_negative_score": config.max_negative_score,
-         "limit": config.num_negatives - rejected.height, "exclude_ids": rejected["example_id"].to_list()},
-    )
-    frame = pl.concat([positives, rejected, general], how="vertical_relaxed")
-    # fastText reads its file in order: interleave the classes in a stable random order.
-    order = [recall_core.stable_fraction(i, config.seed) for i in frame["example_id"].to_list()]
-    frame = frame.with_columns(pl.Series("_order", order)).sort("_order").drop("_order")
-    counts = (
-        frame.group_by("label", "source").len().sort("label", "source")
-        if frame.height else pl.DataFrame()
-    )
-    return frame, {"round2_training_sources": _common.markdown_table(counts)}
+def _round2_examples(wh: Warehouse, config: RecallClassifierRound2Config):
+    """The round-2 training set, streamed in bounded batches (already interleaved by the SQL)."""
+    params = {
+        "max_chars": config.max_chars,
+        "seed": str(config.seed),
+        "min_positive_score": config.min_positive_score,
+        "max_negative_score": config.max_negative_score,
+        "num_positives": config.num_positives,
+        "num_negatives": config.num_negatives,
+        "rejected_limit": int(config.num_negatives * config.rejected_negative_share),
+    }
+    return _common.batches(wh, "recall_round2_training_rows", params, 20_000)
 
 
 @dg.asset(
@@ -181,20 +168,15 @@ def _round2_examples(wh: Warehouse, config: RecallClassifierRound2Config) -> tup
 )
 def recall_classifier_round2(config: RecallClassifierRound2Config, warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()
-    examples, source_metadata = _round2_examples(wh, config)
-    trained, record = _train(wh, [examples], config, "recall_classifier_round2")
+    trained, record = _train(wh, _round2_examples(wh, config), config, "recall_classifier_round2")
     wh.replace_table("recall_classifier_round2", pl.DataFrame([record]))
+    sources = trained.manifest.group_by("label", "source", "split").len().sort("label", "source", "split")
 
     # Round 1 on round 2's held-out split: the same examples scored by both models, side by side.
     round1 = latest_classifier(wh, "recall_classifier")
-    heldout_ids = trained.manifest.filter(pl.col("split") == "heldout")["example_id"]
-    heldout = examples.filter(pl.col("example_id").is_in(heldout_ids.implode()))
-    truth = (heldout["label"] == "positive").to_numpy()
-    texts = heldout["text"]
-    round1_model = recall_core.load_classifier(round1["model_path"])
-    round2_model = recall_core.load_classifier(trained.model_path)
-    scores1 = recall_core.score_texts(round1_model, texts, config.max_chars)
-    scores2 = recall_core.score_texts(round2_model, texts, config.max_chars)
+    truth = trained.heldout_labels
+    scores1 = recall_core.score_normalized(recall_core.load_classifier(round1["model_path"]), trained.heldout_texts)
+    scores2 = recall_core.score_normalized(recall_core.load_classifier(trained.model_path), trained.heldout_texts)
     m1 = recall_core.binary_metrics(scores1, truth, config.threshold)
     m2 = recall_core.binary_metrics(scores2, truth, config.threshold)
     p1, r1, _ = recall_core.precision_recall_curve(scores1, truth)
@@ -216,7 +198,7 @@ def recall_classifier_round2(config: RecallClassifierRound2Config, warehouse: Wa
         metadata={
             "dagster/row_count": 1,
             **metadata,
-            **source_metadata,
+            "round2_training_sources": _common.markdown_table(sources),
             "rounds_side_by_side": _common.markdown_table(comparison),
             "round1_on_round2_heldout_precision": round(m1.precision, 4),
             "round1_on_round2_heldout_recall": round(m1.recall, 4),
