@@ -26,14 +26,15 @@ def demo_run_config() -> dict[str, dict]:
 
     The tiny model is random, so its extractions are never grounded and its refinements always
     drift: the demo keeps unrefined JSON-LD pairs (the dataset card says so) and sets the
-    grounding floor to 0. Every other check keeps its real threshold."""
+    grounding floor to 0, and it caps the pages and pairs sent to the (slow, CPU) model: the rest
+    are recorded as `not_sent`. Every other check keeps its real threshold."""
     return {
         "page_texts": {},
         "decontaminated_documents": {},
         # The tiny model's 2048-token window holds the few-shot prompt plus ~600 characters of page.
-        "extracted_qa": {"chunk_chars": 600, "chunk_overlap_chars": 100, "max_chunks_per_page": 1, "max_tokens": 64, "min_grounding_rate": 0.0},
+        "extracted_qa": {"chunk_chars": 600, "chunk_overlap_chars": 100, "max_chunks_per_page": 1, "max_tokens": 64, "min_grounding_rate": 0.0, "max_llm_pages": 12},
         # 64 tokens: the smallest budget the refinement JSON schema accepts is 43.
-        "refined_qa": {"keep_unrefined_when_rejected": True, "refiners": [{"max_tokens": 64}]},
+        "refined_qa": {"keep_unrefined_when_rejected": True, "refiners": [{"max_tokens": 64}], "max_pairs": 24},
         "webinstruct": {},
     }
 

@@ -64,6 +64,11 @@ class ExtractionConfig(dg.Config):
     min_answer_grounding: float = Field(default=0.0, description="Same for the answer (0 = not required).")
     min_grounding_rate: float = Field(default=0.5, description="Asset-check floor: grounded share of LLM-proposed pairs.")
     pages_per_batch: int = Field(default=64, description="Pages per LLM batch (bounds memory; each batch is staged).")
+    max_llm_pages: int = Field(
+        default=0,
+        description="Send at most this many pages per partition to the LLM (0 = all). Pages over the "
+        "cap end as failed with reason `not_sent` (a sample-scale knob for slow CPU models).",
+    )
 
 
 @dataclass
@@ -73,6 +78,7 @@ class PageWork:
     chunks: list[str] = field(default_factory=list)
     structured: list[QAPair] = field(default_factory=list)
     skipped_chunks: int = 0
+    not_sent: str = ""  # why the page's chunks were not sent to the LLM
 
 
 def plan_page(row: dict, config: ExtractionConfig) -> PageWork:
@@ -144,6 +150,8 @@ def evaluate_page(
         outcome, reason = "failed", "no_grounded_pairs: " + ", ".join(f"{k} x{v}" for k, v in reasons.most_common())
     elif failures:
         outcome, reason = "failed", failures[0]
+    elif work.not_sent:
+        outcome, reason = "failed", work.not_sent
     elif work.method == "llm" and not work.chunks:
         outcome, reason = "failed", "empty_page_text"
     else:
@@ -181,9 +189,15 @@ def extracted_qa(
     outcomes, reasons, methods = Counter(), Counter(), Counter()
     q_scores: list[float] = []
     sample: list[dict] = []
-    llm_proposed = llm_grounded = 0
+    llm_proposed = llm_grounded = llm_pages = 0
     for batch in wh.iter_batches(wh.sql("webinstruct_pages_to_extract"), {"dump": dump}, config.pages_per_batch):
         works = [plan_page(row, config) for row in batch.iter_rows(named=True)]
+        for work in works:
+            if work.method == "llm" and work.chunks and config.max_llm_pages:
+                if llm_pages >= config.max_llm_pages:
+                    work.chunks, work.not_sent = [], f"not_sent: max_llm_pages={config.max_llm_pages} reached"
+                else:
+                    llm_pages += 1
         requests = [
             template.request(chunk_request_id(w.row["doc_id"], i), sampling=sampling, json_schema=EXTRACTION_SCHEMA, url=w.row["url"], page_text=chunk)
             for w in works for i, chunk in enumerate(w.chunks)

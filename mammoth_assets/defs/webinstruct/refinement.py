@@ -53,6 +53,11 @@ class RefinementConfig(dg.Config):
     max_length_ratio: float = 8.0
     length_slack_chars: int = 600
     pairs_per_batch: int = 256
+    max_pairs: int = Field(
+        default=0,
+        description="Refine at most this many pairs per partition (0 = all). Pairs over the cap get "
+        "rejected rows with reason `not_sent` (a sample-scale knob for slow CPU models).",
+    )
 
     def thresholds(self) -> DriftThresholds:
         return DriftThresholds(self.min_question_overlap, self.max_question_novelty, self.min_answer_overlap, self.max_length_ratio, self.length_slack_chars)
@@ -70,11 +75,27 @@ def refiner_engines(base: LLMResource, specs: list[RefinerSpec]) -> list[tuple[s
     return engines
 
 
-def refine_batch(batch: pl.DataFrame, engines, config: RefinementConfig, log) -> tuple[list[dict], list]:
+def not_sent_row(pair: dict, label: str, refiner_index: int, reason: str, version: str) -> dict:
+    return {
+        "dump": pair["dump"], "refined_id": stable_id(pair["pair_id"], label, prefix="rf-"),
+        "pair_id": pair["pair_id"], "doc_id": pair["doc_id"], "refiner": label, "refiner_index": refiner_index,
+        "refiner_model": None, "original_question": pair["question"], "original_answer": pair["answer"],
+        "revised_question": None, "revised_answer": None, "status": "rejected", "reason": reason,
+        "kept": False, "final_source": "", "question": None, "answer": None, "question_overlap": None,
+        "answer_overlap": None, "prompt_tokens": 0, "completion_tokens": 0, "cached": False, "prompt_version": version,
+    }  # fmt: skip
+
+
+def refine_batch(batch: pl.DataFrame, engines, config: RefinementConfig, log, budget: int | None = None) -> tuple[list[dict], list]:
+    """Rows for every pair x refiner; only the first `budget` pairs are sent (None: all)."""
     template = load_prompt(PROMPT)
     version = f"{PROMPT}@{template.version}"
     rows, responses_all = [], []
-    pairs = batch.to_dicts()
+    all_pairs = batch.to_dicts()
+    pairs = all_pairs if budget is None else all_pairs[:budget]
+    for refiner_index, (label, engine, _) in enumerate(engines):
+        reason = f"not_sent: max_pairs={config.max_pairs} reached"
+        rows.extend(not_sent_row(p, label, refiner_index, reason, version) for p in all_pairs[len(pairs):])
     for refiner_index, (label, engine, spec) in enumerate(engines):
         sampling = SamplingParams(temperature=spec.temperature, max_tokens=spec.max_tokens)
         requests = [
@@ -149,8 +170,9 @@ def refined_qa(
     responses_all, sample = [], []
     pairs_in = 0
     for batch in wh.iter_batches(wh.sql("webinstruct_pairs_to_refine"), {"dump": dump}, config.pairs_per_batch):
+        budget = None if not config.max_pairs else max(0, config.max_pairs - pairs_in)
         pairs_in += batch.height
-        rows, responses = refine_batch(batch, engines, config, context.log)
+        rows, responses = refine_batch(batch, engines, config, context.log, budget)
         responses_all.extend(responses)
         frame = pl.DataFrame(rows, schema=REFINED_SCHEMA)
         stager.write(frame)

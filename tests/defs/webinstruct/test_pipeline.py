@@ -21,6 +21,7 @@ from mammoth_assets.warehouse import Warehouse
 from .conftest import RecalledDump, write_recalled_documents
 
 pytestmark = pytest.mark.slow  # one module-wide pipeline run (about a minute on 2 cores)
+MAX_PAIRS = 4  # pairs sent to the refiner; the others are recorded as not_sent
 
 
 @dataclass
@@ -61,7 +62,10 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, planted_mirror: RecalledD
         everything = [*ASSETS, *ASSET_CHECKS]
         per_dump = dg.materialize(
             everything, instance=instance, partition_key=DUMP, resources=resources, selection=ASSETS[:4],
-            run_config=run_config(["page_texts", "decontaminated_documents", "extracted_qa", "refined_qa"], warc_base=str(planted_mirror.mirror)),
+            run_config=run_config(
+                ["page_texts", "decontaminated_documents", "extracted_qa", "refined_qa"], warc_base=str(planted_mirror.mirror),
+                extracted_qa={"max_llm_pages": 2}, refined_qa={"max_pairs": MAX_PAIRS},
+            ),
         )
         assert per_dump.success
         final = dg.materialize(everything, instance=instance, resources=resources, selection=[ASSETS[4]])
@@ -115,13 +119,14 @@ def test_llm_pages_end_as_pairs_void_or_failed_and_garbage_is_not_kept(pipeline:
     pairs = pipeline.warehouse.read_table("extracted_qa").filter(pl.col("method") == "llm")
     assert pages.height == 3  # 2 plain pages + 1 prompt-injection page
     assert set(pages["outcome"]) <= {"pairs", "void", "failed"}
+    assert pages.filter(pl.col("reason").str.starts_with("not_sent: max_llm_pages=2")).height == 1
     assert (pages.filter(pl.col("outcome") == "failed")["reason"] != "").all()
     assert int(pages["prompt_tokens"].sum()) > 0
     kept = pairs.filter(pl.col("status") == "kept")
     assert (kept["question_grounding"] >= 0.6).all()  # the random model's inventions never pass
     assert (pairs.filter(pl.col("status") == "rejected")["reason"] != "").all()
     meta = _metadata(pipeline, "extracted_qa")
-    assert meta["llm_requests"] == 3 and meta["pages"] == 7
+    assert meta["llm_requests"] == 2 and meta["pages"] == 7
     assert meta["pairs_rejected"] > 0  # the random model proposes pairs; none is on its page
 
 
@@ -134,6 +139,9 @@ def test_refinements_are_judged_and_unrefined_fallback_keeps_jsonld_pairs(pipeli
     assert (not_refined["reason"] != "").all()
     fallback = refined.filter(pl.col("status") == "unrefined_fallback")
     assert (fallback["question"] == fallback["original_question"]).all()
+    not_sent = refined.filter(pl.col("reason").str.starts_with("not_sent"))
+    assert not_sent.height == kept_pairs.height - MAX_PAIRS
+    assert (not_sent["prompt_tokens"] == 0).all()
 
 
 def test_final_dataset_exports_walk_back_to_pages_and_card_discloses_fallback(pipeline: PipelineRun):
@@ -168,9 +176,9 @@ def test_all_asset_checks_ran_in_the_runs_and_passed(pipeline: PipelineRun):
 def test_grounding_floor_fails_the_check_when_raised(pipeline: PipelineRun):
     again = dg.materialize(
         [*ASSETS, *ASSET_CHECKS], instance=pipeline.instance, partition_key=DUMP, resources=pipeline.resources,
-        selection=[ASSETS[2]], raise_on_error=False, run_config=run_config(["extracted_qa"], warc_base=str(pipeline.dump.mirror), extracted_qa={"min_grounding_rate": 0.99}),
+        selection=[ASSETS[2]], raise_on_error=False, run_config=run_config(["extracted_qa"], warc_base=str(pipeline.dump.mirror), extracted_qa={"min_grounding_rate": 0.99, "max_llm_pages": 2}),
     )
     meta = _metadata(pipeline, "extracted_qa")
-    assert meta["llm_cache_hits"] == 3 - pipeline.first_extraction["llm_failures"]  # nothing paid twice
+    assert meta["llm_cache_hits"] == 2 - pipeline.first_extraction["llm_failures"]  # nothing paid twice
     grounding = [e for e in again.get_asset_check_evaluations() if e.check_name == "extracted_qa_grounding_rate"]
     assert len(grounding) == 1 and not grounding[0].passed
