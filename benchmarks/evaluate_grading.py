@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -131,9 +132,35 @@ def speed() -> None:
     print(f"  baseline: math-verify in-process           {theirs:5d} {len(pairs) / theirs_s:9.1f}")
 
 
+def math_verify_agreement() -> None:
+    """Every MATH reference that has a decimal, \\dfrac or reordered-list form (the test samples
+    25 per form), plus a perturbed wrong answer for each: our verdict vs math-verify's."""
+    from math_verify import parse, verify
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.core.test_grading import alternative_forms, perturbed
+
+    cases = [(form, item.reference, text) for item in load_benchmark("math")
+             for form, text in alternative_forms(item.reference)]
+    cases += [("perturbed", ref, perturbed(ref)) for _, ref, _ in cases if perturbed(ref)]
+    counts: dict[str, list[int]] = {}
+    for form, reference, text in cases:
+        ours = grade_completion(f"The answer is ${text}$.", reference, answer_kind="latex").correct
+        theirs = bool(verify(parse(f"${reference}$"), parse(f"${text}$")))
+        tally = counts.setdefault(form, [0, 0, 0])  # pairs, agree, ours-correct
+        tally[0] += 1
+        tally[1] += ours == theirs
+        tally[2] += ours
+    print("MATH alternative forms vs math-verify     pairs  agree  ours-equal")
+    for form, (pairs, agree, equal) in counts.items():
+        print(f"  {form:38s} {pairs:6d} {agree:6d} {equal:10d}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pot", action="store_true", help="also re-run 1,318 PoT programs")
+    parser.add_argument("--forms", action="store_true",
+                        help="also compare every MATH alternative form with math-verify")
     args = parser.parse_args()
     bbh()
     gsm8k_labels()
@@ -141,6 +168,8 @@ def main() -> None:
     qwen_math()
     if args.pot:
         pot_gsm8k()
+    if args.forms:
+        math_verify_agreement()
     speed()
 
 

@@ -87,3 +87,14 @@ def test_unreadable_lines_are_reported_and_counted(tmp_path: Path) -> None:
     assert errors[0] is None and "unreadable line" in errors[1] and "reference" in errors[2]
     assert lines[-1] == "accuracy: 0.3333 (1/3)"
     assert "unreadable lines: 2" in result.stderr
+
+
+def test_rendered_gpqa_references_score_100_percent(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from tests.core.test_benchmarks import write_gpqa_csv
+
+    write_gpqa_csv(tmp_path / "gpqa_diamond.csv", rows=20)
+    items = load_benchmark("gpqa", tmp_path)
+    rows = [{"completion": f"The answer is {stated_reference(i)}.", "reference": i.reference}
+            for i in items]
+    assert main(["grade", "gpqa", str(write_jsonl(tmp_path / "g.jsonl", rows))]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "accuracy: 1.0000 (20/20)"

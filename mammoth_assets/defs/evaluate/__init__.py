@@ -24,10 +24,10 @@ defs = dg.Definitions(
 
 def demo_run_config() -> dict[str, dict]:
     """Sample scale for `make demo` with the random tiny model: 5 items per benchmark, one shot
-    (the tiny model's context is 2,048 tokens), 32 new tokens. A random model states no answer,
+    (the tiny model's context is 2,048 tokens), 16 new tokens. A random model states no answer,
     so the unparsable ceiling is 1.0 here (default 0.10)."""
     return {
-        "benchmark_generations": {"limit": 5, "shots": 1, "max_tokens": 32},
+        "benchmark_generations": {"limit": 5, "shots": 1, "max_tokens": 16},
         "benchmark_grades": {},
         "benchmark_scores": {"unparsable_ceiling": 1.0},
         "benchmark_comparison": {"base_checkpoint": "tiny"},
