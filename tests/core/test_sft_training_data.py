@@ -105,3 +105,15 @@ def test_every_source_row_is_accounted_once_even_with_duplicate_ids():
     assert len(firsts) == 3  # one per source row: two examples and one reject
     assert {x.id for x in firsts} == {"hybrid:e1:cot:", "hybrid:e1:pot:p1", "hybrid:e2:cot:"}
     assert [x.reason for x in items if isinstance(x, Rejected)] == ["malformed_messages"]
+
+
+def test_file_sources_resolve_filter_and_limit(tmp_path, monkeypatch):
+    from mammoth_assets.core.sft.recipe import TrainingSetSpec
+    from mammoth_assets.core.sft.run import source_rows
+
+    monkeypatch.setenv("MAMMOTH_SHARED_DATA", str(tmp_path))
+    rows = [{"instruction": f"i{n}", "output": "o", "category": "qa" if n % 2 else "other"} for n in range(10)]
+    (tmp_path / "set.json").write_text(json.dumps(rows))
+    spec = TrainingSetSpec(name="s", path="shared:set.json", filter={"category": "qa"}, limit=3)
+
+    assert [r["instruction"] for r in source_rows(spec, None)] == ["i1", "i3", "i5"]

@@ -58,7 +58,11 @@ def resolve_data_path(path: str) -> Path:
 
 def source_rows(spec: TrainingSetSpec, read_table: TableReader | None) -> Iterator[Mapping[str, Any]]:
     if spec.path is not None:
-        rows: Iterable[Mapping[str, Any]] = read_file_rows(resolve_data_path(spec.path))
+        rows: Iterable[Mapping[str, Any]] = (
+            row
+            for row in read_file_rows(resolve_data_path(spec.path))
+            if all(row.get(column) == value for column, value in spec.filter.items())
+        )
     else:
         if read_table is None:
             raise ValueError(f"training set {spec.name!r} reads table {spec.table!r}: no warehouse")
