@@ -119,7 +119,7 @@ class ParsedNumber:
 
 def _strip_math_delimiters(text: str) -> str:
     text = text.strip()
-    if text.startswith("\\boxed") or "\\boxed" in text and len(text) < 40:
+    if text.startswith("\\boxed") or ("\\boxed" in text and len(text) < 40):
         text = _unwrap_boxed(text)
     for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
         if text.startswith(left) and text.endswith(right) and len(text) >= len(left) + len(right):
