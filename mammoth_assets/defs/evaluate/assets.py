@@ -48,7 +48,8 @@ COMPARISON_SCHEMA = {
     "delta_vs_base_pct": pl.Float64, "paper_mammoth2_7b_pct": pl.Float64,
     "paper_mistral_7b_pct": pl.Float64, "delta_vs_paper_pct": pl.Float64,
 }
-GRADER_VERSION = "grading-v1"  # bump when extraction/comparison changes: visible per grade row
+GRADER_VERSION = "grading-v1"
+SUBSET_BENCHMARKS = ("bbh", "mmlu_stem", "mmlu_math")  # item ids are "<task or subject>/<n>"  # bump when extraction/comparison changes: visible per grade row
 
 
 class GenerationConfig(dg.Config):
@@ -375,7 +376,13 @@ def benchmark_scores(
     }
     store.replace_partition("benchmark_scores", "partition", partition,
                             pl.DataFrame([row], schema_overrides={"scored_at": pl.Datetime("us")}))
+    extra: dict[str, Any] = {}
+    if benchmark in SUBSET_BENCHMARKS:  # BBH tasks, MMLU subjects
+        subsets = store.query("evaluate_score_by_subset", {"partition": partition})
+        extra["accuracy_by_subset"] = dg.MetadataValue.md(
+            markdown_sample(subsets, subsets.columns, subsets.height))
     return dg.MaterializeResult(metadata={
+        **extra,
         "n": n,
         "correct": counts["correct"],
         "accuracy": round(row["accuracy"], 4),

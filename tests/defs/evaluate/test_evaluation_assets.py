@@ -67,6 +67,9 @@ def test_whole_graph_on_benchmarks_of_every_kind(warehouse, tiny_model, instance
         result = run([generation, grades, scores], warehouse, tiny_model, instance, key, config,
                      checks)
         assert result.success, benchmark
+        if benchmark == "bbh":  # limit 2 takes the first task's first items
+            metadata = result.asset_materializations_for_node("benchmark_scores")[0].metadata
+            assert "| boolean_expressions | 2 |" in metadata["accuracy_by_subset"].value
     assert check_outcomes(result) == {
         "benchmark_generations_complete": True, "benchmark_grades_cover_generations": True,
         "benchmark_scores_in_range": True, "benchmark_scores_unparsable_rate": True,
