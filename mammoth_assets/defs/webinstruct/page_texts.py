@@ -49,10 +49,15 @@ class PageTextsConfig(dg.Config):
     batch_rows: int = Field(default=2000, description="Pages read per batch (bounds memory).")
 
 
-def resolve_warc_base(config_base: str, dump: str) -> str:
-    if config_base:
-        return config_base
-    return str(paths.sample_mirror_dir()) if dump == paths.SAMPLE_DUMP else CC_DATA_URL
+def resolve_warc_base(config_base: str, dump: str, crawl_base: str | None = None) -> str:
+    """Configured base; else where the crawl stage read the dump (`wet_files.base_url`); else the
+    sample mirror for the sample dump and data.commoncrawl.org otherwise. file:// URIs become paths."""
+    base = config_base or crawl_base or (str(paths.sample_mirror_dir()) if dump == paths.SAMPLE_DUMP else CC_DATA_URL)
+    if base.startswith("file://"):
+        from urllib.parse import unquote, urlsplit
+
+        return unquote(urlsplit(base).path)
+    return base
 
 
 def _fetch_group(base: str, dump: str, warc_file: str, rows: list[dict]) -> tuple[dict[str, HtmlRecord], dict[str, str]]:
@@ -119,7 +124,8 @@ def page_texts(context: dg.AssetExecutionContext, config: PageTextsConfig, wareh
     dump = context.partition_key
     wh = warehouse.get()
     require_table(wh, "recalled_documents", "recalled_documents")
-    base = resolve_warc_base(config.warc_base, dump)
+    crawl_base = wh.scalar("webinstruct_dump_base_url", {"dump": dump}) if wh.table_exists("wet_files") else None
+    base = resolve_warc_base(config.warc_base, dump, crawl_base)
     stager = ParquetStager(wh.staging_dir("page_texts", dump))
     sources, reasons, methods = Counter(), Counter(), Counter()
     sample: list[dict] = []
