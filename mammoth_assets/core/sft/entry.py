@@ -306,6 +306,13 @@ def train(spec: TrainingRunSpec) -> dict[str, Any]:
         summary: dict[str, Any] = {}
         if is_main:
             tokenizer.save_pretrained(str(model_dir))
+            (model_dir / "mammoth_provenance.json").write_text(json.dumps({
+                "recipe": recipe.name,
+                "base_model": recipe.base_model,
+                "training_set_hash": spec.training_set_hash,
+                "ids_file": str(out / "ids.txt"),
+                "recipe_fingerprint": recipe.fingerprint(),
+            }, indent=2))  # fmt: skip
             (out / "training_args.json").write_text(args.to_json_string())
             tokens = trainer.tokens_seen * world_size
             tokens_per_s = tokens / runtime if runtime > 0 else 0.0

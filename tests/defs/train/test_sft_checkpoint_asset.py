@@ -83,6 +83,8 @@ def test_sft_checkpoint_trains_records_and_passes_checks(recipes, warehouse, tin
     assert (Path(row["checkpoint_path"]) / "config.json").exists()
     saved = json.loads((run_dir / "training_set.json").read_text())
     assert saved["training_set_hash"] == row["training_set_hash"]
+    provenance = json.loads((Path(row["checkpoint_path"]) / "mammoth_provenance.json").read_text())
+    assert provenance["training_set_hash"] == row["training_set_hash"] and provenance["recipe"] == "tiny-test"
     assert (run_dir / "ids.txt").read_text().split() == [f"webinstruct:wi-{i}" for i in range(24)]
     assert (run_dir / "training_args.json").exists() and (run_dir / "loss_curve.png").stat().st_size > 0
 
