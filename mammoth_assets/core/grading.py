@@ -133,8 +133,10 @@ def _choice_answer(span: str, choices: Sequence[str] | None) -> str | None:
     leading = _LEADING_LETTER.match(span)
     if leading and (len(span.strip()) <= 3 or span.strip()[1:2] in (")", ".", ":", ",", " ")):
         letter = leading.group(1)
-        # a lone lower-case word like "a" is an article, not an option, unless it is all there is
-        if letter.isupper() or len(span.strip().strip("().:")) == 1:
+        valid = LETTERS[: len(choices)] if choices else LETTERS
+        # "a" or "I" starting a sentence is a word, not an option, unless it is all there is
+        alone = len(span.strip().strip("().:")) == 1
+        if (letter.isupper() and letter in valid and (letter != "I" or alone)) or alone:
             return letter.upper()
     if choices:
         normalized = answers.normalize_answer_text(span)

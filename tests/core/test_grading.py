@@ -230,3 +230,11 @@ def test_aqua_gpt4_rationales_reproduce_the_published_accuracy(shared_data: Path
         for row in rows
     ]
     assert round(100 * summarize(grades).accuracy, 1) == 72.7  # Program-of-Thoughts README
+
+
+def test_a_sentence_after_the_answer_is_not_an_option_letter() -> None:
+    choices = ["1", "2", "3", "4"]
+    dunno = grade_completion("The answer is I don't know.", "A", answer_kind="choice", choices=choices)
+    assert dunno.unparsable
+    assert grade_completion("The answer is a.", "A", answer_kind="choice", choices=choices).correct
+    assert extract_answer("The answer is A because", answer_kind="choice", choices=choices).answer == "A"
