@@ -182,3 +182,44 @@ class RequestCache:
     def entries(self) -> pl.DataFrame:
         """Every cache entry (for inspection and tests)."""
         return self._read("llm_cache_entries")
+
+
+class BackgroundWriter:
+    """Commits batches of answers on a worker thread while generation goes on.
+
+    Each submitted batch is one short transaction, as with `RequestCache.store`; what is committed
+    survives a crash. `finish()` waits for the queue to drain and returns any batches whose write
+    failed, so the caller can include them in its final (synchronous) store."""
+
+    _STOP = object()
+
+    def __init__(self, cache: RequestCache, stage: str):
+        import queue
+        import threading
+
+        self.cache, self.stage = cache, stage
+        self.failed: list[tuple[LLMRequest, LLMResponse]] = []
+        self.error: BaseException | None = None
+        self._queue: "queue.Queue" = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name=f"llm-cache-writer-{stage}", daemon=True)
+        self._thread.start()
+
+    def submit(self, entries: Sequence[tuple[LLMRequest, LLMResponse]]) -> None:
+        if entries:
+            self._queue.put(list(entries))
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            if batch is self._STOP:
+                return
+            try:
+                self.cache.store(batch, self.stage)
+            except BaseException as error:  # keep the answers; the caller retries them
+                self.error = error
+                self.failed.extend(batch)
+
+    def finish(self) -> list[tuple[LLMRequest, LLMResponse]]:
+        self._queue.put(self._STOP)
+        self._thread.join()
+        return self.failed

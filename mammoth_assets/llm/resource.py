@@ -30,7 +30,7 @@ from typing import Any, Literal, Sequence
 import dagster as dg
 from pydantic import PrivateAttr
 
-from mammoth_assets.llm.cache import RequestCache, cache_key
+from mammoth_assets.llm.cache import BackgroundWriter, RequestCache, cache_key
 from mammoth_assets.llm.constrain import check_text
 from mammoth_assets.llm.types import LLMRequest, LLMResponse
 
@@ -194,16 +194,23 @@ class LLMResource(dg.ConfigurableResource):
         pending: list[tuple[LLMRequest, LLMResponse]] = []
         fresh: dict[str, LLMResponse] = {}
         progress = Progress(len(batch), stage, log, settings.progress_interval_s)
+        writer = BackgroundWriter(cache, stage)
         last_flush = time.monotonic()
-        for position, response in engine.generate(batch):
-            request = batch[position]
-            response = finish_response(response, request, keys[indices[position]], settings.model_id)
-            fresh[response.cache_key] = response
-            pending.append((request, response))
-            progress.advance(response)
-            if len(pending) >= settings.flush_every or time.monotonic() - last_flush >= settings.flush_interval_s:
-                cache.store(pending, stage)
-                pending, last_flush = [], time.monotonic()
+        try:
+            for position, response in engine.generate(batch):
+                request = batch[position]
+                response = finish_response(response, request, keys[indices[position]], settings.model_id)
+                fresh[response.cache_key] = response
+                pending.append((request, response))
+                progress.advance(response)
+                if len(pending) >= settings.flush_every or time.monotonic() - last_flush >= settings.flush_interval_s:
+                    writer.submit(pending)
+                    pending, last_flush = [], time.monotonic()
+        finally:
+            unwritten = writer.finish()
+        if writer.error is not None:
+            log.warning(f"llm[{stage}] cache write failed ({writer.error}); retrying at the end")
+        pending = unwritten + pending
         for position, request in enumerate(batch):  # a backend that lost a request: record it
             key = keys[indices[position]]
             if key not in fresh:

@@ -146,12 +146,15 @@ class TransformersBackend:
     def generate(self, requests: Sequence[LLMRequest]) -> Iterator[tuple[int, LLMResponse]]:
         self.load()
         groups: dict[SamplingParams, list[tuple[int, list[int]]]] = defaultdict(list)
+        rendered: list[tuple[int, str]] = []
         for index, request in enumerate(requests):
             try:
-                ids = self.tokenizer(self.render(request), add_special_tokens=False)["input_ids"]
+                rendered.append((index, self.render(request)))
             except Exception as error:  # a broken chat template or message list
                 yield index, failed(request, f"{INVALID_REQUEST}: cannot render prompt: {error}")
-                continue
+        encoded = self.tokenizer([text for _, text in rendered], add_special_tokens=False)["input_ids"] if rendered else []
+        for (index, _), ids in zip(rendered, encoded):
+            request = requests[index]
             limit = self.max_model_len - request.sampling.max_tokens
             if len(ids) > limit:
                 yield index, failed(
