@@ -258,3 +258,26 @@ def test_an_empty_instruction_set_materializes_empty(warehouse: Warehouse) -> No
     assert result.success
     assert _checks(result)["pot_programs_accounted"] and _checks(result)["verified_rationales_accounted"]
     assert warehouse.count("pot_programs", "instruction_set", SET) == 0
+
+
+def test_demo_config_covers_every_asset_and_validates() -> None:
+    from mammoth_assets.defs.rationales.hybrid import HybridRationalesConfig
+    from mammoth_assets.defs.rationales.programs import PotProgramsConfig
+    from mammoth_assets.defs.rationales.verification import VerifiedRationalesConfig
+
+    config = demo_run_config()
+    assert set(config) == {asset.key.to_user_string() for asset in ASSETS}
+    PotProgramsConfig(**config["pot_programs"])
+    VerifiedRationalesConfig(**config["verified_rationales"])
+    HybridRationalesConfig(**config["hybrid_rationales"])
+
+
+def test_k_identical_greedy_samples_are_refused(warehouse: Warehouse) -> None:
+    _write_inputs(warehouse)
+    result = dg.materialize(
+        [ASSETS[0]], instance=_instance(), partition_key=SET, raise_on_error=False,
+        resources={"warehouse": WarehouseResource(path=str(warehouse.path)), "llm": LLMResource(model="unused")},
+        run_config=dg.RunConfig(ops={"pot_programs": {"config": {"samples_per_question": 3, "temperature": 0.0}}}),
+    )
+    assert not result.success
+    assert "temperature > 0" in result.get_step_failure_events()[0].event_specific_data.error.message
