@@ -43,6 +43,12 @@ class FastTextParams:
     threads: int = 1
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        if self.word_ngrams < 2:
+            # fasttext-numpy2 0.10.4 diverges ("Encountered NaN") with word n-grams of 1, and
+            # corrupts every later training in the same process.
+            raise ValueError("word_ngrams must be at least 2 with this fastText build")
+
     def as_fasttext_kwargs(self) -> dict:
         return {
             "dim": self.dim,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +35,18 @@ def test_normalization_is_the_same_for_training_lines_and_scoring():
     assert all("\n" not in line for line in lines)
 
 
+EDU = "question solve equation answer step proof derivative integral exercise solution theorem".split()
+SHOP = "buy cheap shoes today free shipping order shop discount cart price coupon".split()
+
+
+def _sentences(words: list[str], count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(words) for _ in range(14)) + f" {rng.randint(1, 99)}." for _ in range(count)]
+
+
 def _toy_batches():
-    positives = [f"question {i}: solve the equation and show the answer step by step" for i in range(60)]
-    negatives = [f"buy cheap shoes today, free shipping on order {i} in our shop" for i in range(60)]
+    positives = _sentences(EDU, 60, seed=1)
+    negatives = _sentences(SHOP, 60, seed=2)
     return [
         pl.DataFrame({"label": ["positive"] * 60, "text": positives}),
         pl.DataFrame({"label": ["negative"] * 59 + ["negative"], "text": negatives[:59] + ["  \n "]}),
@@ -49,7 +59,7 @@ def test_train_and_score_separates_toy_classes(tmp_path: Path):
     assert len((tmp_path / "train.txt").read_text().splitlines()) == 119
     recall.train_classifier(tmp_path / "train.txt", SMALL, tmp_path / "model.bin")
     model = recall.load_classifier(tmp_path / "model.bin")
-    scores = recall.score_texts(model, ["Solve the equation, show the answer", "cheap shoes shop", "", None])
+    scores = recall.score_texts(model, ["Solve the equation, show the answer step", "cheap shoes shop discount", "", None])
     assert scores[0] > 0.8 and scores[1] < 0.2
     assert scores[2] == 0.0 and scores[3] == 0.0  # no text, no evidence
 
@@ -112,7 +122,7 @@ def test_classifier_on_real_labelled_web_documents(shared_data: Path, tmp_path: 
     heldout = recall.heldout_mask(frame["key"], 0.3, seed=0)
     train, test = frame.filter(~pl.Series(heldout)), frame.filter(pl.Series(heldout))
     recall.write_training_file([train], tmp_path / "train.txt")
-    params = FastTextParams(dim=32, epoch=10, min_count=1, word_ngrams=1, bucket=50_000)
+    params = FastTextParams(dim=32, epoch=10, min_count=1, word_ngrams=2, bucket=50_000)
     model = recall.train_classifier(tmp_path / "train.txt", params, tmp_path / "m.bin")
     scores = recall.score_texts(model, test["text"])
     labels = (test["label"] == "positive").to_numpy()
@@ -122,14 +132,10 @@ def test_classifier_on_real_labelled_web_documents(shared_data: Path, tmp_path: 
 
 def test_train_with_heldout_keeps_split_apart_and_reports_metrics(tmp_path: Path):
     rows = []
+    texts = iter(_sentences(EDU, 100, seed=3) + _sentences(SHOP, 100, seed=4))
     for i in range(200):
-        positive = i % 2 == 0
-        text = (
-            f"exercise {i}: compute the derivative and explain the solution"
-            if positive
-            else f"holiday deals {i}: hotel booking and cheap flights"
-        )
-        rows.append({"example_id": f"e{i}", "label": "positive" if positive else "negative", "source": "t", "text": text})
+        positive = i < 100
+        rows.append({"example_id": f"e{i}", "label": "positive" if positive else "negative", "source": "t", "text": next(texts)})
     rows.append({"example_id": "blank", "label": "negative", "source": "t", "text": "   "})
     frame = pl.DataFrame(rows)
     batches = [frame.slice(0, 120), frame.slice(120)]
@@ -149,3 +155,8 @@ def test_train_with_heldout_refuses_one_class(tmp_path: Path):
     frame = pl.DataFrame({"example_id": ["a", "b"], "label": ["positive"] * 2, "source": ["t"] * 2, "text": ["x y", "y z"]})
     with pytest.raises(ValueError, match="both classes"):
         recall.train_with_heldout([frame], tmp_path, SMALL, heldout_fraction=0.0)
+
+
+def test_unigram_only_models_are_refused():
+    with pytest.raises(ValueError, match="word_ngrams"):
+        FastTextParams(word_ngrams=1)

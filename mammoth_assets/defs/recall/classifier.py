@@ -24,7 +24,7 @@ class RecallClassifierConfig(dg.Config):
     dim: int = Field(default=256, ge=2)
     epoch: int = Field(default=3, ge=1)
     lr: float = Field(default=0.1, gt=0)
-    word_ngrams: int = Field(default=3, ge=1)
+    word_ngrams: int = Field(default=3, ge=2, description="Word n-grams up to this length (>= 2: see FastTextParams).")
     min_count: int = Field(default=3, ge=1)
     bucket: int = Field(default=2_000_000, ge=0, description="Hash buckets for n-grams; memory = bucket x dim x 4 bytes.")
     threads: int = Field(default=1, ge=1)
