@@ -4,8 +4,8 @@ SELECT
     count(*) AS entries,
     count(*) FILTER (WHERE error IS NULL) AS answered,
     count(*) FILTER (WHERE error IS NOT NULL) AS failed,
-    sum(prompt_tokens) AS prompt_tokens,
-    sum(completion_tokens) AS completion_tokens
+    sum(prompt_tokens)::BIGINT AS prompt_tokens,
+    sum(completion_tokens)::BIGINT AS completion_tokens
 FROM llm_cache
 GROUP BY ALL
 ORDER BY stage, model_id

@@ -64,8 +64,10 @@ def show_cache(args: argparse.Namespace) -> int:
     from mammoth_assets.llm.cache import RequestCache
 
     cache = RequestCache(args.path or None)
-    with pl.Config(tbl_rows=50, tbl_cols=20):
+    with pl.Config(tbl_rows=50, tbl_cols=20, tbl_width_chars=220, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
         print(cache.summary())
         if args.stage:
-            print(cache.calls(args.stage))
+            columns = ["started_at", "backend", "model_id", "requests", "cache_hits", "backend_requests",
+                       "failures", "completion_tokens", "backend_seconds"]
+            print(cache.calls(args.stage).select(columns))
     return 0

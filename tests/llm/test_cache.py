@@ -61,3 +61,20 @@ def test_answers_are_served_failures_are_not_and_a_success_replaces_a_failure(tm
     assert dict(zip(entries["cache_key"], entries["attempts"])) == {ok_key: 1, bad_key: 2}
     summary = cache.summary().row(0, named=True)
     assert summary["stage"] == "extracted_qa" and summary["answered"] == 2 and summary["failed"] == 0
+
+
+def test_cli_summarises_the_cache(tmp_path, capsys):
+    from mammoth_assets.cli import main
+
+    cache = RequestCache(tmp_path / "c.duckdb")
+    request = dataclasses.replace(BASE, request_id="one")
+    key = cache_key(request, "m")
+    cache.store([(request, LLMResponse("one", key, "text", prompt_tokens=7, completion_tokens=2, model_id="m"))],
+                stage="extracted_qa")
+    cache.record_call({"call_id": "c1", "stage": "extracted_qa", "backend": "transformers", "model_id": "m",
+                       "requests": 1, "cache_hits": 0, "backend_requests": 1})
+    assert main(["llm-cache", "--path", str(tmp_path / "c.duckdb"), "--stage", "extracted_qa"]) == 0
+    out = capsys.readouterr().out
+    assert "extracted_qa" in out and "transformers" in out
+    summary = cache.summary().row(0, named=True)
+    assert (summary["entries"], summary["prompt_tokens"], summary["completion_tokens"]) == (1, 7, 2)
