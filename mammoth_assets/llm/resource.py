@@ -206,8 +206,12 @@ class LLMResource(dg.ConfigurableResource):
                 if len(pending) >= settings.flush_every or time.monotonic() - last_flush >= settings.flush_interval_s:
                     writer.submit(pending)
                     pending, last_flush = [], time.monotonic()
-        finally:
-            unwritten = writer.finish()
+        except BaseException:  # the engine itself failed (or we were interrupted): keep what came back
+            writer.submit(pending)
+            writer.finish()
+            log.error(f"llm[{stage}] backend failed after {len(fresh)}/{len(batch)} answers (those are saved)")
+            raise
+        unwritten = writer.finish()
         if writer.error is not None:
             log.warning(f"llm[{stage}] cache write failed ({writer.error}); retrying at the end")
         pending = unwritten + pending
