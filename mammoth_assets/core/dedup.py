@@ -1,5 +1,9 @@
 """Exact and near-duplicate removal for QA pairs (exact: normalized question; near: MinHash LSH).
 
+Signatures are computed for all rows at once (shingles hashed in polars, the 128 permutations
+applied with numpy), then an LSH banding index (band count from datasketch's optimal split for
+the threshold) proposes candidates whose estimated similarity is verified against the threshold.
+
 Rows are visited in the order given (callers sort them so the preferred copy comes first) and a
 row is dropped when it duplicates a row already kept. Rows that share a `group` (the several
 refinements of one extracted pair, which the paper keeps side by side) are never duplicates of
@@ -12,10 +16,11 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
-import xxhash
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+import numpy as np
+import polars as pl
+from datasketch.lsh import _optimal_param  # band/row split minimizing FP + FN weight (datasketch)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -49,23 +54,61 @@ def shingles(text: str, size: int = 3) -> set[bytes]:
     return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
 
 
-def _xxh32(data: bytes) -> int:
-    return xxhash.xxh32_intdigest(data)
+_MAX = np.uint64(0xFFFFFFFF)
+_SHIFT = np.uint64(32)
 
 
 @functools.lru_cache(maxsize=8)
-def _permutations(num_perm: int, seed: int):
-    # Building the permutations is most of MinHash()'s cost: do it once per (num_perm, seed).
-    return MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Multiply-shift hash functions h -> (a*h + b mod 2^64) >> 32 with odd 64-bit a: no modulo,
+    so applying 128 of them to every shingle is a few vectorized integer ops."""
+    rng = np.random.RandomState(seed)
+    a = rng.randint(0, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    b = rng.randint(0, 2**63, size=num_perm, dtype=np.uint64)
+    return a, b
 
 
-def minhash(text: str, num_perm: int = 128, shingle_size: int = 3, seed: int = 1) -> LeanMinHash:
-    signature = MinHash(
-        num_perm=num_perm, seed=seed, hashfunc=_xxh32, permutations=_permutations(num_perm, seed),
-        scheme="affine32",
-    )
-    signature.update_batch(list(shingles(text, shingle_size)))
-    return LeanMinHash(signature)
+def signatures(texts: Sequence[str], num_perm: int = 128, shingle_size: int = 3, seed: int = 1,
+               chunk_shingles: int = 50_000) -> np.ndarray:  # fmt: skip
+    """MinHash signatures (rows x num_perm, uint64) of many texts at once: shingles hashed in
+    polars, permutations applied and min-reduced with numpy in bounded chunks."""
+    a, b = _permutations(num_perm, seed)
+    shingle_sets = [sorted(shingles(text, shingle_size)) for text in texts]
+    lengths = np.fromiter((len(x) for x in shingle_sets), dtype=np.int64, count=len(shingle_sets))
+    out = np.full((len(texts), num_perm), _MAX, dtype=np.uint64)
+    if not lengths.sum():
+        return out
+    flat = pl.Series([x for group in shingle_sets for x in group], dtype=pl.Binary).hash(seed=seed)
+    hashes = flat.to_numpy().astype(np.uint64)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    row = 0
+    while row < len(texts):  # rows whose shingles fit one chunk
+        last = int(np.searchsorted(ends, starts[row] + chunk_shingles, side="right"))
+        last = max(last, row + 1)
+        lo, hi = int(starts[row]), int(ends[last - 1])
+        if hi > lo:
+            with np.errstate(over="ignore"):
+                values = (hashes[lo:hi, None] * a + b) >> _SHIFT
+            rows = np.arange(row, last)
+            nonempty = rows[lengths[row:last] > 0]
+            out[nonempty] = np.minimum.reduceat(values, starts[nonempty] - lo, axis=0)
+        row = last
+    return out
+
+
+class Signature:
+    """One text's MinHash signature; `jaccard` estimates the Jaccard similarity of shingle sets."""
+
+    def __init__(self, values: np.ndarray):
+        self.values = values
+
+    def jaccard(self, other: "Signature") -> float:
+        return float(np.mean(self.values == other.values))
+
+
+def minhash(text: str, num_perm: int = 128, shingle_size: int = 3, seed: int = 1) -> Signature:
+    return Signature(signatures([text], num_perm, shingle_size, seed)[0])
 
 
 def deduplicate(
@@ -78,18 +121,22 @@ def deduplicate(
 ) -> list[DedupDecision]:
     """One decision per row, in input order.
 
-    `near_text` chooses what the MinHash compares: "question" or "question_answer"."""
+    `near_text` chooses what the MinHash compares: "question" or "question_answer". A row is a
+    near duplicate when an LSH candidate from another group has an estimated Jaccard similarity
+    of at least `threshold` (candidates below it are LSH false positives and do not count)."""
     if not 0.0 < threshold < 1.0:
         raise ValueError("threshold must be in (0, 1)")
     if near_text not in ("question", "question_answer"):
         raise ValueError("near_text must be 'question' or 'question_answer'")
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    rows = list(rows)
+    texts = [r.question if near_text == "question" else f"{r.question}\n{r.answer}" for r in rows]
+    sig = signatures(texts, num_perm, shingle_size)
+    bands, width = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    tables: list[dict[bytes, list[int]]] = [{} for _ in range(bands)]
     exact: dict[str, tuple[str, str]] = {}  # normalized question -> (group, first kept row id)
     kept_pairs: dict[tuple[str, str, str], str] = {}  # (group, question, answer) -> row id
-    kept_group: dict[str, str] = {}
-    signatures: dict[str, LeanMinHash] = {}
     decisions: list[DedupDecision] = []
-    for row in rows:
+    for i, row in enumerate(rows):
         question, answer = normalize_text(row.question), normalize_text(row.answer)
         identical = kept_pairs.get((row.group, question, answer))
         if identical is not None:
@@ -99,24 +146,19 @@ def deduplicate(
         if first is not None and first[0] != row.group:
             decisions.append(DedupDecision(row.row_id, False, "exact_duplicate", first[1], 1.0))
             continue
-        signature = minhash(
-            row.question if near_text == "question" else f"{row.question}\n{row.answer}",
-            num_perm, shingle_size,
-        )  # fmt: skip
-        near = [
-            other for other in lsh.query(signature) if kept_group[other] != row.group
-        ]
-        if near:
-            best = max(near, key=lambda other: signature.jaccard(signatures[other]))
-            decisions.append(
-                DedupDecision(row.row_id, False, "near_duplicate", best, signature.jaccard(signatures[best]))
-            )
-            continue
+        keys = [sig[i, band * width : (band + 1) * width].tobytes() for band in range(bands)]
+        candidates = {j for band, key in enumerate(keys) for j in tables[band].get(key, ()) if rows[j].group != row.group}
+        if candidates:
+            others = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
+            similarity = (sig[others] == sig[i]).mean(axis=1)
+            best = int(np.argmax(similarity))
+            if similarity[best] >= threshold:
+                decisions.append(DedupDecision(row.row_id, False, "near_duplicate", rows[int(others[best])].row_id, float(similarity[best])))
+                continue
         exact.setdefault(question, (row.group, row.row_id))
         kept_pairs[(row.group, question, answer)] = row.row_id
-        kept_group[row.row_id] = row.group
-        signatures[row.row_id] = signature
-        lsh.insert(row.row_id, signature)
+        for band, key in enumerate(keys):
+            tables[band].setdefault(key, []).append(i)
         decisions.append(DedupDecision(row.row_id, True, "", None))
     return decisions
 
