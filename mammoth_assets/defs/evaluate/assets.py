@@ -73,6 +73,7 @@ class GenerationConfig(dg.Config):
 
 class GradingConfig(dg.Config):
     math_timeout_s: float = 5.0  # per comparison (math-verify runs in a worker with this limit)
+    workers: int = 2  # parallel comparisons (each LaTeX one in its own math-verify process)
     sample_rows: int = 5
 
 
@@ -281,18 +282,26 @@ def benchmark_generations(
     return dg.MaterializeResult(metadata=metadata)
 
 
+def _grade(row: dict[str, Any], timeout_s: float) -> grading.Grade:
+    choices = json.loads(row["choices"]) if row["choices"] else None
+    if row["mode"] == "pot":
+        return grading.grade_program_output(
+            row["program_output"], row["reference"], answer_kind=row["answer_kind"],
+            choices=choices, timeout_s=timeout_s)
+    return grading.grade_completion(
+        row["completion"], row["reference"], answer_kind=row["answer_kind"], choices=choices,
+        timeout_s=timeout_s)
+
+
 def grade_rows(generations: pl.DataFrame, config: GradingConfig) -> list[dict[str, Any]]:
+    """Grade stored generations; LaTeX comparisons run in `workers` math-verify processes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    source = list(generations.iter_rows(named=True))
+    with ThreadPoolExecutor(max_workers=max(1, config.workers)) as pool:
+        grades = list(pool.map(lambda row: _grade(row, config.math_timeout_s), source))
     rows = []
-    for row in generations.iter_rows(named=True):
-        choices = json.loads(row["choices"]) if row["choices"] else None
-        if row["mode"] == "pot":
-            grade = grading.grade_program_output(
-                row["program_output"], row["reference"], answer_kind=row["answer_kind"],
-                choices=choices, timeout_s=config.math_timeout_s)
-        else:
-            grade = grading.grade_completion(
-                row["completion"], row["reference"], answer_kind=row["answer_kind"],
-                choices=choices, timeout_s=config.math_timeout_s)
+    for row, grade in zip(source, grades):
         rows.append({
             "partition": row["partition"],
             "checkpoint": row["checkpoint"],
