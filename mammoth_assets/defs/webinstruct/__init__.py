@@ -27,7 +27,8 @@ def demo_run_config() -> dict[str, dict]:
     The tiny model is random, so its extractions are never grounded and its refinements always
     drift: the demo keeps unrefined JSON-LD pairs (the dataset card says so) and sets the
     grounding floor to 0, and it caps the pages and pairs sent to the (slow, CPU) model: the rest
-    are recorded as `not_sent`. Every other check keeps its real threshold."""
+    are recorded as `not_sent`. The sample's duplicate rate is inherent to its generator, so the
+    demo's duplicate ceiling is 0.8. Every other check keeps its real threshold."""
     return {
         "page_texts": {},
         "decontaminated_documents": {},
@@ -35,7 +36,9 @@ def demo_run_config() -> dict[str, dict]:
         "extracted_qa": {"chunk_chars": 600, "chunk_overlap_chars": 100, "max_chunks_per_page": 1, "max_tokens": 64, "min_grounding_rate": 0.0, "max_llm_pages": 12},
         # 64 tokens: the smallest budget the refinement JSON schema accepts is 43.
         "refined_qa": {"keep_unrefined_when_rejected": True, "refiners": [{"max_tokens": 64}], "max_pairs": 24},
-        "webinstruct": {},
+        # The sample's generated FAQ pages reuse one small question bank across sites: about half
+        # of its candidates are duplicates (measured 0.55), so the demo raises the ceiling.
+        "webinstruct": {"max_duplicate_rate": 0.8},
     }
 
 
