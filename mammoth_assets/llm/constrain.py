@@ -15,10 +15,8 @@ cached, so the per-step cost after warm-up is one dictionary lookup plus a vecto
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import interegular
@@ -229,6 +227,24 @@ class CharDFA:
             if s in live
         }
         self.distance: dict[Any, int] = {}
+        # Dense form for vectorised stepping: states 0..n-1, `dead` = n; symbol column `pad` maps
+        # every state to itself (positions past the end of a short token).
+        self.states = sorted(live, key=repr)
+        self.index_of = {state: i for i, state in enumerate(self.states)}
+        self.dead = len(self.states)
+        symbols = sorted(set(fsm.alphabet.values()))
+        self.pad = max(symbols) + 1
+        table = np.full((self.dead + 1, self.pad + 1), self.dead, dtype=np.int32)
+        for state, moves in self.map.items():
+            for symbol, target in moves.items():
+                table[self.index_of[state], symbol] = self.index_of[target]
+        table[:, self.pad] = np.arange(self.dead + 1, dtype=np.int32)
+        self.table = table
+        self.start = self.index_of[self.initial]
+        self.is_final = np.zeros(self.dead + 1, dtype=bool)
+        for state in self.finals & set(self.states):
+            self.is_final[self.index_of[state]] = True
+        self.distance_array = np.full(self.dead + 1, np.inf)
 
     def step(self, state: Any, ch: str) -> Any:
         moves = self.map.get(state)
@@ -255,6 +271,13 @@ class CharDFA:
                     distance[source] = distance[state] + 1
                     queue.append(source)
         self.distance = distance
+        self.distance_array = np.full(self.dead + 1, np.inf)
+        for state, value in distance.items():
+            if state in self.index_of:
+                self.distance_array[self.index_of[state]] = value
+
+    def symbol(self, ch: str) -> int:
+        return self.alphabet[ch]
 
 
 # -- the vocabulary ------------------------------------------------------------------------------
@@ -299,27 +322,24 @@ def token_strings(tokenizer) -> dict[int, str]:
     return out
 
 
-@dataclass
-class _TrieNode:
-    children: dict[str, "_TrieNode"] = field(default_factory=dict)
-    token_ids: list[int] = field(default_factory=list)
-
-
 class TokenIndex:
-    """Per tokenizer: the vocabulary trie, and per DFA the allowed (token, next state) lists."""
+    """Per tokenizer: each token's spelling; per DFA, each token as a row of symbol ids, so the
+    tokens legal in a state are found by stepping all of them at once through the dense table
+    (numpy, a few milliseconds even for a 150k vocabulary). Results are cached per state."""
+
+    MAX_TOKEN_CHARS = 48  # longer tokens (rare whitespace runs) are never chosen under a constraint
 
     def __init__(self, tokenizer, eos_token_ids: Sequence[int]):
-        self.strings = token_strings(tokenizer)
+        self.strings = {
+            token_id: text for token_id, text in token_strings(tokenizer).items() if len(text) <= self.MAX_TOKEN_CHARS
+        }
         self.eos_token_ids = [int(t) for t in eos_token_ids if t is not None]
-        self.root = _TrieNode()
-        for token_id, text in self.strings.items():
-            node = self.root
-            for ch in text:
-                node = node.children.setdefault(ch, _TrieNode())
-            node.token_ids.append(token_id)
+        self.token_ids = np.array(sorted(self.strings), dtype=np.int64)
+        self.width = max((len(t) for t in self.strings.values()), default=1)
         self.single_chars = {text for text in self.strings.values() if len(text) == 1}
         self._dfas: dict[str, CharDFA] = {}
-        self._allowed: dict[tuple[str, Any], tuple[np.ndarray, list]] = {}
+        self._symbols: dict[str, np.ndarray] = {}
+        self._allowed: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def dfa(self, pattern: str) -> CharDFA:
         dfa = self._dfas.get(pattern)
@@ -327,31 +347,25 @@ class TokenIndex:
             dfa = CharDFA(pattern)
             usable = {dfa.alphabet[ch] for ch in self.single_chars}
             dfa.compute_distance(usable)
-            self._dfas[pattern] = dfa
+            symbols = np.full((len(self.token_ids), self.width), dfa.pad, dtype=np.int32)
+            for row, token_id in enumerate(self.token_ids.tolist()):
+                for column, ch in enumerate(self.strings[token_id]):
+                    symbols[row, column] = dfa.alphabet[ch]
+            self._dfas[pattern], self._symbols[pattern] = dfa, symbols
         return dfa
 
-    def allowed(self, dfa: CharDFA, state: Any) -> tuple[np.ndarray, np.ndarray, list]:
+    def allowed(self, dfa: CharDFA, state: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(token ids, distance-to-accept after each, next states) of tokens legal in `state`."""
         key = (dfa.pattern, state)
         cached = self._allowed.get(key)
         if cached is None:
-            ids: list[int] = []
-            nexts: list[Any] = []
-            stack = [(self.root, state)]
-            while stack:
-                node, current = stack.pop()
-                for ch, child in node.children.items():
-                    target = dfa.step(current, ch)
-                    if target is None:
-                        continue
-                    for token_id in child.token_ids:
-                        ids.append(token_id)
-                        nexts.append(target)
-                    if child.children:
-                        stack.append((child, target))
-            far = math.inf
-            distance = np.array([dfa.distance.get(s, far) for s in nexts], dtype=np.float64)
-            cached = (np.array(ids, dtype=np.int64), distance, nexts)
+            symbols = self._symbols[dfa.pattern]
+            current = np.full(len(self.token_ids), state, dtype=np.int32)
+            for column in range(symbols.shape[1]):
+                current = dfa.table[current, symbols[:, column]]
+            legal = current != dfa.dead
+            nexts = current[legal]
+            cached = (self.token_ids[legal], dfa.distance_array[nexts], nexts)
             self._allowed[key] = cached
         return cached
 
@@ -362,7 +376,7 @@ class Constraint:
     def __init__(self, index: TokenIndex, pattern: str):
         self.index = index
         self.dfa = index.dfa(pattern)
-        self.state = self.dfa.initial
+        self.state = self.dfa.start  # dense state index
         self.done = False
         self.failed = False
 
@@ -375,7 +389,7 @@ class Constraint:
         return None
 
     def min_tokens(self) -> float:
-        return self.dfa.distance.get(self.state, math.inf)
+        return float(self.dfa.distance_array[self.state])
 
     def advance(self, token_id: int) -> None:
         if self.done:
@@ -384,10 +398,10 @@ class Constraint:
             self.done = True
             return
         text = self.index.strings.get(token_id)
-        state = self.state
-        for ch in text or "\x00\x00":
-            state = self.dfa.step(state, ch) if state is not None else None
-        if state is None:
+        state = self.state if text else self.dfa.dead
+        for ch in text or "":
+            state = int(self.dfa.table[state, self.dfa.alphabet[ch]])
+        if state == self.dfa.dead:
             self.failed = self.done = True  # cannot happen when the mask was applied
             return
         self.state = state
@@ -395,7 +409,7 @@ class Constraint:
     def allowed_ids(self, remaining: int) -> list[int] | np.ndarray:
         """Token ids allowed now when `remaining` tokens (this one included) may still be made."""
         ids, distance, _ = self.index.allowed(self.dfa, self.state)
-        is_final = self.state in self.dfa.finals
+        is_final = bool(self.dfa.is_final[self.state])
         mask = distance <= remaining - 1
         chosen = ids[mask]
         if is_final:
