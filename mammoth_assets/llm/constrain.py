@@ -8,8 +8,13 @@ state; a token is allowed only if, after it, the remaining token budget still co
 With byte-level tokenizers every character is also a single token, so the budget always suffices
 and a random model under a schema still ends with parseable JSON.
 
-The allowed-token sets are computed lazily per DFA state by walking a trie of the vocabulary, and
-cached, so the per-step cost after warm-up is one dictionary lookup plus a vectorised mask.
+The allowed-token sets are computed lazily per DFA state by stepping every token through a dense
+transition table at once (numpy), and cached, so the per-step cost after warm-up is one dictionary
+lookup plus a vectorised mask.
+
+Limits: tokens that spell only part of a UTF-8 character (and tokens over 48 characters) are never
+chosen under a constraint; the budget rule counts characters, so `max_tokens` must cover the
+shortest valid output in characters (a clear error says so when it does not).
 """
 
 from __future__ import annotations
