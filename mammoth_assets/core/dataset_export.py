@@ -148,7 +148,8 @@ def dataset_card(stats: CardStats) -> str:
         body += [
             "> **Note:** this build was made with `keep_unrefined_when_rejected=True`: "
             f"{stats.unrefined_fallback_rows} rows are the *unrefined* extracted pairs, kept "
-            "because every refinement of them was rejected by the drift checks. The paper keeps "
+            "because no refinement of them was accepted (rejected by the drift checks, or not sent "
+            "under a sample-scale cap; `refined_qa.reason` says which). The paper keeps "
             "only refined pairs (the default, False). Filter on `refiner == 'unrefined'` to drop them.",
             "",
         ]
