@@ -186,6 +186,9 @@ def recall_scores_round1(
     group_name="recall",
     kinds={"fasttext", "duckdb"},
     check_specs=_check_specs("recalled_documents"),
+    # A new dump's documents flow through the current round-2 classifier without a click; the
+    # classifiers themselves (and the LLM domain step) are retrained only on request.
+    automation_condition=dg.AutomationCondition.eager(),
     description="Round-2 recall result per dump: every web_documents column plus score and kept/status/reason. "
     "Extraction reads the kept rows.",
 )
