@@ -25,6 +25,14 @@ def qa_rows(n: int) -> list[dict]:
     ]
 
 
+def sample_webinstruct_rows(mirror: Path, n: int) -> list[dict]:
+    """WebInstruct-shaped rows: the sample dump's ground-truth question-answer pairs."""
+    from mammoth_assets.core.sample_dump import read_labels
+
+    pairs = [pair for label in read_labels(mirror) for pair in label.get("qa_pairs", [])][:n]
+    return [{"id": f"sample-{i}", "question": p["question"], "answer": p["answer"]} for i, p in enumerate(pairs)]
+
+
 def make_recipe(model: Path, deepspeed=None, **hyper) -> Recipe:
     settings = dict(learning_rate=1e-3, global_batch_size=2, per_device_batch_size=2, max_seq_length=96,
                     max_steps=6, save_steps=2, precision="fp32", warmup_ratio=0.0)  # fmt: skip
@@ -55,9 +63,10 @@ def wait_for_checkpoint(run_dir: Path, process: subprocess.Popen, timeout_s: flo
 
 
 @pytest.mark.slow
-def test_plain_trainer_resumes_after_a_crash_then_reloads_and_generates(tiny_model, tmp_path):
-    recipe = make_recipe(tiny_model, max_steps=12, save_steps=3)
-    prepared = prepare_run(recipe, reader(qa_rows(30)), root=tmp_path / "runs")
+def test_plain_trainer_resumes_after_a_crash_then_reloads_and_generates(tiny_model, sample_mirror, tmp_path):
+    rows = sample_webinstruct_rows(sample_mirror, 30)
+    recipe = make_recipe(tiny_model, max_steps=12, save_steps=3, max_seq_length=192)
+    prepared = prepare_run(recipe, reader(rows), root=tmp_path / "runs")
     command, env = training_command(prepared)
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first = wait_for_checkpoint(prepared.run_dir, process)
@@ -66,7 +75,7 @@ def test_plain_trainer_resumes_after_a_crash_then_reloads_and_generates(tiny_mod
     crashed_at = int(last_checkpoint(prepared.run_dir / "checkpoints").name.split("-")[-1])
     assert crashed_at >= int(first.name.split("-")[-1]) and not (prepared.run_dir / "metrics.json").exists()
 
-    again = prepare_run(recipe, reader(qa_rows(30)), root=tmp_path / "runs")
+    again = prepare_run(recipe, reader(rows), root=tmp_path / "runs")
     summary = run_training(again, on_line=lambda line: None)
 
     assert again.run_dir == prepared.run_dir  # same recipe + data: same run, so it resumes
@@ -84,9 +93,9 @@ def test_plain_trainer_resumes_after_a_crash_then_reloads_and_generates(tiny_mod
 
 
 @pytest.mark.slow
-def test_deepspeed_zero3_on_cpu_trains_and_the_checkpoint_generates(tiny_model, tmp_path):
-    recipe = make_recipe(tiny_model, deepspeed={"zero_stage": 3}, max_steps=4, save_steps=4)
-    prepared = prepare_run(recipe, reader(qa_rows(16)), root=tmp_path / "runs")
+def test_deepspeed_zero3_on_cpu_trains_and_the_checkpoint_generates(tiny_model, sample_mirror, tmp_path):
+    recipe = make_recipe(tiny_model, deepspeed={"zero_stage": 3}, max_steps=4, save_steps=4, max_seq_length=192)
+    prepared = prepare_run(recipe, reader(sample_webinstruct_rows(sample_mirror, 16)), root=tmp_path / "runs")
 
     summary = run_training(prepared, on_line=lambda line: None)
 

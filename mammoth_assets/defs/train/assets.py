@@ -72,6 +72,14 @@ def _sample_md(data_path: Path, n: int = 5) -> str:
     return "\n".join(lines)
 
 
+def _thinned(points: list, most: int = 200) -> list:
+    """At most `most` evenly spaced points (always the last), so metadata stays small."""
+    if len(points) <= most:
+        return points
+    stride = -(-len(points) // most)
+    return points[::stride] + ([points[-1]] if (len(points) - 1) % stride else [])
+
+
 def _failure(message: str, **metadata: Any) -> dg.Failure:
     return dg.Failure(description=message, metadata=metadata, allow_retries=False)
 
@@ -170,6 +178,7 @@ def sft_checkpoint(
         "streamed_step_messages": len(streamed),
         "loss_curve": dg.MetadataValue.md(f"![loss curve](file://{plot})"),
         "loss_curve_path": dg.MetadataValue.path(str(plot)),
+        "loss_by_step": dg.MetadataValue.json(_thinned([[e["step"], round(e["loss"], 4)] for e in losses])),
         "sample": dg.MetadataValue.md(_sample_md(prepared.run_dir / "data.jsonl")),
         **artifact_metadata(prepared.run_dir / "model"),
     }
