@@ -121,3 +121,19 @@ def test_sensor_registers_valid_recipes_and_skips_broken_ones(recipes):
 
     request = result.dynamic_partitions_requests[0]
     assert list(request.partition_keys) == ["good-one"]
+
+
+def _failure_message(result) -> str:
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    return failure.event_specific_data.error.message
+
+
+def test_missing_training_table_and_broken_recipe_fail_with_reasons(recipes, warehouse):
+    write_recipe(recipes, "no-table", "some/model")
+    (recipes / "broken.yaml").write_text("name: broken\nbase_model: x\ntraining_sets: []\n")
+
+    missing = materialize("no-table", warehouse, raise_on_error=False)
+    broken = materialize("broken", warehouse, raise_on_error=False)
+
+    assert "'webinstruct' does not exist yet: materialize it first" in _failure_message(missing)
+    assert "at least one training set" in _failure_message(broken)
