@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from mammoth_assets import paths
@@ -45,7 +47,10 @@ def evaluation_partition_keys(instance: dg.DagsterInstance) -> list[dg.MultiPart
 
     checkpoints = _register(instance, "checkpoint", [SAMPLE_RECIPE, BASE_CHECKPOINT])
     present = set(available_benchmarks()) if paths.shared_data_dir().exists() else set()
-    benchmarks = [name for name in SUPPORTED_BENCHMARKS if name in present]
+    wanted = [b for b in os.environ.get("MAMMOTH_DEMO_BENCHMARKS", "").split(",") if b]
+    benchmarks = [
+        name for name in SUPPORTED_BENCHMARKS if name in present and (not wanted or name in wanted)
+    ]
     return [
         dg.MultiPartitionKey({"checkpoint": checkpoint, "benchmark": benchmark})
         for checkpoint in checkpoints
