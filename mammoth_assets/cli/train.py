@@ -23,6 +23,7 @@ def _recipe(argument: str):
 
 def run_train(args: argparse.Namespace) -> int:
     from mammoth_assets.core.sft.metrics import read_loss_log
+    from mammoth_assets.core.sft.recipe import LaunchSpec
     from mammoth_assets.core.sft.records import checkpoint_row, examples_frame
     from mammoth_assets.core.sft.run import TrainingFailed, prepare_run, run_training
     from mammoth_assets.defs.train.sources import table_reader
@@ -34,7 +35,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.launcher or args.num_gpus:
         update = {"launcher": args.launcher or recipe.launch.launcher,
                   "num_gpus": args.num_gpus or recipe.launch.num_gpus}  # fmt: skip
-        recipe = recipe.model_copy(update={"launch": recipe.launch.model_copy(update=update)})
+        recipe = recipe.model_copy(update={"launch": LaunchSpec.model_validate(update | {
+            k: v for k, v in recipe.launch.model_dump().items() if k not in update})})
     warehouse = Warehouse()
     prepared = prepare_run(
         recipe, table_reader(warehouse), max_steps=args.max_steps, use_deepspeed=not args.no_deepspeed,

@@ -7,7 +7,6 @@ per-step losses stream back into the run's event log), then records what the pro
 rejected source row (kept/dropped and why), and metadata with the loss curve and tokens/s.
 """
 
-
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,14 @@ import dagster as dg
 import polars as pl
 
 from mammoth_assets.core.sft.metrics import plot_loss_curve, read_loss_log
-from mammoth_assets.core.sft.recipe import Recipe, RecipeError, load_recipe, recipe_path, recipes_dir
+from mammoth_assets.core.sft.recipe import (
+    LaunchSpec,
+    Recipe,
+    RecipeError,
+    load_recipe,
+    recipe_path,
+    recipes_dir,
+)
 from mammoth_assets.core.sft.records import checkpoint_row, examples_frame
 from mammoth_assets.core.sft.run import PreparedRun, prepare_run, read_summary, training_command
 from mammoth_assets.core.sft.training_data import read_examples
@@ -23,6 +29,7 @@ from mammoth_assets.defs.partitions import training_recipe_partitions
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
 from mammoth_assets.defs.train.sources import MissingTrainingTable, table_reader
 from mammoth_assets.warehouse import Warehouse
+
 
 class SFTCheckpointConfig(dg.Config):
     """Overrides on top of the recipe file (the recipe holds the paper hyperparameters)."""
@@ -39,9 +46,11 @@ class SFTCheckpointConfig(dg.Config):
 def _load(config: SFTCheckpointConfig, key: str) -> Recipe:
     directory = Path(config.recipes_dir) if config.recipes_dir else recipes_dir()
     recipe = load_recipe(recipe_path(key, directory))
-    launch = recipe.launch.model_copy(
-        update={k: v for k, v in {"launcher": config.launcher, "num_gpus": config.num_gpus}.items() if v}
-    )
+    overrides = {k: v for k, v in {"launcher": config.launcher, "num_gpus": config.num_gpus}.items() if v}
+    try:
+        launch = LaunchSpec.model_validate({**recipe.launch.model_dump(), **overrides})
+    except ValueError as error:
+        raise RecipeError(f"invalid launch override {overrides}: {error}") from error
     return recipe.model_copy(update={"launch": launch})
 
 

@@ -137,3 +137,11 @@ def test_missing_training_table_and_broken_recipe_fail_with_reasons(recipes, war
 
     assert "'webinstruct' does not exist yet: materialize it first" in _failure_message(missing)
     assert "at least one training set" in _failure_message(broken)
+
+
+def test_an_invalid_launcher_override_fails_before_training(recipes, warehouse):
+    write_recipe(recipes, "bad-launch", "some/model")
+
+    result = materialize("bad-launch", warehouse, {"ops": {"sft_checkpoint": {"config": {"launcher": "mpirun"}}}}, raise_on_error=False)
+
+    assert "invalid launch override" in _failure_message(result)
