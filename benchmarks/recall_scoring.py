@@ -8,12 +8,14 @@
     baseline        warcio over the WET files, Python normalization and one predict per document
 
 Figures are documents per CPU-second (process CPU time over all threads: "per core") and per
-wall-second. Run:  .venv/bin/python benchmarks/recall_scoring.py --copies 10
+wall-second. Run:  .venv/bin/python benchmarks/recall_scoring.py --copies 10 [--join 6]
+(`--join 6` merges pages into ~3,800-character documents, closer to Common Crawl's length.)
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import sys
@@ -51,7 +53,41 @@ def wet_files(args, workdir: Path) -> list[Path]:
         mirror = workdir / f"mirror-{copy}"
         build_sample_mirror(mirror, seed=copy)
         files += sorted(mirror.glob("crawl-data/*/segments/*/wet/*.warc.wet.gz"))
+    if args.join > 1:
+        files = [join_records(path, args.join) for path in files]
     return files
+
+
+def join_records(path: Path, join: int) -> Path:
+    """Rewrite a WET file with every `join` consecutive conversion records merged into one, for
+    documents as long as Common Crawl's (the sample's pages are short)."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.warcwriter import WARCWriter
+
+    out = path.with_name(path.name.replace(".warc.wet.gz", f".joined{join}.warc.wet.gz"))
+    with open(path, "rb") as source, open(out, "wb") as target:
+        writer = WARCWriter(target, gzip=True, warc_version="WARC/1.1")
+        group: list = []
+
+        def flush():
+            if group:
+                uri, headers = group[0][0], group[0][1]
+                body = "\n".join(text for _, _, text in group).encode("utf-8")
+                extra = {k: v for k, v in headers.items() if k in ("WARC-Date", "WARC-Refers-To", "WARC-Identified-Content-Language")}
+                record = writer.create_warc_record(uri, "conversion", payload=io.BytesIO(body), length=len(body),
+                                                   warc_content_type="text/plain", warc_headers_dict=extra)
+                writer.write_record(record)
+                group.clear()
+
+        for record in ArchiveIterator(source):
+            if record.rec_type != "conversion":
+                continue
+            text = record.content_stream().read().decode("utf-8", errors="replace")
+            group.append((record.rec_headers.get_header("WARC-Target-URI"), dict(record.rec_headers.headers), text))
+            if len(group) == join:
+                flush()
+        flush()
+    return out
 
 
 def read_documents(files: list[Path]) -> pl.DataFrame:
@@ -114,6 +150,8 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=256)
     parser.add_argument("--bucket", type=int, default=200_000)
     parser.add_argument("--batch-rows", type=int, default=20_000)
+    parser.add_argument("--join", type=int, default=1,
+                        help="merge this many consecutive pages per WET record (longer, Common Crawl-like documents)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="recall-bench-"))

@@ -9,6 +9,10 @@ to the raw fastText predict speed.
 from __future__ import annotations
 
 import hashlib
+import json
+import subprocess
+import sys
+import string
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,15 +21,19 @@ from typing import Iterable, Sequence
 import numpy as np
 import polars as pl
 
+from mammoth_assets.core import recall_train
+
 POSITIVE = "__label__pos"
 NEGATIVE = "__label__neg"
 DEFAULT_MAX_CHARS = 10_000
 
-_PUNCTUATION = r"[^\p{L}\p{N}\s]"
-_ASCII_DIGIT = r"[0-9]"
-# fastText splits tokens on ' ', \t, \v, \f, \r and \0 itself; a newline would end the example
-# (and `predict` refuses it), and a few Unicode spaces would glue words together.
-_LINE_BREAKS = ["\n", "\u00a0", "\u2009", "\u202f", "\u3000", "\u2028", "\u2029"]
+# One multi-pattern replacement pass (Aho-Corasick, no regex): ASCII digits to 0, punctuation to
+# its own token, and newlines and Unicode spaces to spaces (fastText splits on ' ', \t, \v, \f,
+# \r and \0 itself; a newline would end the example, and `predict` refuses it).
+_PUNCTUATION = list(string.punctuation) + list("“”‘’«»„–—…¿¡·•©®°±×÷§¶€£¥")
+_SPACES = ["\n", "\u00a0", "\u2009", "\u202f", "\u3000", "\u2028", "\u2029"]
+_PATTERNS = list("0123456789") + _PUNCTUATION + _SPACES
+_REPLACEMENTS = ["0"] * 10 + [f" {p} " for p in _PUNCTUATION] + [" "] * len(_SPACES)
 
 
 @dataclass(frozen=True)
@@ -69,17 +77,15 @@ class FastTextParams:
 
 # -- normalization ---------------------------------------------------------------------------
 def normalize_expr(column: str | pl.Expr, max_chars: int = DEFAULT_MAX_CHARS) -> pl.Expr:
-    """Cut to `max_chars` characters, lowercase, ASCII digits to 0, every punctuation character
-    its own token, newlines and Unicode spaces to spaces, outer whitespace stripped. Null becomes
-    the empty string. Runs of spaces are left alone: fastText tokenizes on them anyway."""
+    """Cut to `max_chars` characters, lowercase, ASCII digits to 0, punctuation split into its own
+    tokens, newlines and Unicode spaces to spaces, outer whitespace stripped. Null becomes the empty
+    string. Runs of spaces are left alone: fastText tokenizes on them anyway."""
     expr = pl.col(column) if isinstance(column, str) else column
     return (
         expr.fill_null("")
         .str.slice(0, max_chars)
         .str.to_lowercase()
-        .str.replace_all(_ASCII_DIGIT, "0")
-        .str.replace_all(_PUNCTUATION, " $0 ")
-        .str.replace_many(_LINE_BREAKS, [" "] * len(_LINE_BREAKS))
+        .str.replace_many(_PATTERNS, _REPLACEMENTS)
         .str.strip_chars()
     )
 
@@ -133,23 +139,26 @@ def write_training_file(
 
 
 # -- training and scoring --------------------------------------------------------------------
-def train_classifier(train_file: Path, params: FastTextParams, model_path: Path):
-    """Train a fastText supervised model on `train_file` and save it to `model_path`."""
-    import fasttext
+class TrainingDiverged(RuntimeError):
+    pass
 
-    # fastText occasionally diverges ("Encountered NaN") on small or repetitive data with a large
-    # step; retry with the next seed and half the learning rate. The third failure is raised.
+
+def train_classifier(train_file: Path, params: FastTextParams, model_path: Path):
+    """Train a fastText supervised model on `train_file` in a child process (see recall_train),
+    save it to `model_path` and return it loaded. A diverged run ("Encountered NaN") is retried
+    with the next seed and half the learning rate; the third divergence is raised."""
+    model_path.parent.mkdir(parents=True, exist_ok=True)
     for attempt in range(3):
         kwargs = params.as_fasttext_kwargs() | {"seed": params.seed + attempt, "lr": params.lr / 2**attempt}
-        try:
-            model = fasttext.train_supervised(input=str(train_file), **kwargs)
-            break
-        except RuntimeError as error:
-            if "NaN" not in str(error) or attempt == 2:
-                raise
-    model_path.parent.mkdir(parents=True, exist_ok=True)
-    model.save_model(str(model_path))
-    return model
+        spec = json.dumps({"input": str(train_file), "output": str(model_path), "kwargs": kwargs})
+        done = subprocess.run(
+            [sys.executable, "-m", "mammoth_assets.core.recall_train", spec], capture_output=True, text=True
+        )
+        if done.returncode == 0:
+            return load_classifier(model_path)
+        if done.returncode != recall_train.DIVERGED:
+            raise RuntimeError(f"fastText training failed: {done.stderr.strip()[-2000:]}")
+    raise TrainingDiverged(f"fastText training diverged (NaN) three times on {train_file}")
 
 
 def load_classifier(model_path: Path | str):
