@@ -142,6 +142,8 @@ def pretrain(model, tokenizer, *, seed: int, steps: int, batch_size: int = 8, le
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    grad = torch.is_grad_enabled()
+    torch.set_grad_enabled(True)  # a caller may have turned autograd off globally
     try:
         ids: list[int] = []
         for chat in chat_corpus(seed):
@@ -159,6 +161,7 @@ def pretrain(model, tokenizer, *, seed: int, steps: int, batch_size: int = 8, le
         model.eval()
     finally:
         torch.set_num_threads(threads)
+        torch.set_grad_enabled(grad)
 
 
 def build_tiny_model(dest: Path, *, seed: int = 0, arch: str = "llama", train_steps: int = 0) -> Path:

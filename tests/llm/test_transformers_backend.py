@@ -41,6 +41,13 @@ def test_greedy_is_deterministic_and_counts_tokens(backend):
     assert first.prompt_tokens == backend.count_tokens(rendered)
 
 
+def test_generation_leaves_global_torch_state_alone(backend):
+    import torch
+
+    run(backend, [ask("hello", max_tokens=2)])
+    assert torch.is_grad_enabled()  # training code in the same process must keep autograd
+
+
 def test_seeded_sampling_is_reproducible_and_seed_dependent(backend):
     a = run(backend, [ask("tell me", max_tokens=12, temperature=1.0, seed=7)])[0]
     b = run(backend, [ask("tell me", max_tokens=12, temperature=1.0, seed=7)])[0]

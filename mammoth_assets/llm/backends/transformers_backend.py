@@ -103,7 +103,6 @@ class TransformersBackend:
             self.model_path, dtype=resolve_dtype(self.dtype_name, self.device)
         )
         model.to(self.device).eval()
-        torch.set_grad_enabled(False)
         self._tokenizer, self._model = tokenizer, model
         if not self.max_model_len:
             self.max_model_len = int(getattr(model.config, "max_position_embeddings", 4096) or 4096)
@@ -221,7 +220,8 @@ class TransformersBackend:
             )
         if sampling.stop:
             kwargs.update(stop_strings=list(sampling.stop), tokenizer=tokenizer)
-        output = model.generate(**kwargs)
+        with torch.inference_mode():
+            output = model.generate(**kwargs)
         eos = set(self.eos_token_ids())
         results = []
         for row, request in enumerate(batch):
