@@ -8,7 +8,10 @@ vLLM's CPU build. Everything is seeded: the same seed gives byte-identical weigh
 from __future__ import annotations
 
 import json
+import os
 import random
+import shutil
+import uuid
 from pathlib import Path
 
 from mammoth_assets import paths
@@ -194,6 +197,18 @@ def build_tiny_model(dest: Path, *, seed: int = 0, arch: str = "llama", train_st
 def ensure_tiny_model(*, seed: int = 0, arch: str = "llama", train_steps: int = 0) -> Path:
     """The project's tiny model under `<data dir>/models/tiny-chat`, built on first use."""
     dest = paths.data_dir() / "models" / ("tiny-chat" if arch == "llama" else f"tiny-chat-{arch}")
-    if not (dest / "config.json").exists() or not (dest / "tokenizer.json").exists():
-        build_tiny_model(dest, seed=seed, arch=arch, train_steps=train_steps)
+    if (dest / "config.json").exists() and (dest / "tokenizer.json").exists():
+        return dest
+    # Parallel Dagster steps may all get here: each builds in its own directory and the first
+    # rename wins, so nobody ever loads a half-written model.
+    scratch = dest.with_name(f"{dest.name}.building-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    build_tiny_model(scratch, seed=seed, arch=arch, train_steps=train_steps)
+    try:
+        scratch.rename(dest)
+    except OSError:  # another process finished first (or a stale partial dest exists)
+        if not (dest / "config.json").exists():
+            shutil.rmtree(dest, ignore_errors=True)
+            scratch.rename(dest)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
     return dest

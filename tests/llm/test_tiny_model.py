@@ -66,3 +66,12 @@ def test_brief_training_changes_the_weights_deterministically(tmp_path: Path, ti
     trained = build_tiny_model(tmp_path / "trained", train_steps=2)
     again = build_tiny_model(tmp_path / "trained-again", train_steps=2)
     assert _digest(trained) == _digest(again) != _digest(tiny_model)
+
+
+def test_concurrent_ensure_calls_leave_one_complete_model(isolated_data_dir: Path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        paths = list(pool.map(lambda _: ensure_tiny_model(), range(2)))
+    assert paths[0] == paths[1] and (paths[0] / "model.safetensors").exists()
+    assert [p.name for p in (isolated_data_dir / "models").iterdir()] == ["tiny-chat"]
