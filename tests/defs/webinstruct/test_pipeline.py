@@ -21,7 +21,9 @@ from mammoth_assets.warehouse import Warehouse
 from .conftest import RecalledDump, write_recalled_documents
 
 pytestmark = pytest.mark.slow  # one module-wide pipeline run (about a minute on 2 cores)
-MAX_PAIRS = 4  # pairs sent to the refiner; the others are recorded as not_sent
+MAX_PAIRS = 4  # pairs sent to the refiners; the others are recorded as not_sent
+# Two refiners as in the paper (here the same tiny model, greedy and sampled).
+REFINERS = [{"name": "greedy", "max_tokens": 64}, {"name": "sampled", "max_tokens": 64, "temperature": 0.8}]
 
 
 @dataclass
@@ -64,7 +66,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, planted_mirror: RecalledD
             everything, instance=instance, partition_key=DUMP, resources=resources, selection=ASSETS[:4],
             run_config=run_config(
                 ["page_texts", "decontaminated_documents", "extracted_qa", "refined_qa"], warc_base=str(planted_mirror.mirror),
-                extracted_qa={"max_llm_pages": 2}, refined_qa={"max_pairs": MAX_PAIRS},
+                extracted_qa={"max_llm_pages": 2},
+                refined_qa={"max_pairs": MAX_PAIRS, "refiners": REFINERS},
             ),
         )
         assert per_dump.success
@@ -133,14 +136,17 @@ def test_llm_pages_end_as_pairs_void_or_failed_and_garbage_is_not_kept(pipeline:
 def test_refinements_are_judged_and_unrefined_fallback_keeps_jsonld_pairs(pipeline: PipelineRun):
     refined = pipeline.warehouse.read_table("refined_qa")
     kept_pairs = pipeline.warehouse.read_table("extracted_qa").filter(pl.col("status") == "kept")
-    assert refined.height == kept_pairs.height  # one refiner
+    assert refined.height == kept_pairs.height * len(REFINERS)  # every pair by every refiner
+    assert set(refined["refiner"]) == {"greedy", "sampled"}
     assert set(refined["status"]) <= {"refined", "rejected", "unrefined_fallback"}
+    per_pair = refined.group_by("pair_id").agg(pl.col("kept").sum().alias("kept"))
+    assert (per_pair["kept"] >= 1).all()  # accepted refinements, or one unrefined fallback
     not_refined = refined.filter(pl.col("status") != "refined")
     assert (not_refined["reason"] != "").all()
     fallback = refined.filter(pl.col("status") == "unrefined_fallback")
     assert (fallback["question"] == fallback["original_question"]).all()
     not_sent = refined.filter(pl.col("reason").str.starts_with("not_sent"))
-    assert not_sent.height == kept_pairs.height - MAX_PAIRS
+    assert not_sent.height == (kept_pairs.height - MAX_PAIRS) * len(REFINERS)
     assert (not_sent["prompt_tokens"] == 0).all()
 
 
