@@ -299,7 +299,10 @@ def train(spec: TrainingRunSpec) -> dict[str, Any]:
             reporter.info(f"resuming from {resume} (step {resumed_from})")
         train_started = time.monotonic()
         result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
-        runtime = time.monotonic() - train_started
+        wall = time.monotonic() - train_started
+        # The Trainer's own runtime starts at its training loop, after DeepSpeed's engine set-up
+        # and any JIT op builds, so tokens/s measures training, not start-up.
+        runtime = float(result.metrics.get("train_runtime") or wall)
         model_dir = out / "model"
         trainer.save_model(str(model_dir))
         shutil.rmtree(tokenized.directory, ignore_errors=True)  # rebuilt from data.jsonl on demand
@@ -329,6 +332,7 @@ def train(spec: TrainingRunSpec) -> dict[str, Any]:
                 "tokens_this_session": tokens,
                 "trained_tokens_this_session": trainer.trained_tokens_seen * world_size,
                 "train_runtime_s": round(runtime, 3),
+                "train_wall_s": round(wall, 3),
                 "tokens_per_s": round(tokens_per_s, 2),
                 "mfu": model_flops_utilization(n_params, tokens_per_s, world_size, peak),
                 "gradient_accumulation_steps": accumulation,
