@@ -168,6 +168,7 @@ def refined_qa(
     stager = ParquetStager(wh.staging_dir("refined_qa", dump))
     statuses, reasons, per_refiner = Counter(), Counter(), Counter()
     responses_all, sample = [], []
+    tokens: dict[str, tuple[int, int]] = {}  # refiner -> (prompt, completion) tokens
     pairs_in = 0
     for batch in wh.iter_batches(wh.sql("webinstruct_pairs_to_refine"), {"dump": dump}, config.pairs_per_batch):
         budget = None if not config.max_pairs else max(0, config.max_pairs - pairs_in)
@@ -179,6 +180,8 @@ def refined_qa(
         statuses.update(frame["status"].to_list())
         reasons.update(r.split(":")[0] for r in frame.filter(pl.col("reason") != "")["reason"].to_list())
         per_refiner.update(frame.filter(pl.col("kept"))["refiner"].to_list())
+        for refiner, prompt, completion in frame.group_by("refiner").agg(pl.col("prompt_tokens").sum(), pl.col("completion_tokens").sum()).iter_rows():
+            tokens[refiner] = (tokens.get(refiner, (0, 0))[0] + prompt, tokens.get(refiner, (0, 0))[1] + completion)
         if len(sample) < 5:
             sample.extend(frame.head(5 - len(sample)).to_dicts())
     written = swap_partition(wh, "refined_qa", dump, stager, REFINED_SCHEMA)
@@ -197,6 +200,10 @@ def refined_qa(
         "keep_unrefined_when_rejected": config.keep_unrefined_when_rejected,
         "rejection_reasons": counts_markdown(dict(reasons)),
         "kept_per_refiner": counts_markdown(dict(per_refiner), "refiner"),
+        "tokens_per_refiner": dg.MetadataValue.md(
+            "| refiner | prompt tokens | completion tokens |\n|---|---:|---:|\n"
+            + "\n".join(f"| {name} | {p} | {c} |" for name, (p, c) in sorted(tokens.items()))
+        ),
         "sample": markdown_sample(pl.DataFrame(sample, schema=REFINED_SCHEMA), ["refiner", "status", "reason", "original_question", "revised_question", "revised_answer"]),
         **usage_metadata(llm, responses_all, ""),
     }

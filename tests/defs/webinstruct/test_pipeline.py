@@ -148,6 +148,9 @@ def test_refinements_are_judged_and_unrefined_fallback_keeps_jsonld_pairs(pipeli
     not_sent = refined.filter(pl.col("reason").str.starts_with("not_sent"))
     assert not_sent.height == (kept_pairs.height - MAX_PAIRS) * len(REFINERS)
     assert (not_sent["prompt_tokens"] == 0).all()
+    meta = _metadata(pipeline, "refined_qa")
+    assert "| greedy |" in meta["tokens_per_refiner"] and "| sampled |" in meta["tokens_per_refiner"]
+    assert meta["refiner_count"] == 2 and meta["rows"] == meta["expected_rows"]
 
 
 def test_final_dataset_exports_walk_back_to_pages_and_card_discloses_fallback(pipeline: PipelineRun):
