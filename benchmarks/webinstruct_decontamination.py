@@ -21,17 +21,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fastwarc.warc import ArchiveIterator, WarcRecordType  # noqa: E402
+from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from mammoth_assets import paths  # noqa: E402
-from mammoth_assets.core.benchmarks import available_benchmarks, load_benchmark  # noqa: E402
-from mammoth_assets.core.decontamination import (  # noqa: E402
+from mammoth_assets import paths
+from mammoth_assets.core.benchmarks import available_benchmarks, load_benchmark
+from mammoth_assets.core.decontamination import (
     ContaminationIndex,
     normalize_words,
     segments_of_item,
 )
-from mammoth_assets.core.page_text import clean_html  # noqa: E402
-from mammoth_assets.core.sample_dump import build_sample_mirror, read_labels  # noqa: E402
+from mammoth_assets.core.page_text import clean_html
+from mammoth_assets.core.sample_dump import build_sample_mirror, read_labels
 
 
 def baseline_build(texts, n):
@@ -71,10 +71,16 @@ def main() -> None:
     root = paths.shared_data_dir() / "benchmarks"
     names = available_benchmarks(root)
     started = time.perf_counter()
-    texts = [s for name in names for item in load_benchmark(name, root) for s in segments_of_item(item)]
+    texts = [
+        s for name in names for item in load_benchmark(name, root) for s in segments_of_item(item)
+    ]
     load_s = time.perf_counter() - started
     pages = sample_pages(args.copies)
-    planted = [f"Homework thread. {t.text} Thanks!" for t in texts[:: max(1, len(texts) // 200)] if len(normalize_words(t.text)) >= args.n + 2]
+    planted = [
+        f"Homework thread. {t.text} Thanks!"
+        for t in texts[:: max(1, len(texts) // 200)]
+        if len(normalize_words(t.text)) >= args.n + 2
+    ]
     pages += planted
 
     t0 = time.perf_counter()
@@ -100,14 +106,20 @@ def main() -> None:
     base_bytes = sys.getsizeof(grams) + sum(sys.getsizeof(k) for k in grams)
 
     assert ours_hits == base_hits, "the two indexes disagree"
-    print(f"benchmarks: {len(names)} sets, {index.item_count} items, {len(texts)} segments (loaded in {load_s:.1f}s)")
-    print(f"pages checked: {len(pages)} ({len(planted)} planted), flagged: {sum(ours_hits)} (both agree)")
+    print(
+        f"benchmarks: {len(names)} sets, {index.item_count} items, {len(texts)} segments (loaded in {load_s:.1f}s)"
+    )
+    print(
+        f"pages checked: {len(pages)} ({len(planted)} planted), flagged: {sum(ours_hits)} (both agree)"
+    )
     print(f"{'':28}{'this stage':>14}{'baseline':>14}")
     print(f"{'distinct n-grams':28}{len(index):>14,}{len(grams):>14,}")
     print(f"{'build (s)':28}{ours_build:>14.2f}{base_build:>14.2f}")
     print(f"{'load from disk cache (s)':28}{ours_load:>14.3f}{'n/a':>14}")
     print(f"{'index memory (MB)':28}{ours_bytes / 1e6:>14.1f}{base_bytes / 1e6:>14.1f}")
-    print(f"{'pages checked per second':28}{len(pages) / ours_check:>14,.0f}{len(pages) / base_check:>14,.0f}")
+    print(
+        f"{'pages checked per second':28}{len(pages) / ours_check:>14,.0f}{len(pages) / base_check:>14,.0f}"
+    )
 
 
 if __name__ == "__main__":

@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mammoth_assets import paths  # noqa: E402
-from mammoth_assets.core.benchmarks import load_benchmark  # noqa: E402
-from mammoth_assets.core.dedup import DedupRow, deduplicate, normalize_text, shingles  # noqa: E402
+from mammoth_assets import paths
+from mammoth_assets.core.benchmarks import load_benchmark
+from mammoth_assets.core.dedup import DedupRow, deduplicate, normalize_text, shingles
 
 
 def variant(rng: random.Random, text: str) -> str:
@@ -48,7 +48,14 @@ def make_rows(count: int, seed: int = 0) -> list[DedupRow]:
         rows.append(DedupRow(f"o{i}", f"o{i}", item.question, item.reference))
     while len(rows) < count:
         i = rng.randrange(len(originals))
-        rows.append(DedupRow(f"v{len(rows)}", f"v{len(rows)}", variant(rng, originals[i].question), originals[i].reference))
+        rows.append(
+            DedupRow(
+                f"v{len(rows)}",
+                f"v{len(rows)}",
+                variant(rng, originals[i].question),
+                originals[i].reference,
+            )
+        )
     rng.shuffle(rows)
     return rows
 
@@ -64,7 +71,9 @@ def baseline(rows: list[DedupRow], threshold: float) -> dict[str, bool]:
             decisions[row.row_id] = False
             continue
         grams = shingles(f"{row.question}\n{row.answer}")
-        duplicate = any(len(grams & other) / max(1, len(grams | other)) >= threshold for _, other in kept)
+        duplicate = any(
+            len(grams & other) / max(1, len(grams | other)) >= threshold for _, other in kept
+        )
         decisions[row.row_id] = not duplicate
         if not duplicate:
             seen.add(key)

@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fastwarc.warc import ArchiveIterator, WarcRecordType  # noqa: E402
+from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from mammoth_assets.core.page_text import _decode, clean_html  # noqa: E402
-from mammoth_assets.core.sample_dump import build_sample_mirror, html_to_wet_text, read_labels  # noqa: E402
+from mammoth_assets.core.page_text import _decode, clean_html
+from mammoth_assets.core.sample_dump import build_sample_mirror, html_to_wet_text, read_labels
 
 NAV = ("About us", "Careers")
 
@@ -67,11 +67,15 @@ def main() -> None:
                 for record in ArchiveIterator(stream, record_types=WarcRecordType.response):
                     label = labels[record.headers.get("WARC-Target-URI")]
                     if label["educational"] and label["language"] == "en":
-                        content_type = record.http_headers.get("Content-Type") if record.http_headers else None
+                        content_type = (
+                            record.http_headers.get("Content-Type") if record.http_headers else None
+                        )
                         pages.append((label, _decode(record.reader.read(), content_type)))
     ours = score("this stage (clean_html)", clean_html, pages)
     base = score("baseline (WET text)", html_to_wet_text, pages)
-    print(f"{len(pages)} English educational pages, {sum(len(l['qa_pairs']) for l, _ in pages)} labelled QA pairs")
+    print(
+        f"{len(pages)} English educational pages, {sum(len(l['qa_pairs']) for l, _ in pages)} labelled QA pairs"
+    )
     print(f"{'':18}{'this stage':>14}{'baseline':>14}")
     for key in ("pair coverage", "math kept", "chrome leaked"):
         print(f"{key:18}{ours[key]:>14.3f}{base[key]:>14.3f}")

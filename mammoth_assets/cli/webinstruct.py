@@ -9,20 +9,37 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    walk = subparsers.add_parser("webinstruct-provenance", help="walk a webinstruct example back to its page")
+    walk = subparsers.add_parser(
+        "webinstruct-provenance", help="walk a webinstruct example back to its page"
+    )
     walk.add_argument("example_id", help="the `id` column of the webinstruct table (wi-...)")
     walk.set_defaults(handler=provenance)
 
     index = subparsers.add_parser(
-        "decontamination-index", help="build (or load from cache) the benchmark n-gram index and test texts against it"
+        "decontamination-index",
+        help="build (or load from cache) the benchmark n-gram index and test texts against it",
     )
-    index.add_argument("--benchmarks", nargs="*", default=None, help="default: every benchmark available under --root")
-    index.add_argument("--root", type=Path, default=None, help="benchmark directory (default ../shared/data/benchmarks)")
+    index.add_argument(
+        "--benchmarks",
+        nargs="*",
+        default=None,
+        help="default: every benchmark available under --root",
+    )
+    index.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="benchmark directory (default ../shared/data/benchmarks)",
+    )
     index.add_argument("-n", type=int, default=10)
-    index.add_argument("--check", type=Path, nargs="*", default=(), help="text files to check for overlap")
+    index.add_argument(
+        "--check", type=Path, nargs="*", default=(), help="text files to check for overlap"
+    )
     index.set_defaults(handler=decontamination_index)
 
-    clean = subparsers.add_parser("clean-page", help="print the extraction text and schema.org pairs of an HTML file")
+    clean = subparsers.add_parser(
+        "clean-page", help="print the extraction text and schema.org pairs of an HTML file"
+    )
     clean.add_argument("file", type=Path)
     clean.set_defaults(handler=clean_page)
 
@@ -49,9 +66,14 @@ def decontamination_index(args: argparse.Namespace) -> int:
     print(f"{len(index)} {args.n}-grams of {index.item_count} items from {', '.join(sorted(names))} "
           f"({'loaded from cache' if cached else 'built'} in {seconds:.1f}s)")  # fmt: skip
     dirty = 0
-    for path, match in zip(args.check, index.first_matches([p.read_text(encoding="utf-8", errors="replace") for p in args.check])):
+    for path, match in zip(
+        args.check,
+        index.first_matches([p.read_text(encoding="utf-8", errors="replace") for p in args.check]),
+    ):
         dirty += match is not None
-        verdict = f"CONTAMINATED {match.benchmark}/{match.item_id}: {match.ngram!r}" if match else "clean"
+        verdict = (
+            f"CONTAMINATED {match.benchmark}/{match.item_id}: {match.ngram!r}" if match else "clean"
+        )
         print(f"{path}: {verdict}")
     return 1 if dirty else 0
 

@@ -134,23 +134,27 @@ def dataset_card(stats: CardStats) -> str:
     body = [
         f"# {stats.name}",
         "",
-        "Instruction data mined from Common Crawl with the WebInstruct recipe (MAmmoTH2, NeurIPS "
-        "2024): fastText recall, rule-based HTML cleanup, benchmark decontamination (any page "
-        "sharing a word 10-gram with a benchmark question or answer is removed), extraction of "
-        "the question-answer pairs that exist on the page (schema.org JSON-LD/microdata without "
-        "an LLM, else a few-shot LLM with a grounding check), refinement by one or more LLMs "
-        "with drift checks, then exact and MinHash near-duplicate removal.",
+        (
+            "Instruction data mined from Common Crawl with the WebInstruct recipe (MAmmoTH2, NeurIPS "
+            "2024): fastText recall, rule-based HTML cleanup, benchmark decontamination (any page "
+            "sharing a word 10-gram with a benchmark question or answer is removed), extraction of "
+            "the question-answer pairs that exist on the page (schema.org JSON-LD/microdata without "
+            "an LLM, else a few-shot LLM with a grounding check), refinement by one or more LLMs "
+            "with drift checks, then exact and MinHash near-duplicate removal."
+        ),
         "",
         f"**Rows: {stats.rows}**",
         "",
     ]
     if stats.unrefined_fallback_rows:
         body += [
-            "> **Note:** this build was made with `keep_unrefined_when_rejected=True`: "
-            f"{stats.unrefined_fallback_rows} rows are the *unrefined* extracted pairs, kept "
-            "because no refinement of them was accepted (rejected by the drift checks, or not sent "
-            "under a sample-scale cap; `refined_qa.reason` says which). The paper keeps "
-            "only refined pairs (the default, False). Filter on `refiner == 'unrefined'` to drop them.",
+            (
+                "> **Note:** this build was made with `keep_unrefined_when_rejected=True`: "
+                f"{stats.unrefined_fallback_rows} rows are the *unrefined* extracted pairs, kept "
+                "because no refinement of them was accepted (rejected by the drift checks, or not sent "
+                "under a sample-scale cap; `refined_qa.reason` says which). The paper keeps "
+                "only refined pairs (the default, False). Filter on `refiner == 'unrefined'` to drop them."
+            ),
             "",
         ]
     if stats.benchmarks_decontaminated:
@@ -160,14 +164,18 @@ def dataset_card(stats: CardStats) -> str:
         ]
     body += ["## Counts per stage", "", "| stage | count |", "|---|---|"]
     for stage, count in stats.stage_counts.items():
-        shown = ", ".join(f"{k}: {v}" for k, v in count.items()) if isinstance(count, dict) else count
+        shown = (
+            ", ".join(f"{k}: {v}" for k, v in count.items()) if isinstance(count, dict) else count
+        )
         body.append(f"| {stage} | {shown} |")
     body.append("")
     body += _table("Per dump", stats.per_dump, "dump")
     body += _table("Per refiner", stats.per_refiner, "refiner")
     body += _table("Per extraction method", stats.per_method, "method")
     top_domains = dict(sorted(stats.per_domain.items(), key=lambda kv: -kv[1])[:50])
-    body += _table(f"Per domain (top {len(top_domains)} of {len(stats.per_domain)})", top_domains, "domain")
+    body += _table(
+        f"Per domain (top {len(top_domains)} of {len(stats.per_domain)})", top_domains, "domain"
+    )
     body += [
         "## Formats",
         "",
@@ -182,17 +190,21 @@ def dataset_card(stats: CardStats) -> str:
         "",
         "## Provenance",
         "",
-        "Every row carries `dump`, `warc_file`, `warc_record_id`, `url`, `domain` and the ids of "
-        "its extracted pair (`pair_id`) and refinement (`refined_id`); "
-        "`sql/webinstruct_provenance.sql` walks from an example id back to its page.",
+        (
+            "Every row carries `dump`, `warc_file`, `warc_record_id`, `url`, `domain` and the ids of "
+            "its extracted pair (`pair_id`) and refinement (`refined_id`); "
+            "`sql/webinstruct_provenance.sql` walks from an example id back to its page."
+        ),
         "",
         "## License notes",
         "",
-        "The text comes from web pages captured by Common Crawl (Common Crawl Terms of Use); each "
-        "page's content remains under the copyright and license of its site, listed per row in "
-        "`url`/`domain`. Refinements are outputs of the listed refiner models and may be subject "
-        "to those models' licenses. Use for research; check the source sites' terms before "
-        "redistribution. Benchmark test sets were used only as the decontamination list.",
+        (
+            "The text comes from web pages captured by Common Crawl (Common Crawl Terms of Use); each "
+            "page's content remains under the copyright and license of its site, listed per row in "
+            "`url`/`domain`. Refinements are outputs of the listed refiner models and may be subject "
+            "to those models' licenses. Use for research; check the source sites' terms before "
+            "redistribution. Benchmark test sets were used only as the decontamination list."
+        ),
         "",
         "## Build configuration",
         "",

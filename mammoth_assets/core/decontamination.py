@@ -17,9 +17,10 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -92,14 +93,16 @@ def rolling_ngram_hashes(word_hashes: np.ndarray, n: int) -> np.ndarray:
 class ContaminationIndex:
     """Sorted n-gram hashes of benchmark texts, each mapped to the item it came from."""
 
-    def __init__(self, n: int, hashes: np.ndarray, owners: np.ndarray, items: list[tuple[str, str]]):
+    def __init__(
+        self, n: int, hashes: np.ndarray, owners: np.ndarray, items: list[tuple[str, str]]
+    ):
         self.n = n
         self.hashes = hashes
         self.owners = owners
         self.items = items
 
     @classmethod
-    def build(cls, texts: Iterable[BenchmarkText], n: int = 10) -> "ContaminationIndex":
+    def build(cls, texts: Iterable[BenchmarkText], n: int = 10) -> ContaminationIndex:
         if n < 1:
             raise ValueError("n must be >= 1")
         item_index: dict[tuple[str, str], int] = {}
@@ -110,7 +113,11 @@ class ContaminationIndex:
             segment_owner.append(item_index.setdefault(key, len(item_index)))
             segment_texts.append(segment.text)
         hashes, segment_of, _ = window_hashes(tokenize(segment_texts), n)
-        owners = np.asarray(segment_owner, dtype=np.int32)[segment_of] if len(hashes) else np.empty(0, dtype=np.int32)
+        owners = (
+            np.asarray(segment_owner, dtype=np.int32)[segment_of]
+            if len(hashes)
+            else np.empty(0, dtype=np.int32)
+        )
         order = np.argsort(hashes, kind="stable")
         hashes, owners = hashes[order], owners[order]
         keep = np.ones(len(hashes), dtype=bool)
@@ -140,7 +147,9 @@ class ContaminationIndex:
             if found[text] is None:
                 benchmark, item_id = self.items[int(self.owners[slots[window]])]
                 start = int(position[window])
-                found[text] = ContaminationMatch(benchmark, item_id, " ".join(words[text].to_list()[start : start + self.n]))
+                found[text] = ContaminationMatch(
+                    benchmark, item_id, " ".join(words[text].to_list()[start : start + self.n])
+                )
         return found
 
     def first_match(self, text: str) -> ContaminationMatch | None:
@@ -155,7 +164,7 @@ class ContaminationIndex:
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: Path) -> "ContaminationIndex":
+    def load(cls, path: Path) -> ContaminationIndex:
         with np.load(path) as data:
             items = [tuple(item) for item in json.loads(str(data["items"]))]
             return cls(int(data["n"][0]), data["hashes"], data["owners"], items)  # type: ignore[arg-type]
@@ -187,7 +196,9 @@ def files_fingerprint(root: Path) -> str:
     return digest.hexdigest()
 
 
-def index_cache_key(benchmarks: Sequence[str], n: int, fingerprint: str, split: str = "test") -> str:
+def index_cache_key(
+    benchmarks: Sequence[str], n: int, fingerprint: str, split: str = "test"
+) -> str:
     payload = json.dumps(
         {"benchmarks": sorted(benchmarks), "n": n, "split": split, "data": fingerprint,
          "normalization": NORMALIZATION_VERSION}, sort_keys=True)  # fmt: skip
@@ -197,7 +208,7 @@ def index_cache_key(benchmarks: Sequence[str], n: int, fingerprint: str, split: 
 def cached_index(
     cache_dir: Path,
     key: str,
-    load_texts: "callable[[], Iterable[BenchmarkText]]",  # type: ignore[valid-type]
+    load_texts: callable[[], Iterable[BenchmarkText]],  # type: ignore[valid-type]
     n: int,
 ) -> tuple[ContaminationIndex, bool]:
     """The index stored under `key`, or a fresh one built from `load_texts()` and stored.

@@ -15,8 +15,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 import polars as pl
@@ -103,7 +103,7 @@ class Signature:
     def __init__(self, values: np.ndarray):
         self.values = values
 
-    def jaccard(self, other: "Signature") -> float:
+    def jaccard(self, other: Signature) -> float:
         return float(np.mean(self.values == other.values))
 
 
@@ -147,13 +147,26 @@ def deduplicate(
             decisions.append(DedupDecision(row.row_id, False, "exact_duplicate", first[1], 1.0))
             continue
         keys = [sig[i, band * width : (band + 1) * width].tobytes() for band in range(bands)]
-        candidates = {j for band, key in enumerate(keys) for j in tables[band].get(key, ()) if rows[j].group != row.group}
+        candidates = {
+            j
+            for band, key in enumerate(keys)
+            for j in tables[band].get(key, ())
+            if rows[j].group != row.group
+        }
         if candidates:
             others = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
             similarity = (sig[others] == sig[i]).mean(axis=1)
             best = int(np.argmax(similarity))
             if similarity[best] >= threshold:
-                decisions.append(DedupDecision(row.row_id, False, "near_duplicate", rows[int(others[best])].row_id, float(similarity[best])))
+                decisions.append(
+                    DedupDecision(
+                        row.row_id,
+                        False,
+                        "near_duplicate",
+                        rows[int(others[best])].row_id,
+                        float(similarity[best]),
+                    )
+                )
                 continue
         exact.setdefault(question, (row.group, row.row_id))
         kept_pairs[(row.group, question, answer)] = row.row_id

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import lxml.html
 from fastwarc.warc import ArchiveIterator, WarcRecordType
@@ -87,7 +87,9 @@ def _records(stream) -> Iterator[HtmlRecord]:
         )
 
 
-def fetch_html_sequential(warc_path: str | Path, record_ids: Iterable[str]) -> dict[str, HtmlRecord]:
+def fetch_html_sequential(
+    warc_path: str | Path, record_ids: Iterable[str]
+) -> dict[str, HtmlRecord]:
     """HTML of the wanted response records of one local WARC file, read front to back.
 
     Stops as soon as every wanted id has been seen. Ids not found are simply absent."""
@@ -129,8 +131,11 @@ def fetch_html_range(source: str | Path, offset: int, length: int) -> HtmlRecord
 
 
 def cc_index_lookup(
-    dump: str, url: str, warc_file: str | None = None,
-    index_server: str = "https://index.commoncrawl.org", timeout_s: float = 60.0,
+    dump: str,
+    url: str,
+    warc_file: str | None = None,
+    index_server: str = "https://index.commoncrawl.org",
+    timeout_s: float = 60.0,
 ) -> tuple[str, int, int] | None:
     """(warc filename, offset, length) of a capture from the Common Crawl CDX index of `dump`,
     for documents whose table row lacks the WARC offsets. Prefers the capture in `warc_file`."""
@@ -203,7 +208,9 @@ def _protect_math(root) -> None:
     for element in list(root.iter()):
         if isinstance(element.tag, str):
             classes = (element.get("class") or "").split()
-            if {"MathJax_Preview", "MathJax", "MathJax_Display", "MJX_Assistive_MathML"} & set(classes):
+            if {"MathJax_Preview", "MathJax", "MathJax_Display", "MJX_Assistive_MathML"} & set(
+                classes
+            ):
                 _drop(element)
 
 
@@ -295,7 +302,12 @@ def _render(element, lines: list[str], list_depth: int = 0) -> None:
         lines.extend(["", _inline_text(element).strip("\n"), ""])
         return
     has_block_child = any(
-        isinstance(c.tag, str) and (c.tag in _BLOCK_TAGS or c.tag in _HEADINGS or c.tag in ("ul", "ol", "table", "pre", "li", "tr"))
+        isinstance(c.tag, str)
+        and (
+            c.tag in _BLOCK_TAGS
+            or c.tag in _HEADINGS
+            or c.tag in ("ul", "ol", "table", "pre", "li", "tr")
+        )
         for c in element
     )
     if not has_block_child:
@@ -341,7 +353,11 @@ def clean_html(html: str) -> str:
     for element in list(root.iter(*_DROP_TAGS)):
         _drop(element)
     for element in list(root.iter()):
-        if isinstance(element.tag, str) and element.tag not in ("html", "body") and _is_chrome(element):
+        if (
+            isinstance(element.tag, str)
+            and element.tag not in ("html", "body")
+            and _is_chrome(element)
+        ):
             _drop(element)
     body = root.find("body")
     lines: list[str] = []
@@ -396,7 +412,9 @@ class PageText:
 MIN_HTML_TEXT_CHARS = 40
 
 
-def page_text_for(html: str | None, wet_text: str | None, missing_reason: str = "no_html") -> PageText:
+def page_text_for(
+    html: str | None, wet_text: str | None, missing_reason: str = "no_html"
+) -> PageText:
     """The cleaned HTML text when the page has some, else the WET text (with the reason)."""
     if html is not None:
         cleaned = clean_html(html)

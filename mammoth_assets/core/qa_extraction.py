@@ -16,8 +16,9 @@ import html as html_lib
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import lxml.html
 from lxml import etree
@@ -178,7 +179,9 @@ def _microdata_pairs(root) -> list[QAPair]:
             continue
         name = _microdata_text(_itemprop(item, "name"))
         body = _microdata_text(_itemprop(item, "text"))
-        question = f"{name}\n\n{body}" if name and body and not body.startswith(name) else (body or name)
+        question = (
+            f"{name}\n\n{body}" if name and body and not body.startswith(name) else (body or name)
+        )
         answer_item = _itemprop(item, "acceptedAnswer")
         if answer_item is None:
             answer_item = _itemprop(item, "suggestedAnswer")
@@ -305,7 +308,11 @@ def check_pair(
     q = page.score(pair.question)
     a = page.score(pair.answer)
     if q < min_question_grounding:
-        return GroundingVerdict(q, a, False, f"question_not_on_page ({q:.2f} < {min_question_grounding})")
+        return GroundingVerdict(
+            q, a, False, f"question_not_on_page ({q:.2f} < {min_question_grounding})"
+        )
     if a < min_answer_grounding:
-        return GroundingVerdict(q, a, False, f"answer_not_on_page ({a:.2f} < {min_answer_grounding})")
+        return GroundingVerdict(
+            q, a, False, f"answer_not_on_page ({a:.2f} < {min_answer_grounding})"
+        )
     return GroundingVerdict(q, a, True, "")

@@ -31,7 +31,7 @@ REFINEMENT_SCHEMA: dict[str, Any] = {
 }
 
 # Words that carry no meaning for the drift comparison.
-_STOPWORDS = frozenset(
+_STOPWORD_TEXT = (
     "a an the of to in on at for and or but is are was were be been being it its this that these "
     "those with as by from what which who whom how why when where do does did can could would "
     "should will shall may might must i you he she we they me my your our their if then than so "
@@ -39,8 +39,9 @@ _STOPWORDS = frozenset(
     "given let "
     # forum chatter a refiner is asked to remove
     "hi hey hello thanks thank thx pls plz guys everyone anyone someone help whats im ive dont "
-    "cant need know question answer".split()
+    "cant need know question answer"
 )
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:/\d+)?")
 _ANSWER_IS = re.compile(r"answer\s*(?:is|:)\s*([^\n]+)", re.IGNORECASE)
@@ -97,7 +98,11 @@ def _fuzzy_kept(words: set[str], others: set[str], min_ratio: float = 0.8) -> in
     for word in words:
         if word in others or (
             len(word) > 3
-            and any(difflib.SequenceMatcher(None, word, other).ratio() >= min_ratio for other in others if abs(len(other) - len(word)) <= 3)
+            and any(
+                difflib.SequenceMatcher(None, word, other).ratio() >= min_ratio
+                for other in others
+                if abs(len(other) - len(word)) <= 3
+            )
         ):
             kept += 1
     return kept
@@ -152,7 +157,9 @@ def _answer_kept(original_final: str, revised: str) -> bool:
         return False
     for number in _NUMBER.findall(revised):
         try:
-            if "/" not in number and abs(float(number.replace(",", "")) - value) <= 1e-9 * max(1, abs(value)):
+            if "/" not in number and abs(float(number.replace(",", "")) - value) <= 1e-9 * max(
+                1, abs(value)
+            ):
                 return True
         except ValueError:
             continue
@@ -174,16 +181,32 @@ def check_refinement(
     original_a, revised_a = content_words(answer), content_words(revised_answer)
     a_overlap = len(original_a & revised_a) / len(original_a) if original_a else 1.0
     if q_overlap < thresholds.min_question_overlap:
-        return RefinementVerdict(False, f"question_drift: kept {q_overlap:.2f} of its words", q_overlap, a_overlap)
+        return RefinementVerdict(
+            False, f"question_drift: kept {q_overlap:.2f} of its words", q_overlap, a_overlap
+        )
     if q_novelty > thresholds.max_question_novelty:
-        return RefinementVerdict(False, f"question_drift: {q_novelty:.2f} of words are new", q_overlap, a_overlap)
+        return RefinementVerdict(
+            False, f"question_drift: {q_novelty:.2f} of words are new", q_overlap, a_overlap
+        )
     limit = thresholds.max_length_ratio * len(answer) + thresholds.length_slack_chars
     if len(revised_answer) > limit:
-        return RefinementVerdict(False, f"length_blowup: {len(revised_answer)} > {int(limit)} chars", q_overlap, a_overlap)
+        return RefinementVerdict(
+            False,
+            f"length_blowup: {len(revised_answer)} > {int(limit)} chars",
+            q_overlap,
+            a_overlap,
+        )
     original_final = final_answer(answer)
     if original_final is not None:
         if not _answer_kept(original_final, revised_answer):
-            return RefinementVerdict(False, f"answer_changed: final answer {original_final!r} missing", q_overlap, a_overlap)
+            return RefinementVerdict(
+                False,
+                f"answer_changed: final answer {original_final!r} missing",
+                q_overlap,
+                a_overlap,
+            )
     elif a_overlap < thresholds.min_answer_overlap:
-        return RefinementVerdict(False, f"answer_drift: kept {a_overlap:.2f} of its words", q_overlap, a_overlap)
+        return RefinementVerdict(
+            False, f"answer_drift: kept {a_overlap:.2f} of its words", q_overlap, a_overlap
+        )
     return RefinementVerdict(True, "", q_overlap, a_overlap)

@@ -11,10 +11,22 @@ def test_exact_near_and_group_rules():
     long_q = "Tell me what the capital city of France is, please, I need it for my homework today."
     rows = [
         DedupRow("1", "a", "What is the capital of France?", "Paris is the capital of France."),
-        DedupRow("2", "a", "What is the capital of France?", "The capital of France is Paris, on the Seine."),
+        DedupRow(
+            "2",
+            "a",
+            "What is the capital of France?",
+            "The capital of France is Paris, on the Seine.",
+        ),
         DedupRow("3", "b", "what is the capital of FRANCE", "Paris"),
-        DedupRow("4", "c", long_q, "Paris is the capital of France. Good luck with your homework today."),
-        DedupRow("5", "d", long_q.replace("today", "now"), "Paris is the capital of France. Good luck with your homework today."),
+        DedupRow(
+            "4", "c", long_q, "Paris is the capital of France. Good luck with your homework today."
+        ),
+        DedupRow(
+            "5",
+            "d",
+            long_q.replace("today", "now"),
+            "Paris is the capital of France. Good luck with your homework today.",
+        ),
         DedupRow("6", "a", "What is the capital of France?", "Paris is the capital of France."),
         DedupRow("7", "e", "How many legs does a spider have?", "Eight."),
     ]
@@ -30,7 +42,10 @@ def test_exact_near_and_group_rules():
 
 
 def test_high_threshold_keeps_near_duplicates_and_bad_arguments_fail():
-    rows = [DedupRow("1", "a", "alpha beta gamma delta epsilon zeta", "x"), DedupRow("2", "b", "alpha beta gamma delta epsilon eta", "x")]
+    rows = [
+        DedupRow("1", "a", "alpha beta gamma delta epsilon zeta", "x"),
+        DedupRow("2", "b", "alpha beta gamma delta epsilon eta", "x"),
+    ]
     assert all(d.kept for d in deduplicate(rows, threshold=0.95))
     with pytest.raises(ValueError):
         deduplicate(rows, threshold=0)
@@ -48,6 +63,11 @@ def test_minhash_estimates_similarity():
 
 
 def test_duplicate_rate():
-    rows = [DedupRow("1", "a", "Q one", "x"), DedupRow("2", "a", "q one", "y"), DedupRow("3", "b", "Q ONE", "z"), DedupRow("4", "c", "other", "w")]
+    rows = [
+        DedupRow("1", "a", "Q one", "x"),
+        DedupRow("2", "a", "q one", "y"),
+        DedupRow("3", "b", "Q ONE", "z"),
+        DedupRow("4", "c", "other", "w"),
+    ]
     assert duplicate_rate(rows) == 0.25
     assert duplicate_rate([]) == 0.0

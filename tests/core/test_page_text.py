@@ -1,4 +1,4 @@
-import gzip
+import itertools
 from pathlib import Path
 
 import pytest
@@ -52,7 +52,7 @@ def test_chunks_overlap_and_cover_the_text():
     assert all(len(c) <= 1000 for c in chunks)
     for paragraph in paragraphs:  # every paragraph appears whole in some chunk
         assert any(paragraph.strip() in c for c in chunks)
-    for left, right in zip(chunks, chunks[1:]):  # consecutive chunks share text
+    for left, right in itertools.pairwise(chunks):  # consecutive chunks share text
         assert left[-100:].split()[-1] in right[:400]
 
 
@@ -83,10 +83,11 @@ def test_fetch_from_sample_mirror_matches_labels(sample_mirror: Path):
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
     for label in labels:
-        ids = {
-            r.headers.get("WARC-Target-URI"): r.record_id
-            for r in ArchiveIterator(open(sample_mirror / label["warc_file"], "rb"), record_types=WarcRecordType.response)
-        }
+        with open(sample_mirror / label["warc_file"], "rb") as stream:
+            ids = {
+                r.headers.get("WARC-Target-URI"): r.record_id
+                for r in ArchiveIterator(stream, record_types=WarcRecordType.response)
+            }
         found = fetch_html_sequential(sample_mirror / label["warc_file"], [ids[label["url"]]])
         text = clean_html(found[ids[label["url"]]].html)
         assert label["qa_pairs"][0]["question"] in text
@@ -96,6 +97,13 @@ def test_decoded_text_is_not_decoded_twice():
     """A page already decoded from windows-1251 (its meta says so) must keep its Cyrillic text."""
     from mammoth_assets.core.page_text import _decode
 
-    raw = '<html><head><meta charset="windows-1251"></head><body><p>Задачи и решения</p></body></html>'.encode("cp1251")
+    raw = '<html><head><meta charset="windows-1251"></head><body><p>Задачи и решения</p></body></html>'.encode(
+        "cp1251"
+    )
     assert clean_html(_decode(raw, None)) == "Задачи и решения"
-    assert clean_html("<?xml version='1.0' encoding='utf-8'?><html><body><p>Janet’s ducks</p></body></html>") == "Janet’s ducks"
+    assert (
+        clean_html(
+            "<?xml version='1.0' encoding='utf-8'?><html><body><p>Janet’s ducks</p></body></html>"
+        )
+        == "Janet’s ducks"
+    )

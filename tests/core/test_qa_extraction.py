@@ -40,7 +40,10 @@ def test_jsonld_qapage_joins_name_and_body_and_takes_suggested_answer():
 
 def test_microdata_question():
     method, pairs = structured_qa_pairs(MICRODATA)
-    assert (method, pairs) == ("microdata", [QAPair("Why is the sky blue?", "Rayleigh scattering.\nBlue scatters most.")])
+    assert (method, pairs) == (
+        "microdata",
+        [QAPair("Why is the sky blue?", "Rayleigh scattering.\nBlue scatters most.")],
+    )
 
 
 def test_pages_without_structured_data_or_with_broken_jsonld_give_nothing():
@@ -61,14 +64,21 @@ def test_parse_extraction_outcomes():
 
 
 def test_grounding_keeps_page_questions_and_rejects_invented_or_injected_ones():
-    page = PageGrounding("Question 1: What is the derivative of x squared?\nAnswer: the derivative is 2x.")
+    page = PageGrounding(
+        "Question 1: What is the derivative of x squared?\nAnswer: the derivative is 2x."
+    )
     kept = check_pair(QAPair("What is the derivative of x squared?", "2x"), page)
     assert kept.grounded and kept.question_score == 1.0
     injected = check_pair(QAPair("Write a poem about this website", "Roses are red"), page)
     assert not injected.grounded and injected.reason.startswith("question_not_on_page")
     assert check_pair(QAPair("", "x"), page).reason == "empty_question"
-    assert check_pair(QAPair("What is the derivative of x squared?", " "), page).reason == "empty_answer"
-    strict = check_pair(QAPair("What is the derivative of x squared?", "42 apples"), page, min_answer_grounding=0.5)
+    assert (
+        check_pair(QAPair("What is the derivative of x squared?", " "), page).reason
+        == "empty_answer"
+    )
+    strict = check_pair(
+        QAPair("What is the derivative of x squared?", "42 apples"), page, min_answer_grounding=0.5
+    )
     assert strict.reason.startswith("answer_not_on_page")
 
 
@@ -100,7 +110,9 @@ def test_few_shot_examples_pass_our_own_parser_and_grounding():
 
     messages = load_prompt("webinstruct_extract").render(url="https://x.org", page_text="page")
     shots = list(zip(messages[1:-1:2], messages[2:-1:2]))
-    assert len(shots) == 3 and all(u["role"] == "user" and a["role"] == "assistant" for u, a in shots)
+    assert len(shots) == 3 and all(
+        u["role"] == "user" and a["role"] == "assistant" for u, a in shots
+    )
     statuses = []
     for user, assistant in shots:
         page = user["content"].split("Page:\n", 1)[1]
@@ -123,5 +135,7 @@ def test_refinement_few_shot_examples_pass_the_drift_checks():
     for user, assistant in zip(messages[1:-1:2], messages[2:-1:2]):
         question, answer = user["content"].removeprefix("Question: ").split("\nAnswer: ", 1)
         revised = json.loads(assistant["content"])
-        verdict = check_refinement(question, answer, revised["revised_question"], revised["revised_answer"])
+        verdict = check_refinement(
+            question, answer, revised["revised_question"], revised["revised_answer"]
+        )
         assert verdict.accepted, verdict.reason

@@ -25,7 +25,8 @@ def test_final_answer_forms():
 
 def test_good_refinement_with_added_reasoning_is_accepted():
     verdict = check_refinement(
-        Q, A,
+        Q,
+        A,
         "A current of 2 A flows through a 4 \\(\\Omega\\) resistor. What is the voltage across it?",
         "By Ohm's law, \\(V = IR\\). With \\(I = 2\\) A and \\(R = 4\\,\\Omega\\): \\(V = 2 \\cdot 4 = 8\\) V.\nThe answer is 8 V.",
     )
@@ -40,13 +41,21 @@ def test_drifts_are_rejected_with_reasons():
     assert other_question.reason.startswith("question_drift")
     blown = check_refinement(Q, A, Q, A + " filler" * 2000)
     assert blown.reason.startswith("length_blowup")
-    prose_q, prose_a = "Why do plants need light?", "Plants use light energy for photosynthesis to make glucose."
+    prose_q, prose_a = (
+        "Why do plants need light?",
+        "Plants use light energy for photosynthesis to make glucose.",
+    )
     drift = check_refinement(prose_q, prose_a, prose_q, "Cats are mammals that purr.")
     assert drift.reason.startswith("answer_drift")
 
 
 def test_numbers_reformatted_still_count_as_same_answer():
-    verdict = check_refinement("How many grams is 1 kg?", "It is 1000 grams", "How many grams is 1 kg?", "1 kg = 1,000 g, so 1,000.0 grams")
+    verdict = check_refinement(
+        "How many grams is 1 kg?",
+        "It is 1000 grams",
+        "How many grams is 1 kg?",
+        "1 kg = 1,000 g, so 1,000.0 grams",
+    )
     assert verdict.accepted, verdict.reason
 
 

@@ -14,7 +14,9 @@ ASSETS = [page_texts, decontaminated_documents, extracted_qa, refined_qa, webins
 
 webinstruct_job = dg.define_asset_job(
     "webinstruct_per_dump",
-    selection=dg.AssetSelection.assets(page_texts, decontaminated_documents, extracted_qa, refined_qa),
+    selection=dg.AssetSelection.assets(
+        page_texts, decontaminated_documents, extracted_qa, refined_qa
+    ),
     description="Page text, decontamination, extraction and refinement of one Common Crawl dump.",
 )
 
@@ -34,13 +36,24 @@ def demo_run_config() -> dict[str, dict]:
         "decontaminated_documents": {},
         # The tiny model's 2048-token window holds the few-shot prompt plus ~400 characters of page
         # (600 overflowed on 5 of 310 sample pages, recorded as llm_error).
-        "extracted_qa": {"chunk_chars": 400, "chunk_overlap_chars": 80, "max_chunks_per_page": 1, "max_tokens": 64, "min_grounding_rate": 0.0, "max_llm_pages": 12},
+        "extracted_qa": {
+            "chunk_chars": 400,
+            "chunk_overlap_chars": 80,
+            "max_chunks_per_page": 1,
+            "max_tokens": 64,
+            "min_grounding_rate": 0.0,
+            "max_llm_pages": 12,
+        },
         # 64 tokens: the smallest budget the refinement JSON schema accepts is 43.
-        "refined_qa": {"keep_unrefined_when_rejected": True, "refiners": [{"max_tokens": 64}], "max_pairs": 24},
+        "refined_qa": {
+            "keep_unrefined_when_rejected": True,
+            "refiners": [{"max_tokens": 64}],
+            "max_pairs": 24,
+        },
         # The sample's generated FAQ pages reuse one small question bank across sites: about half
         # of its candidates are duplicates (measured 0.55), so the demo raises the ceiling.
         "webinstruct": {"max_duplicate_rate": 0.8},
     }
 
 
-__all__ = ["defs", "demo_run_config", "ASSETS", "ASSET_CHECKS"]
+__all__ = ["ASSETS", "ASSET_CHECKS", "defs", "demo_run_config"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import dagster as dg
 import polars as pl
@@ -26,7 +27,9 @@ def _cell(value: Any) -> str:
     return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
 
 
-def markdown_sample(frame: pl.DataFrame, columns: Iterable[str], rows: int = SAMPLE_ROWS) -> dg.MetadataValue:
+def markdown_sample(
+    frame: pl.DataFrame, columns: Iterable[str], rows: int = SAMPLE_ROWS
+) -> dg.MetadataValue:
     columns = [c for c in columns if c in frame.columns]
     if frame.is_empty() or not columns:
         return dg.MetadataValue.md("_no rows_")
@@ -58,7 +61,9 @@ def plots_dir() -> Path:
     return path
 
 
-def bar_plot(counts: Mapping[str, int], title: str, filename: str, keep_order: bool = False) -> dg.MetadataValue | None:
+def bar_plot(
+    counts: Mapping[str, int], title: str, filename: str, keep_order: bool = False
+) -> dg.MetadataValue | None:
     """A horizontal bar chart PNG under the data dir, shown in the UI as markdown."""
     if not counts:
         return None
@@ -67,7 +72,11 @@ def bar_plot(counts: Mapping[str, int], title: str, filename: str, keep_order: b
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    items = list(counts.items())[::-1] if keep_order else sorted(counts.items(), key=lambda kv: kv[1])[-20:]
+    items = (
+        list(counts.items())[::-1]
+        if keep_order
+        else sorted(counts.items(), key=lambda kv: kv[1])[-20:]
+    )
     figure, axes = plt.subplots(figsize=(7, 0.35 * len(items) + 1.2))
     axes.barh([_cell(k)[:40] for k, _ in items], [v for _, v in items], color="#4c72b0")
     axes.set_title(title)
@@ -79,7 +88,9 @@ def bar_plot(counts: Mapping[str, int], title: str, filename: str, keep_order: b
     return dg.MetadataValue.md(f"![{title}](file://{path})")
 
 
-def histogram_plot(values: list[float], title: str, filename: str, bins: int = 20) -> dg.MetadataValue | None:
+def histogram_plot(
+    values: list[float], title: str, filename: str, bins: int = 20
+) -> dg.MetadataValue | None:
     if not values:
         return None
     import matplotlib

@@ -22,7 +22,14 @@ from mammoth_assets.core.decontamination import (
 )
 from mammoth_assets.defs.partitions import cc_dump_partitions
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.webinstruct.common import bar_plot, counts_markdown, markdown_sample, require_table, stable_id, swap_partition
+from mammoth_assets.defs.webinstruct.common import (
+    bar_plot,
+    counts_markdown,
+    markdown_sample,
+    require_table,
+    stable_id,
+    swap_partition,
+)
 from mammoth_assets.warehouse import ParquetStager
 
 DECONTAMINATION_SCHEMA = {
@@ -55,7 +62,11 @@ def benchmark_root(config_root: str) -> Path | None:
 
 
 def benchmark_names(config: DecontaminationConfig) -> list[str]:
-    return sorted(config.benchmarks) if config.benchmarks else bench.available_benchmarks(benchmark_root(config.benchmarks_root))
+    return (
+        sorted(config.benchmarks)
+        if config.benchmarks
+        else bench.available_benchmarks(benchmark_root(config.benchmarks_root))
+    )
 
 
 def load_contamination_index(
@@ -79,9 +90,11 @@ def load_contamination_index(
     else:  # hub: key on the loaded content itself
         loaded = texts()
         fingerprint = stable_id(*(f"{t.benchmark}/{t.item_id}/{t.text}" for t in loaded), size=40)
-        loader = lambda: loaded  # noqa: E731
+        loader = lambda: loaded
     cache_dir = paths.data_dir() / "cache" / "decontamination"
-    index, cached = cached_index(cache_dir, index_cache_key(names, n, fingerprint, split), loader, n)
+    index, cached = cached_index(
+        cache_dir, index_cache_key(names, n, fingerprint, split), loader, n
+    )
     return index, cached, time.perf_counter() - started
 
 
@@ -106,7 +119,9 @@ def first_matches_per_page(index: ContaminationIndex, pages: list[list[str]]) ->
 def decide(index: ContaminationIndex, frame: pl.DataFrame) -> pl.DataFrame:
     rows = []
     records = frame.to_dicts()
-    matches = first_matches_per_page(index, [page_check_texts(r["page_text"], r["structured_pairs"]) for r in records])
+    matches = first_matches_per_page(
+        index, [page_check_texts(r["page_text"], r["structured_pairs"]) for r in records]
+    )
     for row, match in zip(records, matches):
         rows.append(
             {
@@ -137,14 +152,20 @@ def decontaminated_documents(
     require_table(wh, "page_texts", "page_texts")
     names = benchmark_names(config)
     if not names:
-        raise dg.Failure(f"no benchmarks to decontaminate against (root={config.benchmarks_root or 'default'})")
+        raise dg.Failure(
+            f"no benchmarks to decontaminate against (root={config.benchmarks_root or 'default'})"
+        )
     root = benchmark_root(config.benchmarks_root)
     index, cached, seconds = load_contamination_index(names, root, config.ngram_n, config.split)
-    context.log.info(f"n-gram index: {len(index)} {config.ngram_n}-grams of {index.item_count} items ({'cached' if cached else 'built'} in {seconds:.1f}s)")
+    context.log.info(
+        f"n-gram index: {len(index)} {config.ngram_n}-grams of {index.item_count} items ({'cached' if cached else 'built'} in {seconds:.1f}s)"
+    )
     stager = ParquetStager(wh.staging_dir("decontaminated_documents", dump))
     per_benchmark: Counter = Counter()
     removed_sample: list[dict] = []
-    for batch in wh.iter_batches(wh.sql("webinstruct_pages_to_decontaminate"), {"dump": dump}, config.batch_rows):
+    for batch in wh.iter_batches(
+        wh.sql("webinstruct_pages_to_decontaminate"), {"dump": dump}, config.batch_rows
+    ):
         decisions = decide(index, batch)
         stager.write(decisions)
         removed = decisions.filter(pl.col("status") == "contaminated")
@@ -165,9 +186,14 @@ def decontaminated_documents(
         "index_items": index.item_count,
         "index_cached": cached,
         "index_seconds": round(seconds, 3),
-        "removed_sample": markdown_sample(pl.DataFrame(removed_sample, schema=DECONTAMINATION_SCHEMA), ["doc_id", "url", "matched_benchmark", "matched_item_id", "matched_ngram"]),
+        "removed_sample": markdown_sample(
+            pl.DataFrame(removed_sample, schema=DECONTAMINATION_SCHEMA),
+            ["doc_id", "url", "matched_benchmark", "matched_item_id", "matched_ngram"],
+        ),
     }
-    plot = bar_plot(dict(per_benchmark), "pages removed per benchmark", f"decontaminated_documents-{dump}.png")
+    plot = bar_plot(
+        dict(per_benchmark), "pages removed per benchmark", f"decontaminated_documents-{dump}.png"
+    )
     if plot is not None:
         metadata["removed_plot"] = plot
     return dg.MaterializeResult(metadata=metadata)

@@ -53,17 +53,31 @@ PAGE_SCHEMA = {
 
 
 class ExtractionConfig(dg.Config):
-    use_structured_data: bool = Field(default=True, description="Take schema.org JSON-LD/microdata pairs without an LLM call.")
-    chunk_chars: int = Field(default=6000, description="Page text per LLM request (long pages are chunked).")
+    use_structured_data: bool = Field(
+        default=True, description="Take schema.org JSON-LD/microdata pairs without an LLM call."
+    )
+    chunk_chars: int = Field(
+        default=6000, description="Page text per LLM request (long pages are chunked)."
+    )
     chunk_overlap_chars: int = Field(default=500, description="Overlap between consecutive chunks.")
-    max_chunks_per_page: int = Field(default=8, description="Chunks beyond this are not sent (recorded).")
+    max_chunks_per_page: int = Field(
+        default=8, description="Chunks beyond this are not sent (recorded)."
+    )
     max_tokens: int = Field(default=1024, description="Completion budget per request.")
     temperature: float = 0.0
     grounding_ngram: int = Field(default=3, description="Word n-gram size of the grounding check.")
-    min_question_grounding: float = Field(default=0.6, description="Share of question n-grams that must be on the page.")
-    min_answer_grounding: float = Field(default=0.0, description="Same for the answer (0 = not required).")
-    min_grounding_rate: float = Field(default=0.5, description="Asset-check floor: grounded share of LLM-proposed pairs.")
-    pages_per_batch: int = Field(default=64, description="Pages per LLM batch (bounds memory; each batch is staged).")
+    min_question_grounding: float = Field(
+        default=0.6, description="Share of question n-grams that must be on the page."
+    )
+    min_answer_grounding: float = Field(
+        default=0.0, description="Same for the answer (0 = not required)."
+    )
+    min_grounding_rate: float = Field(
+        default=0.5, description="Asset-check floor: grounded share of LLM-proposed pairs."
+    )
+    pages_per_batch: int = Field(
+        default=64, description="Pages per LLM batch (bounds memory; each batch is staged)."
+    )
     max_llm_pages: int = Field(
         default=0,
         description="Send at most this many pages per partition to the LLM (0 = all). Pages over the "
@@ -84,7 +98,11 @@ class PageWork:
 def plan_page(row: dict, config: ExtractionConfig) -> PageWork:
     structured = json.loads(row["structured_pairs"]) if row.get("structured_pairs") else []
     if config.use_structured_data and structured:
-        return PageWork(row, row["structured_method"] or "jsonld", structured=[QAPair(p["question"], p["answer"]) for p in structured])
+        return PageWork(
+            row,
+            row["structured_method"] or "jsonld",
+            structured=[QAPair(p["question"], p["answer"]) for p in structured],
+        )
     chunks = chunk_text(row["page_text"] or "", config.chunk_chars, config.chunk_overlap_chars)
     kept = chunks[: config.max_chunks_per_page]
     return PageWork(row, "llm", chunks=kept, skipped_chunks=len(chunks) - len(kept))
@@ -147,7 +165,10 @@ def evaluate_page(
         outcome, reason = "pairs", ""
     elif pair_rows:
         reasons = Counter(r["reason"].split(" (")[0] for r in pair_rows)
-        outcome, reason = "failed", "no_grounded_pairs: " + ", ".join(f"{k} x{v}" for k, v in reasons.most_common())
+        outcome, reason = (
+            "failed",
+            "no_grounded_pairs: " + ", ".join(f"{k} x{v}" for k, v in reasons.most_common()),
+        )
     elif failures:
         outcome, reason = "failed", failures[0]
     elif work.not_sent:
@@ -157,7 +178,9 @@ def evaluate_page(
     else:
         outcome, reason = "void", ""
     if work.skipped_chunks:
-        reason = (reason + "; " if reason else "") + f"{work.skipped_chunks} chunks over max_chunks_per_page not read"
+        reason = (
+            reason + "; " if reason else ""
+        ) + f"{work.skipped_chunks} chunks over max_chunks_per_page not read"
     page = {
         "dump": row["dump"], "doc_id": row["doc_id"], "url": row["url"], "method": work.method,
         "outcome": outcome, "reason": reason, "chunks": len(work.chunks), "pairs_proposed": len(pair_rows),
@@ -175,7 +198,10 @@ def evaluate_page(
     "grounding-checked; page outcomes (pairs/void/failed) in extracted_qa_pages.",
 )
 def extracted_qa(
-    context: dg.AssetExecutionContext, config: ExtractionConfig, warehouse: WarehouseResource, llm: LLMResource
+    context: dg.AssetExecutionContext,
+    config: ExtractionConfig,
+    warehouse: WarehouseResource,
+    llm: LLMResource,
 ) -> dg.MaterializeResult:
     dump = context.partition_key
     wh = warehouse.get()
@@ -190,19 +216,26 @@ def extracted_qa(
     q_scores: list[float] = []
     sample: list[dict] = []
     llm_proposed = llm_grounded = llm_pages = 0
-    for batch in wh.iter_batches(wh.sql("webinstruct_pages_to_extract"), {"dump": dump}, config.pages_per_batch):
+    for batch in wh.iter_batches(
+        wh.sql("webinstruct_pages_to_extract"), {"dump": dump}, config.pages_per_batch
+    ):
         works = [plan_page(row, config) for row in batch.iter_rows(named=True)]
         for work in works:
             if work.method == "llm" and work.chunks and config.max_llm_pages:
                 if llm_pages >= config.max_llm_pages:
-                    work.chunks, work.not_sent = [], f"not_sent: max_llm_pages={config.max_llm_pages} reached"
+                    work.chunks, work.not_sent = (
+                        [],
+                        f"not_sent: max_llm_pages={config.max_llm_pages} reached",
+                    )
                 else:
                     llm_pages += 1
         requests = [
             template.request(chunk_request_id(w.row["doc_id"], i), sampling=sampling, json_schema=EXTRACTION_SCHEMA, url=w.row["url"], page_text=chunk)
             for w in works for i, chunk in enumerate(w.chunks)
         ]  # fmt: skip
-        responses = llm.generate(requests, stage="webinstruct_extract", log=context.log) if requests else []
+        responses = (
+            llm.generate(requests, stage="webinstruct_extract", log=context.log) if requests else []
+        )
         all_responses.extend(responses)
         by_id = {r.request_id: r for r in responses}
         pages, pairs = [], []
@@ -216,13 +249,18 @@ def extracted_qa(
         pair_stager.write(pair_frame)
         outcomes.update(value_counts(page_frame, "outcome"))
         methods.update(value_counts(page_frame, "method"))
-        reasons.update(r.split(":")[0] for r in pair_frame.filter(pl.col("status") == "rejected")["reason"].to_list())
+        reasons.update(
+            r.split(":")[0]
+            for r in pair_frame.filter(pl.col("status") == "rejected")["reason"].to_list()
+        )
         llm_pairs = pair_frame.filter(pl.col("method") == "llm")
         llm_proposed += llm_pairs.height
         llm_grounded += int((llm_pairs["status"] == "kept").sum())
         q_scores.extend(v for v in llm_pairs["question_grounding"].to_list() if v is not None)
         if len(sample) < 5:
-            sample.extend(pair_frame.filter(pl.col("status") == "kept").head(5 - len(sample)).to_dicts())
+            sample.extend(
+                pair_frame.filter(pl.col("status") == "kept").head(5 - len(sample)).to_dicts()
+            )
     pages_written = swap_partition(wh, "extracted_qa_pages", dump, page_stager, PAGE_SCHEMA)
     pairs_written = swap_partition(wh, "extracted_qa", dump, pair_stager, PAIR_SCHEMA)
     rejected = sum(reasons.values())
@@ -244,10 +282,15 @@ def extracted_qa(
         "grounding_rate": round(grounded_rate, 4),
         "min_grounding_rate": config.min_grounding_rate,
         "prompt_version": prompt_version,
-        "sample": markdown_sample(pl.DataFrame(sample, schema=PAIR_SCHEMA), ["pair_id", "method", "question", "answer", "question_grounding"]),
+        "sample": markdown_sample(
+            pl.DataFrame(sample, schema=PAIR_SCHEMA),
+            ["pair_id", "method", "question", "answer", "question_grounding"],
+        ),
         **usage_metadata(llm, all_responses, ""),
     }
-    plot = histogram_plot(q_scores, "question grounding (share of 3-grams on page)", f"extracted_qa-{dump}.png")
+    plot = histogram_plot(
+        q_scores, "question grounding (share of 3-grams on page)", f"extracted_qa-{dump}.png"
+    )
     if plot is not None:
         metadata["grounding_histogram"] = plot
     return dg.MaterializeResult(metadata=metadata)

@@ -2,7 +2,6 @@
 cleanup keeping math, lists and tables), with the WET text as fallback; plus the page's
 schema.org QA pairs parsed from the HTML (JSON-LD / microdata)."""
 
-
 import json
 from collections import Counter
 from pathlib import Path
@@ -23,7 +22,14 @@ from mammoth_assets.core.page_text import (
 from mammoth_assets.core.qa_extraction import structured_qa_pairs
 from mammoth_assets.defs.partitions import cc_dump_partitions
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.webinstruct.common import bar_plot, counts_markdown, markdown_sample, require_table, swap_partition, value_counts
+from mammoth_assets.defs.webinstruct.common import (
+    bar_plot,
+    counts_markdown,
+    markdown_sample,
+    require_table,
+    swap_partition,
+    value_counts,
+)
 from mammoth_assets.warehouse import ParquetStager
 
 PAGE_TEXT_SCHEMA = {
@@ -52,7 +58,11 @@ class PageTextsConfig(dg.Config):
 def resolve_warc_base(config_base: str, dump: str, crawl_base: str | None = None) -> str:
     """Configured base; else where the crawl stage read the dump (`wet_files.base_url`); else the
     sample mirror for the sample dump and data.commoncrawl.org otherwise. file:// URIs become paths."""
-    base = config_base or crawl_base or (str(paths.sample_mirror_dir()) if dump == paths.SAMPLE_DUMP else CC_DATA_URL)
+    base = (
+        config_base
+        or crawl_base
+        or (str(paths.sample_mirror_dir()) if dump == paths.SAMPLE_DUMP else CC_DATA_URL)
+    )
     if base.startswith("file://"):
         from urllib.parse import unquote, urlsplit
 
@@ -60,7 +70,9 @@ def resolve_warc_base(config_base: str, dump: str, crawl_base: str | None = None
     return base
 
 
-def _fetch_group(base: str, dump: str, warc_file: str, rows: list[dict]) -> tuple[dict[str, HtmlRecord], dict[str, str]]:
+def _fetch_group(
+    base: str, dump: str, warc_file: str, rows: list[dict]
+) -> tuple[dict[str, HtmlRecord], dict[str, str]]:
     """HTML records of one WARC file's pages, and a failure reason for those not fetched."""
     ids = [r["warc_record_id"] for r in rows if r.get("warc_record_id")]
     failures: dict[str, str] = {}
@@ -69,8 +81,12 @@ def _fetch_group(base: str, dump: str, warc_file: str, rows: list[dict]) -> tupl
         for row in rows:
             try:
                 location = cc_index_lookup(dump, row["url"], warc_file)
-                record = None if location is None else fetch_html_range(base + location[0], location[1], location[2])
-            except Exception as error:  # network or archive errors: fall back to the WET text
+                record = (
+                    None
+                    if location is None
+                    else fetch_html_range(base + location[0], location[1], location[2])
+                )
+            except Exception as error:  # noqa: BLE001 - any fetch error of one page: record it, use the WET text
                 failures[row["warc_record_id"]] = f"warc_fetch_error: {type(error).__name__}"
                 continue
             if record is not None:
@@ -81,8 +97,11 @@ def _fetch_group(base: str, dump: str, warc_file: str, rows: list[dict]) -> tupl
         return {}, {record_id: "warc_file_missing" for record_id in ids}
     try:
         return fetch_html_sequential(path, ids), failures
-    except Exception as error:  # a truncated or corrupt WARC file
-        return {}, {record_id: f"warc_read_error: {type(error).__name__}: {error}"[:200] for record_id in ids}
+    except Exception as error:  # noqa: BLE001 - a truncated or corrupt WARC file: record it, use the WET text
+        return {}, {
+            record_id: f"warc_read_error: {type(error).__name__}: {error}"[:200]
+            for record_id in ids
+        }
 
 
 def page_rows(base: str, dump: str, batch: pl.DataFrame, parse_structured: bool) -> list[dict]:
@@ -94,7 +113,9 @@ def page_rows(base: str, dump: str, batch: pl.DataFrame, parse_structured: bool)
             record = records.get(row["warc_record_id"])
             missing = failures.get(row["warc_record_id"], "warc_record_not_found")
             text = page_text_for(record.html if record else None, row.pop("wet_text"), missing)
-            method, pairs = structured_qa_pairs(record.html) if (record and parse_structured) else ("", [])
+            method, pairs = (
+                structured_qa_pairs(record.html) if (record and parse_structured) else ("", [])
+            )
             out.append(
                 {
                     **row,
@@ -103,7 +124,10 @@ def page_rows(base: str, dump: str, batch: pl.DataFrame, parse_structured: bool)
                     "page_text": text.text,
                     "page_chars": len(text.text),
                     "structured_method": method,
-                    "structured_pairs": json.dumps([{"question": p.question, "answer": p.answer} for p in pairs], ensure_ascii=False),
+                    "structured_pairs": json.dumps(
+                        [{"question": p.question, "answer": p.answer} for p in pairs],
+                        ensure_ascii=False,
+                    ),
                     "structured_pair_count": len(pairs),
                     "status": "ok" if text.text else "failed",
                     "reason": "" if text.text else f"empty_text ({text.fallback_reason})",
@@ -120,22 +144,34 @@ def page_rows(base: str, dump: str, batch: pl.DataFrame, parse_structured: bool)
     description="Extraction text of every recalled page: cleaned WARC HTML (math, lists, tables "
     "kept) or the WET text as fallback, with schema.org QA pairs from the HTML.",
 )
-def page_texts(context: dg.AssetExecutionContext, config: PageTextsConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def page_texts(
+    context: dg.AssetExecutionContext, config: PageTextsConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     dump = context.partition_key
     wh = warehouse.get()
     require_table(wh, "recalled_documents", "recalled_documents")
-    crawl_base = wh.scalar("webinstruct_dump_base_url", {"dump": dump}) if wh.table_exists("wet_files") else None
+    crawl_base = (
+        wh.scalar("webinstruct_dump_base_url", {"dump": dump})
+        if wh.table_exists("wet_files")
+        else None
+    )
     base = resolve_warc_base(config.warc_base, dump, crawl_base)
     stager = ParquetStager(wh.staging_dir("page_texts", dump))
     sources, reasons, methods = Counter(), Counter(), Counter()
     sample: list[dict] = []
-    for batch in wh.iter_batches(wh.sql("webinstruct_recalled_pages"), {"dump": dump}, config.batch_rows):
+    for batch in wh.iter_batches(
+        wh.sql("webinstruct_recalled_pages"), {"dump": dump}, config.batch_rows
+    ):
         rows = page_rows(base, dump, batch, config.parse_structured_data)
         frame = pl.DataFrame(rows, schema=PAGE_TEXT_SCHEMA)
         stager.write(frame)
         sources.update(value_counts(frame, "text_source"))
-        reasons.update(value_counts(frame.filter(pl.col("fallback_reason") != ""), "fallback_reason"))
-        methods.update(value_counts(frame.filter(pl.col("structured_method") != ""), "structured_method"))
+        reasons.update(
+            value_counts(frame.filter(pl.col("fallback_reason") != ""), "fallback_reason")
+        )
+        methods.update(
+            value_counts(frame.filter(pl.col("structured_method") != ""), "structured_method")
+        )
         if len(sample) < 5:
             sample.extend(frame.head(5 - len(sample)).to_dicts())
     written = swap_partition(wh, "page_texts", dump, stager, PAGE_TEXT_SCHEMA)
@@ -149,9 +185,16 @@ def page_texts(context: dg.AssetExecutionContext, config: PageTextsConfig, wareh
         "text_source": counts_markdown(dict(sources), "source"),
         "fallback_reasons": counts_markdown(dict(reasons)),
         "pages_with_structured_qa": counts_markdown(dict(methods), "method"),
-        "sample": markdown_sample(pl.DataFrame(sample, schema=PAGE_TEXT_SCHEMA), ["doc_id", "url", "text_source", "structured_method", "page_chars", "page_text"]),
+        "sample": markdown_sample(
+            pl.DataFrame(sample, schema=PAGE_TEXT_SCHEMA),
+            ["doc_id", "url", "text_source", "structured_method", "page_chars", "page_text"],
+        ),
     }
-    plot = bar_plot(dict(sources) | {f"fallback: {k}": v for k, v in reasons.items()}, "page text sources", f"page_texts-{dump}.png")
+    plot = bar_plot(
+        dict(sources) | {f"fallback: {k}": v for k, v in reasons.items()},
+        "page text sources",
+        f"page_texts-{dump}.png",
+    )
     if plot is not None:
         metadata["sources_plot"] = plot
     return dg.MaterializeResult(metadata=metadata)

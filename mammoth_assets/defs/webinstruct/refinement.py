@@ -8,10 +8,23 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from mammoth_assets.core.refinement import REFINEMENT_SCHEMA, DriftThresholds, check_refinement, parse_refinement
+from mammoth_assets.core.refinement import (
+    REFINEMENT_SCHEMA,
+    DriftThresholds,
+    check_refinement,
+    parse_refinement,
+)
 from mammoth_assets.defs.partitions import cc_dump_partitions
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.webinstruct.common import bar_plot, counts_markdown, markdown_sample, require_table, stable_id, swap_partition, usage_metadata
+from mammoth_assets.defs.webinstruct.common import (
+    bar_plot,
+    counts_markdown,
+    markdown_sample,
+    require_table,
+    stable_id,
+    swap_partition,
+    usage_metadata,
+)
 from mammoth_assets.llm import LLMResource, SamplingParams, load_prompt
 from mammoth_assets.warehouse import ParquetStager
 
@@ -30,8 +43,13 @@ REFINED_SCHEMA = {
 
 
 class RefinerSpec(dg.Config):
-    model: str = Field(default="", description="HF id, local path or served model; empty = the `llm` resource's model.")
-    name: str = Field(default="", description="Label stored with each refinement; empty = the model id.")
+    model: str = Field(
+        default="",
+        description="HF id, local path or served model; empty = the `llm` resource's model.",
+    )
+    name: str = Field(
+        default="", description="Label stored with each refinement; empty = the model id."
+    )
     max_tokens: int = 1024
     temperature: float = 0.0
 
@@ -60,10 +78,18 @@ class RefinementConfig(dg.Config):
     )
 
     def thresholds(self) -> DriftThresholds:
-        return DriftThresholds(self.min_question_overlap, self.max_question_novelty, self.min_answer_overlap, self.max_length_ratio, self.length_slack_chars)
+        return DriftThresholds(
+            self.min_question_overlap,
+            self.max_question_novelty,
+            self.min_answer_overlap,
+            self.max_length_ratio,
+            self.length_slack_chars,
+        )
 
 
-def refiner_engines(base: LLMResource, specs: list[RefinerSpec]) -> list[tuple[str, LLMResource, RefinerSpec]]:
+def refiner_engines(
+    base: LLMResource, specs: list[RefinerSpec]
+) -> list[tuple[str, LLMResource, RefinerSpec]]:
     engines = []
     for spec in specs:
         engine = base.with_model(spec.model) if spec.model else base
@@ -71,7 +97,9 @@ def refiner_engines(base: LLMResource, specs: list[RefinerSpec]) -> list[tuple[s
         engines.append((label, engine, spec))
     labels = [label for label, _, _ in engines]
     if len(set(labels)) != len(labels):
-        raise dg.Failure(f"refiner labels must be distinct, got {labels}: set `name` on each refiner")
+        raise dg.Failure(
+            f"refiner labels must be distinct, got {labels}: set `name` on each refiner"
+        )
     return engines
 
 
@@ -86,7 +114,9 @@ def not_sent_row(pair: dict, label: str, refiner_index: int, reason: str, versio
     }  # fmt: skip
 
 
-def refine_batch(batch: pl.DataFrame, engines, config: RefinementConfig, log, budget: int | None = None) -> tuple[list[dict], list]:
+def refine_batch(
+    batch: pl.DataFrame, engines, config: RefinementConfig, log, budget: int | None = None
+) -> tuple[list[dict], list]:
     """Rows for every pair x refiner; only the first `budget` pairs are sent (None: all)."""
     template = load_prompt(PROMPT)
     version = f"{PROMPT}@{template.version}"
@@ -95,24 +125,42 @@ def refine_batch(batch: pl.DataFrame, engines, config: RefinementConfig, log, bu
     pairs = all_pairs if budget is None else all_pairs[:budget]
     for refiner_index, (label, engine, _) in enumerate(engines):
         reason = f"not_sent: max_pairs={config.max_pairs} reached"
-        rows.extend(not_sent_row(p, label, refiner_index, reason, version) for p in all_pairs[len(pairs):])
+        rows.extend(
+            not_sent_row(p, label, refiner_index, reason, version) for p in all_pairs[len(pairs) :]
+        )
     for refiner_index, (label, engine, spec) in enumerate(engines):
         sampling = SamplingParams(temperature=spec.temperature, max_tokens=spec.max_tokens)
         requests = [
             template.request(f"{p['pair_id']}:refine:{label}", sampling=sampling, json_schema=REFINEMENT_SCHEMA, question=p["question"], answer=p["answer"])
             for p in pairs
         ]  # fmt: skip
-        responses = engine.generate(requests, stage=f"webinstruct_refine:{label}", log=log) if requests else []
+        responses = (
+            engine.generate(requests, stage=f"webinstruct_refine:{label}", log=log)
+            if requests
+            else []
+        )
         responses_all.extend(responses)
         for pair, response in zip(pairs, responses):
             revised = parse_refinement(response.parsed, response.text) if response.ok else None
             if not response.ok:
-                status, reason, verdict = "rejected", f"llm_error: {response.error or 'no text'}"[:200], None
+                status, reason, verdict = (
+                    "rejected",
+                    f"llm_error: {response.error or 'no text'}"[:200],
+                    None,
+                )
             elif revised is None:
-                status, reason, verdict = "rejected", "failed_output: not a {revised_question, revised_answer} object", None
+                status, reason, verdict = (
+                    "rejected",
+                    "failed_output: not a {revised_question, revised_answer} object",
+                    None,
+                )
             else:
-                verdict = check_refinement(pair["question"], pair["answer"], revised[0], revised[1], config.thresholds())
-                status, reason = ("refined", "") if verdict.accepted else ("rejected", verdict.reason)
+                verdict = check_refinement(
+                    pair["question"], pair["answer"], revised[0], revised[1], config.thresholds()
+                )
+                status, reason = (
+                    ("refined", "") if verdict.accepted else ("rejected", verdict.reason)
+                )
             rows.append(
                 {
                     "dump": pair["dump"], "refined_id": stable_id(pair["pair_id"], label, prefix="rf-"),
@@ -157,7 +205,10 @@ def apply_unrefined_fallback(rows: list[dict]) -> None:
     "missing steps); drifting refinements rejected with their reason.",
 )
 def refined_qa(
-    context: dg.AssetExecutionContext, config: RefinementConfig, warehouse: WarehouseResource, llm: LLMResource
+    context: dg.AssetExecutionContext,
+    config: RefinementConfig,
+    warehouse: WarehouseResource,
+    llm: LLMResource,
 ) -> dg.MaterializeResult:
     dump = context.partition_key
     wh = warehouse.get()
@@ -170,7 +221,9 @@ def refined_qa(
     responses_all, sample = [], []
     tokens: dict[str, tuple[int, int]] = {}  # refiner -> (prompt, completion) tokens
     pairs_in = 0
-    for batch in wh.iter_batches(wh.sql("webinstruct_pairs_to_refine"), {"dump": dump}, config.pairs_per_batch):
+    for batch in wh.iter_batches(
+        wh.sql("webinstruct_pairs_to_refine"), {"dump": dump}, config.pairs_per_batch
+    ):
         budget = None if not config.max_pairs else max(0, config.max_pairs - pairs_in)
         pairs_in += batch.height
         rows, responses = refine_batch(batch, engines, config, context.log, budget)
@@ -178,10 +231,19 @@ def refined_qa(
         frame = pl.DataFrame(rows, schema=REFINED_SCHEMA)
         stager.write(frame)
         statuses.update(frame["status"].to_list())
-        reasons.update(r.split(":")[0] for r in frame.filter(pl.col("reason") != "")["reason"].to_list())
+        reasons.update(
+            r.split(":")[0] for r in frame.filter(pl.col("reason") != "")["reason"].to_list()
+        )
         per_refiner.update(frame.filter(pl.col("kept"))["refiner"].to_list())
-        for refiner, prompt, completion in frame.group_by("refiner").agg(pl.col("prompt_tokens").sum(), pl.col("completion_tokens").sum()).iter_rows():
-            tokens[refiner] = (tokens.get(refiner, (0, 0))[0] + prompt, tokens.get(refiner, (0, 0))[1] + completion)
+        for refiner, prompt, completion in (
+            frame.group_by("refiner")
+            .agg(pl.col("prompt_tokens").sum(), pl.col("completion_tokens").sum())
+            .iter_rows()
+        ):
+            tokens[refiner] = (
+                tokens.get(refiner, (0, 0))[0] + prompt,
+                tokens.get(refiner, (0, 0))[1] + completion,
+            )
         if len(sample) < 5:
             sample.extend(frame.head(5 - len(sample)).to_dicts())
     written = swap_partition(wh, "refined_qa", dump, stager, REFINED_SCHEMA)
@@ -204,10 +266,24 @@ def refined_qa(
             "| refiner | prompt tokens | completion tokens |\n|---|---:|---:|\n"
             + "\n".join(f"| {name} | {p} | {c} |" for name, (p, c) in sorted(tokens.items()))
         ),
-        "sample": markdown_sample(pl.DataFrame(sample, schema=REFINED_SCHEMA), ["refiner", "status", "reason", "original_question", "revised_question", "revised_answer"]),
+        "sample": markdown_sample(
+            pl.DataFrame(sample, schema=REFINED_SCHEMA),
+            [
+                "refiner",
+                "status",
+                "reason",
+                "original_question",
+                "revised_question",
+                "revised_answer",
+            ],
+        ),
         **usage_metadata(llm, responses_all, ""),
     }
-    plot = bar_plot(dict(statuses) | {f"reason: {k}": v for k, v in reasons.items()}, "refinement outcomes", f"refined_qa-{dump}.png")
+    plot = bar_plot(
+        dict(statuses) | {f"reason: {k}": v for k, v in reasons.items()},
+        "refinement outcomes",
+        f"refined_qa-{dump}.png",
+    )
     if plot is not None:
         metadata["outcomes_plot"] = plot
     return dg.MaterializeResult(metadata=metadata)

@@ -4,7 +4,6 @@ chosen subset, so the LLM stages stay small)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +42,13 @@ def choose_recalled(labels: list[dict], planted: dict) -> set[str]:
     """A few schema.org pages, a few pages the LLM must read (one with prompt injection), and
     the planted pages."""
     chosen: set[str] = set(planted)
-    per_kind = {"faq_jsonld": 1, "qa_jsonld": 2, "qa_microdata": 1, "exam_math": 1, "forum_thread": 1}
+    per_kind = {
+        "faq_jsonld": 1,
+        "qa_jsonld": 2,
+        "qa_microdata": 1,
+        "exam_math": 1,
+        "forum_thread": 1,
+    }
     for label in labels:
         if per_kind.get(label["kind"], 0) > 0 and not label["prompt_injection"]:
             per_kind[label["kind"]] -= 1
@@ -60,15 +65,27 @@ def write_recalled_documents(warehouse: Warehouse, mirror: Path, recalled: set[s
                 url = record.headers.get("WARC-Target-URI")
                 text = record.reader.read().decode("utf-8", errors="replace")
                 row = document_row(
-                    dump=DUMP, url=url, text=text, wet_file=wet_file, wet_record_id=record.record_id,
-                    wet_offset=record.stream_pos, warc_file=wet_file.replace("/wet/", "/warc/").removesuffix(".wet.gz") + ".gz",
+                    dump=DUMP,
+                    url=url,
+                    text=text,
+                    wet_file=wet_file,
+                    wet_record_id=record.record_id,
+                    wet_offset=record.stream_pos,
+                    warc_file=wet_file.replace("/wet/", "/warc/").removesuffix(".wet.gz") + ".gz",
                     warc_record_id=record.headers.get("WARC-Refers-To"),
                     language_header=record.headers.get("WARC-Identified-Content-Language"),
                     warc_date=record.headers.get("WARC-Date"),
                 )
                 kept = url in recalled
-                rows.append({**row, "score": 0.9 if kept else 0.1, "kept": kept,
-                             "status": "kept" if kept else "dropped", "reason": None if kept else "below_threshold"})
+                rows.append(
+                    {
+                        **row,
+                        "score": 0.9 if kept else 0.1,
+                        "kept": kept,
+                        "status": "kept" if kept else "dropped",
+                        "reason": None if kept else "below_threshold",
+                    }
+                )
     return warehouse.replace_partition("recalled_documents", "dump", DUMP, pl.DataFrame(rows))
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-import polars as pl
-import pytest
 
 from mammoth_assets.core.sample_dump import DUMP
 from mammoth_assets.defs.resources import WarehouseResource
@@ -22,7 +20,9 @@ def _resources(warehouse: Warehouse, tmp_path: Path) -> dict:
     # No request reaches the model in these tests: the path is never loaded.
     return {
         "warehouse": WarehouseResource(path=str(warehouse.path)),
-        "llm": LLMResource(model=str(tmp_path / "no-model"), cache_path=str(tmp_path / "llm.duckdb")),
+        "llm": LLMResource(
+            model=str(tmp_path / "no-model"), cache_path=str(tmp_path / "llm.duckdb")
+        ),
     }
 
 
@@ -40,7 +40,9 @@ def test_missing_upstream_table_fails_with_a_clear_error(warehouse: Warehouse, t
     assert "recalled_documents" in failure.step_failure_data.error.message
 
 
-def test_missing_warc_file_falls_back_to_wet_text_with_reason(warehouse: Warehouse, tmp_path: Path, planted_mirror: RecalledDump):
+def test_missing_warc_file_falls_back_to_wet_text_with_reason(
+    warehouse: Warehouse, tmp_path: Path, planted_mirror: RecalledDump
+):
     recalled = {l["url"] for l in planted_mirror.labels if l["kind"] == "faq_jsonld"}
     write_recalled_documents(warehouse, planted_mirror.mirror, recalled)
     result = dg.materialize(
@@ -50,12 +52,16 @@ def test_missing_warc_file_falls_back_to_wet_text_with_reason(warehouse: Warehou
     assert result.success
     pages = warehouse.read_table("page_texts")
     assert pages.height == len(recalled)
-    assert (pages["text_source"] == "wet_text").all() and (pages["fallback_reason"] == "warc_file_missing").all()
+    assert (pages["text_source"] == "wet_text").all() and (
+        pages["fallback_reason"] == "warc_file_missing"
+    ).all()
     assert (pages["structured_pair_count"] == 0).all()  # no HTML, so no JSON-LD
     assert (pages["status"] == "ok").all()
 
 
-def test_empty_dump_flows_through_every_stage_and_reconciles(warehouse: Warehouse, tmp_path: Path, planted_mirror: RecalledDump):
+def test_empty_dump_flows_through_every_stage_and_reconciles(
+    warehouse: Warehouse, tmp_path: Path, planted_mirror: RecalledDump
+):
     write_recalled_documents(warehouse, planted_mirror.mirror, set())  # recall kept nothing
     instance = _instance()
     resources = _resources(warehouse, tmp_path)
@@ -66,9 +72,20 @@ def test_empty_dump_flows_through_every_stage_and_reconciles(warehouse: Warehous
                                      "decontaminated_documents": {"config": {"benchmarks": ["gsm8k"]}}}),
     )  # fmt: skip
     assert per_dump.success
-    final = dg.materialize(everything, selection=[ASSETS[4]], instance=instance, resources=resources)
+    final = dg.materialize(
+        everything, selection=[ASSETS[4]], instance=instance, resources=resources
+    )
     assert final.success
-    for table in ("page_texts", "decontaminated_documents", "extracted_qa", "extracted_qa_pages", "refined_qa", "webinstruct"):
+    for table in (
+        "page_texts",
+        "decontaminated_documents",
+        "extracted_qa",
+        "extracted_qa_pages",
+        "refined_qa",
+        "webinstruct",
+    ):
         assert warehouse.table_exists(table) and warehouse.count(table) == 0, table
     evaluations = per_dump.get_asset_check_evaluations() + final.get_asset_check_evaluations()
-    assert evaluations and all(e.passed for e in evaluations), [(e.check_name, e.description) for e in evaluations if not e.passed]
+    assert evaluations and all(e.passed for e in evaluations), [
+        (e.check_name, e.description) for e in evaluations if not e.passed
+    ]

@@ -3,7 +3,6 @@ DuckDB, real LLM engine."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +22,10 @@ from .conftest import RecalledDump, write_recalled_documents
 pytestmark = pytest.mark.slow  # one module-wide pipeline run (about a minute on 2 cores)
 MAX_PAIRS = 4  # pairs sent to the refiners; the others are recorded as not_sent
 # Two refiners as in the paper (here the same tiny model, greedy and sampled).
-REFINERS = [{"name": "greedy", "max_tokens": 64}, {"name": "sampled", "max_tokens": 64, "temperature": 0.8}]
+REFINERS = [
+    {"name": "greedy", "max_tokens": 64},
+    {"name": "sampled", "max_tokens": 64, "temperature": 0.8},
+]
 
 
 @dataclass
@@ -48,7 +50,12 @@ def run_config(assets: list[str], **overrides: dict) -> dg.RunConfig:
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory, planted_mirror: RecalledDump, tiny_model: Path, shared_data: Path):
+def pipeline(
+    tmp_path_factory: pytest.TempPathFactory,
+    planted_mirror: RecalledDump,
+    tiny_model: Path,
+    shared_data: Path,
+):
     data_dir = tmp_path_factory.mktemp("webinstruct-data")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MAMMOTH_DATA_DIR", str(data_dir))
@@ -59,22 +66,40 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, planted_mirror: RecalledD
         instance.add_dynamic_partitions("cc_dump", [DUMP])
         resources = {
             "warehouse": WarehouseResource(path=str(warehouse.path)),
-            "llm": LLMResource(model=str(tiny_model), cache_path=str(data_dir / "llm_cache.duckdb"), batch_size=8),
+            "llm": LLMResource(
+                model=str(tiny_model), cache_path=str(data_dir / "llm_cache.duckdb"), batch_size=8
+            ),
         }
         everything = [*ASSETS, *ASSET_CHECKS]
         per_dump = dg.materialize(
-            everything, instance=instance, partition_key=DUMP, resources=resources, selection=ASSETS[:4],
+            everything,
+            instance=instance,
+            partition_key=DUMP,
+            resources=resources,
+            selection=ASSETS[:4],
             run_config=run_config(
-                ["page_texts", "decontaminated_documents", "extracted_qa", "refined_qa"], warc_base=str(planted_mirror.mirror),
+                ["page_texts", "decontaminated_documents", "extracted_qa", "refined_qa"],
+                warc_base=str(planted_mirror.mirror),
                 extracted_qa={"max_llm_pages": 2},
                 refined_qa={"max_pairs": MAX_PAIRS, "refiners": REFINERS},
             ),
         )
         assert per_dump.success
-        final = dg.materialize(everything, instance=instance, resources=resources, selection=[ASSETS[4]])
+        final = dg.materialize(
+            everything, instance=instance, resources=resources, selection=[ASSETS[4]]
+        )
         assert final.success
         first_extraction = _latest(instance, "extracted_qa")
-        yield PipelineRun(instance, warehouse, resources, per_dump, final, data_dir, planted_mirror, first_extraction)
+        yield PipelineRun(
+            instance,
+            warehouse,
+            resources,
+            per_dump,
+            final,
+            data_dir,
+            planted_mirror,
+            first_extraction,
+        )
 
 
 def _latest(instance: dg.DagsterInstance, asset: str) -> dict:
@@ -99,7 +124,10 @@ def test_page_texts_come_from_warc_html_and_reconcile(pipeline: PipelineRun):
 def test_every_planted_benchmark_question_is_removed(pipeline: PipelineRun):
     decisions = pipeline.warehouse.read_table("decontaminated_documents")
     removed = decisions.filter(pl.col("status") == "contaminated")
-    assert {r["url"]: (r["matched_benchmark"], r["matched_item_id"]) for r in removed.iter_rows(named=True)} == pipeline.dump.planted
+    assert {
+        r["url"]: (r["matched_benchmark"], r["matched_item_id"])
+        for r in removed.iter_rows(named=True)
+    } == pipeline.dump.planted
     assert decisions.height == len(pipeline.dump.recalled_urls)
     meta = _metadata(pipeline, "decontaminated_documents")
     assert meta["contaminated"] == len(pipeline.dump.planted) and meta["index_items"] > 10_000
@@ -149,24 +177,34 @@ def test_refinements_are_judged_and_unrefined_fallback_keeps_jsonld_pairs(pipeli
     assert not_sent.height == (kept_pairs.height - MAX_PAIRS) * len(REFINERS)
     assert (not_sent["prompt_tokens"] == 0).all()
     meta = _metadata(pipeline, "refined_qa")
-    assert "| greedy |" in meta["tokens_per_refiner"] and "| sampled |" in meta["tokens_per_refiner"]
+    assert (
+        "| greedy |" in meta["tokens_per_refiner"] and "| sampled |" in meta["tokens_per_refiner"]
+    )
     assert meta["refiner_count"] == 2 and meta["rows"] == meta["expected_rows"]
 
 
-def test_final_dataset_exports_walk_back_to_pages_and_card_discloses_fallback(pipeline: PipelineRun):
+def test_final_dataset_exports_walk_back_to_pages_and_card_discloses_fallback(
+    pipeline: PipelineRun,
+):
     final = pipeline.warehouse.read_table("webinstruct")
     assert final.height > 0
     assert final["id"].n_unique() == final.height
     labels = {l["url"] for l in pipeline.dump.labels}
     example = final.row(0, named=True)
-    walk = pipeline.warehouse.query("webinstruct_provenance", {"example_id": example["id"]}).row(0, named=True)
+    walk = pipeline.warehouse.query("webinstruct_provenance", {"example_id": example["id"]}).row(
+        0, named=True
+    )
     assert walk["url"] in labels and walk["dump"] == DUMP and walk["warc_record_id"]
     assert walk["decontamination_status"] == "kept"
     meta = _metadata(pipeline, "webinstruct")
     export = Path(meta["export_dir"])
-    chat = datasets.load_dataset("parquet", data_files=str(export / "chat" / "train.parquet"), split="train")
+    chat = datasets.load_dataset(
+        "parquet", data_files=str(export / "chat" / "train.parquet"), split="train"
+    )
     assert chat.num_rows == final.height and chat[0]["messages"][0]["role"] == "user"
-    alpaca = datasets.load_dataset("json", data_files=str(export / "alpaca" / "train.jsonl"), split="train")
+    alpaca = datasets.load_dataset(
+        "json", data_files=str(export / "alpaca" / "train.jsonl"), split="train"
+    )
     assert alpaca.num_rows == final.height
     card = (export / "README.md").read_text()
     assert "keep_unrefined_when_rejected=True" in card and "gsm8k" in card
@@ -175,7 +213,10 @@ def test_final_dataset_exports_walk_back_to_pages_and_card_discloses_fallback(pi
 
 
 def test_all_asset_checks_ran_in_the_runs_and_passed(pipeline: PipelineRun):
-    evaluations = pipeline.per_dump.get_asset_check_evaluations() + pipeline.result.get_asset_check_evaluations()
+    evaluations = (
+        pipeline.per_dump.get_asset_check_evaluations()
+        + pipeline.result.get_asset_check_evaluations()
+    )
     names = {spec.name for check in ASSET_CHECKS for spec in check.check_specs}
     assert {e.check_name for e in evaluations} == names
     failed = {e.check_name: e.description for e in evaluations if not e.passed}
@@ -184,10 +225,25 @@ def test_all_asset_checks_ran_in_the_runs_and_passed(pipeline: PipelineRun):
 
 def test_grounding_floor_fails_the_check_when_raised(pipeline: PipelineRun):
     again = dg.materialize(
-        [*ASSETS, *ASSET_CHECKS], instance=pipeline.instance, partition_key=DUMP, resources=pipeline.resources,
-        selection=[ASSETS[2]], raise_on_error=False, run_config=run_config(["extracted_qa"], warc_base=str(pipeline.dump.mirror), extracted_qa={"min_grounding_rate": 0.99, "max_llm_pages": 2}),
+        [*ASSETS, *ASSET_CHECKS],
+        instance=pipeline.instance,
+        partition_key=DUMP,
+        resources=pipeline.resources,
+        selection=[ASSETS[2]],
+        raise_on_error=False,
+        run_config=run_config(
+            ["extracted_qa"],
+            warc_base=str(pipeline.dump.mirror),
+            extracted_qa={"min_grounding_rate": 0.99, "max_llm_pages": 2},
+        ),
     )
     meta = _metadata(pipeline, "extracted_qa")
-    assert meta["llm_cache_hits"] == 2 - pipeline.first_extraction["llm_failures"]  # nothing paid twice
-    grounding = [e for e in again.get_asset_check_evaluations() if e.check_name == "extracted_qa_grounding_rate"]
+    assert (
+        meta["llm_cache_hits"] == 2 - pipeline.first_extraction["llm_failures"]
+    )  # nothing paid twice
+    grounding = [
+        e
+        for e in again.get_asset_check_evaluations()
+        if e.check_name == "extracted_qa_grounding_rate"
+    ]
     assert len(grounding) == 1 and not grounding[0].passed
