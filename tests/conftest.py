@@ -22,6 +22,17 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return data
 
 
+@pytest.fixture(autouse=True)
+def reset_dagster_defs_state_storage():
+    """Dagster 1.13's `DagsterInstance.__exit__` disposes the instance but leaves it set as the
+    current defs-state storage (a ContextVar holding a weakref), so every later `materialize` in
+    the same process fails with "undefined DagsterInstance weakref". Reset it after each test."""
+    yield
+    from dagster._core.storage.defs_state import base as defs_state
+
+    defs_state._current_storage.set(None)
+
+
 @pytest.fixture
 def warehouse(isolated_data_dir: Path) -> Warehouse:
     return Warehouse(path=isolated_data_dir / "warehouse.duckdb", lock_timeout_s=60)
