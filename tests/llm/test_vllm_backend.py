@@ -26,7 +26,9 @@ pytestmark = [
 
 
 def test_vllm_backend_generates_constrains_and_caches(tiny_model: Path):
-    llm = LLMResource(backend="vllm", model=str(tiny_model), batch_size=64, max_model_len=1024, dtype="float32")
+    # on vLLM's CPU build gpu_memory_utilization is the share of RAM reserved for the KV cache
+    llm = LLMResource(backend="vllm", model=str(tiny_model), batch_size=64, max_model_len=1024, dtype="float32",
+                      gpu_memory_utilization=0.1)
     schema = {"type": "object", "properties": {"verdict": {"enum": ["yes", "no"]}}}
     requests = [
         LLMRequest(f"q{i}", messages=[{"role": "user", "content": f"question {i}"}], sampling=SamplingParams(max_tokens=8))
@@ -40,10 +42,15 @@ def test_vllm_backend_generates_constrains_and_caches(tiny_model: Path):
     ]
     answers = llm.generate(requests, stage="vllm")
     assert [a.request_id for a in answers] == [r.request_id for r in requests]
-    assert all(a.ok for a in answers), [a.error for a in answers]
+    # vLLM's guided JSON lets a random model pad with whitespace until max_tokens: the layer must
+    # then record the failure with the raw text (it does not force closing as our decoder does)
+    json_answer = answers[7]
+    assert json_answer.ok or ("hit max_tokens" in json_answer.error and json_answer.text.startswith('{"verdict"'))
+    assert all(a.ok for i, a in enumerate(answers) if i != 7), [(a.request_id, a.error) for a in answers if not a.ok]
     assert answers[0].prompt_tokens > 0 and 0 < answers[0].completion_tokens <= 8
-    assert answers[7].parsed["verdict"] in ("yes", "no")
+    assert not json_answer.ok or json_answer.parsed["verdict"] in ("yes", "no")
     assert check_text(answers[8].text, None, r"[0-5](\.[05])?")[1] is None
     again = llm.generate(requests, stage="vllm")
-    assert all(a.cached for a in again)
-    assert llm.cache().calls("vllm")["backend_requests"].to_list() == [len(requests), 0]
+    assert all(a.cached for a in again if a.ok)
+    resent = 0 if json_answer.ok else 1  # failures are sent again
+    assert llm.cache().calls("vllm")["backend_requests"].to_list() == [len(requests), resent]

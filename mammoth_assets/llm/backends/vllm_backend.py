@@ -70,8 +70,10 @@ class VLLMBackend:
 
         context = mp.get_context("spawn")
         parent, child = context.Pipe()
+        # Not a daemon: vLLM starts its own engine-core processes, which daemons may not have.
+        # The child exits by itself when the pipe closes (this process ended or was killed).
         self._process = context.Process(
-            target=worker_main, args=(child, self.engine_args), name="mammoth-vllm", daemon=True
+            target=worker_main, args=(child, self.engine_args), name="mammoth-vllm", daemon=False
         )
         self._process.start()
         child.close()

@@ -14,6 +14,12 @@ def structured_kwargs(json_schema: Any, regex: Any) -> dict[str, Any]:
     try:  # vLLM >= 0.11
         from vllm.sampling_params import StructuredOutputsParams
 
+        if json_schema is not None:
+            # compact JSON: with free whitespace a weak model can pad until max_tokens
+            try:
+                return {"structured_outputs": StructuredOutputsParams(**spec, disable_any_whitespace=True)}
+            except TypeError:
+                pass
         return {"structured_outputs": StructuredOutputsParams(**spec)}
     except ImportError:
         from vllm.sampling_params import GuidedDecodingParams
