@@ -251,6 +251,25 @@ def _interpreter_paths() -> tuple[Path, ...]:
 
 
 @functools.lru_cache(maxsize=None)
+def _tmp_rebinds() -> tuple[str, ...]:
+    """bwrap arguments that bind interpreter paths living under /tmp (a checkout or venv there)
+    back over the private /tmp, where they would otherwise vanish."""
+    tmp = Path("/tmp")
+    paths = {Path(os.path.realpath(p)) for p in (*_interpreter_paths(), *_site_packages())}
+    inside = [p for p in paths if tmp in p.parents]
+    inside = sorted(p for p in inside if not any(q in p.parents for q in inside))
+    arguments: list[str] = []
+    # bwrap creates the directories between /tmp and a bind target with mode 0700; the program's
+    # unprivileged uid must be able to traverse them
+    between = {a for p in inside for a in p.parents if tmp in a.parents}
+    for directory in sorted(between, key=lambda a: len(a.parts)):
+        arguments += ["--perms", "0755", "--dir", str(directory)]
+    for path in inside:
+        arguments += ["--ro-bind", str(path), str(path)]
+    return tuple(arguments)
+
+
+@functools.lru_cache(maxsize=None)
 def _uid_plan(isolation: str) -> tuple[bool, tuple[str, ...]]:
     """Whether programs can run as an unprivileged uid, and the bwrap arguments that make the
     interpreter reachable for it (hide untraversable ancestors behind tmpfs, re-bind the paths)."""
@@ -326,7 +345,10 @@ def _command(isolation: str, limits: SandboxLimits, host_workdir: str, nonce: st
     # and costs ~4x the bare interpreter start; the bootstrap adds site-packages to sys.path itself.
     python = [sys.executable, "-I", "-S", "-c", _BOOTSTRAP, *arguments]
     if isolation == "bwrap":
-        command = _bwrap_base(limits) + list(uid_binds) + ["--bind", host_workdir, _WORKDIR, "--chdir", _WORKDIR]
+        command = (
+            _bwrap_base(limits) + list(_tmp_rebinds()) + list(uid_binds)
+            + ["--bind", host_workdir, _WORKDIR, "--chdir", _WORKDIR]
+        )
         if uid is not None:  # the bootstrap drops to `uid`; bwrap must let it
             command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         return command + ["--"] + python, host_workdir
