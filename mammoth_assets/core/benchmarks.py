@@ -347,29 +347,12 @@ def _parse_arc(path: Path, benchmark: str) -> Iterable[BenchmarkItem]:
 
 def _parse_svamp(path: Path, benchmark: str) -> Iterable[BenchmarkItem]:
     for index, row in enumerate(_read_json_or_jsonl(path)):
-        body, question = row["Body"].strip(), row["Question"].strip()
-        joiner = " " if body.endswith((".", "?", "!")) else ". "
-        yield BenchmarkItem(
-            benchmark=benchmark,
-            item_id=str(row.get("ID", index)),
-            question=f"{body}{joiner}{question}",
-            choices=None,
-            reference=number_text(row["Answer"]),
-            extra={"answer_kind": "number", "equation": row.get("Equation", "")},
-        )
+        yield _hub_svamp(row, benchmark, index, None)
 
 
 def _parse_aqua(path: Path, benchmark: str) -> Iterable[BenchmarkItem]:
     for index, row in enumerate(_read_json_or_jsonl(path)):
-        choices = [re.sub(r"^[A-E]\)\s*", "", option).strip() for option in row["options"]]
-        yield BenchmarkItem(
-            benchmark=benchmark,
-            item_id=str(index),
-            question=row["question"].strip(),
-            choices=choices,
-            reference=str(row["correct"]).strip().upper(),
-            extra={"answer_kind": "choice", "solution": row.get("rationale", "")},
-        )
+        yield _hub_aqua(row, benchmark, index, None)
 
 
 def _answer_choices_item(row: dict[str, Any], index: int, benchmark: str) -> BenchmarkItem:
