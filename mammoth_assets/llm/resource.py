@@ -31,7 +31,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from mammoth_assets.llm.cache import BackgroundWriter, RequestCache, cache_key
-from mammoth_assets.llm.constrain import check_text
+from mammoth_assets.llm.structured import check_text
 from mammoth_assets.llm.types import LLMRequest, LLMResponse
 
 logger = logging.getLogger(__name__)

@@ -116,7 +116,7 @@ def test_client_errors_are_not_retried(faulty, llm_server):
     llm = client(server.base_url, max_retries=3)
     empty = LLMRequest("empty", messages=[], sampling=SamplingParams(max_tokens=3))
     tight = LLMRequest("tight", messages=[{"role": "user", "content": "x"}], sampling=SamplingParams(max_tokens=3),
-                       json_schema={"type": "object", "properties": {"answer": {"type": "string"}}})
+                       json_schema={"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]})
     answers = llm.generate([empty, tight], stage="bad")
     for answer in answers:
         assert "HTTP 400" in answer.error and "after 1 attempt(s)" in answer.error

