@@ -28,7 +28,7 @@ def ask(content: str, **sampling) -> LLMRequest:
 
 
 def run(backend, requests):
-    answers = dict(backend.generate(requests))
+    answers = {index: answer for group in backend.generate(requests) for index, answer in group}
     return [answers[i] for i in range(len(requests))]
 
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from mammoth_assets.llm.backends import failed
+from mammoth_assets.llm.backends import AnswerGroup, failed
 from mammoth_assets.llm.constrain import ConstraintError, GuidedLogitsProcessor, GuidedRow, Vocabulary
 from mammoth_assets.llm.types import LLMRequest, LLMResponse, SamplingParams
 
@@ -116,34 +116,42 @@ class TransformersBackend:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     # -- generation ------------------------------------------------------------------------
-    def generate(self, requests: Sequence[LLMRequest]) -> Iterator[tuple[int, LLMResponse]]:
+    def generate(self, requests: Sequence[LLMRequest]) -> Iterator[AnswerGroup]:
+        """One group per finished batch (and one first for requests refused before any batch)."""
         self.load()
         # one generate call needs one sampling setting; constrained rows decode in their own batches
         groups: dict[tuple[SamplingParams, bool], list[tuple[int, list[int]]]] = defaultdict(list)
+        refused: AnswerGroup = []
         rendered: list[tuple[int, str]] = []
         for index, request in enumerate(requests):
             try:
                 rendered.append((index, self.render(request)))
             except Exception as error:  # a broken chat template or message list
-                yield index, failed(request, f"{INVALID_REQUEST}: cannot render prompt: {error}")
+                refused.append((index, failed(request, f"{INVALID_REQUEST}: cannot render prompt: {error}")))
         encoded = self.tokenizer([text for _, text in rendered], add_special_tokens=False)["input_ids"] if rendered else []
         for (index, _), ids in zip(rendered, encoded):
             request = requests[index]
             limit = self.max_model_len - request.sampling.max_tokens
             if len(ids) > limit:
-                yield index, failed(
+                refused.append((index, failed(
                     request,
                     f"{INVALID_REQUEST}: prompt has {len(ids)} tokens; with max_tokens={request.sampling.max_tokens} "
                     f"it exceeds max_model_len={self.max_model_len}",
-                )
+                )))
                 continue
-            constrained = request.json_schema is not None or request.regex is not None
+            try:  # an unusable constraint fails its own request, not a whole batch
+                constrained = self._guided_row(request) is not None
+            except ConstraintError as error:
+                refused.append((index, failed(request, f"{INVALID_REQUEST}: {error}")))
+                continue
             groups[(request.sampling, constrained)].append((index, ids))
+        if refused:
+            yield refused
         for (sampling, _), members in groups.items():
             members.sort(key=lambda member: len(member[1]))
             for start in range(0, len(members), self.batch_size):
                 chunk = members[start : start + self.batch_size]
-                yield from self._run_chunk(requests, sampling, chunk)
+                yield list(self._run_chunk(requests, sampling, chunk))
 
     def _run_chunk(self, requests, sampling: SamplingParams, chunk) -> Iterator[tuple[int, LLMResponse]]:
         started = time.perf_counter()
