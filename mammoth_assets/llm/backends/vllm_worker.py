@@ -10,6 +10,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+# The same library as the local decoder (llguidance), and compact JSON as it emits; vLLM applies
+# both engine-wide. `vllm serve` takes the same with --structured-outputs-config (README).
+STRUCTURED_OUTPUTS_CONFIG = {"backend": "guidance", "disable_any_whitespace": True}
+
 
 def structured_kwargs(json_schema: Any, regex: Any) -> dict[str, Any]:
     """SamplingParams keyword for guided decoding, across vLLM versions."""
@@ -24,7 +28,8 @@ def structured_kwargs(json_schema: Any, regex: Any) -> dict[str, Any]:
         from vllm.sampling_params import StructuredOutputsParams
 
         if json_schema is not None:
-            # compact JSON: with free whitespace a weak model can pad until max_tokens
+            # compact JSON: with free whitespace a weak model can pad until max_tokens (some vLLM
+            # versions read this per request, others only engine-wide: worker_main sets both)
             try:
                 return {"structured_outputs": StructuredOutputsParams(**spec, disable_any_whitespace=True)}
             except TypeError:
@@ -95,14 +100,19 @@ def stream_chunk(llm, requests: list[dict[str, Any]], send) -> None:
     position_of: dict[str, int] = {}
     chats = [i for i, r in enumerate(requests) if r["messages"] is not None]
     raws = [i for i, r in enumerate(requests) if r["messages"] is None]
+    enqueued: list[tuple[str, int]] = []
     if chats:
         ids = llm.enqueue_chat([requests[i]["messages"] for i in chats],
                                sampling_params=[sampling_params(requests[i]) for i in chats], use_tqdm=False)
-        position_of.update(zip(ids, chats))
+        enqueued += zip(ids, chats)
     if raws:
         ids = llm.enqueue([requests[i]["prompt"] for i in raws],
                           sampling_params=[sampling_params(requests[i]) for i in raws], use_tqdm=False)
-        position_of.update(zip(ids, raws))
+        enqueued += zip(ids, raws)
+    for request_id, position in enqueued:
+        # enqueue returns the engine's internal id ("<external>-<8 random chars>"); outputs carry
+        # the external one
+        position_of[request_id] = position_of[request_id.rsplit("-", 1)[0]] = position
     engine = llm.llm_engine
     while engine.has_unfinished_requests():
         finished = [(position_of[o.request_id], answer(o, started)) for o in engine.step()
@@ -115,7 +125,10 @@ def worker_main(conn, engine_args: dict[str, Any]) -> None:
     try:
         from vllm import LLM
 
-        llm = LLM(**engine_args)
+        try:
+            llm = LLM(**engine_args, structured_outputs_config=STRUCTURED_OUTPUTS_CONFIG)
+        except (TypeError, ValueError):  # vLLM builds without this config
+            llm = LLM(**engine_args)
     except BaseException as error:  # report, then exit
         conn.send(("error", f"{type(error).__name__}: {error}"))
         conn.close()
