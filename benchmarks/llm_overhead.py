@@ -84,7 +84,7 @@ def constrained_per_token(model_path: str, conversations, max_tokens: int, batch
     backend.load()
 
     def requests(**constraint) -> list[LLMRequest]:
-        return [LLMRequest(f"c{i}", messages=c, sampling=SamplingParams(max_tokens=max_tokens, temperature=1.0, seed=i),
+        return [LLMRequest(f"c{i}", messages=c, sampling=SamplingParams(max_tokens=max_tokens, temperature=1.0, seed=0),
                            **constraint) for i, c in enumerate(conversations)]
 
     cases = [("unconstrained", requests()), ("JSON schema (extraction)", requests(json_schema=EXTRACTION_SCHEMA)),

@@ -146,9 +146,23 @@ class RequestCache:
         keys = sorted(set(keys))
         with self.store_.connect() as con:
             self._ensure_tables(con)
-            if not keys:
-                return {}
-            rows = self._frame(con, "llm_cache_lookup", {"keys": keys})
+            return self._answered(con, keys)
+
+    def lookup_and_claim(
+        self, keys: Iterable[str], owner: str, stage: str, lease_s: float
+    ) -> tuple[dict[str, LLMResponse], list[str]]:
+        """`lookup`, then `claim` the keys without an answer, in one transaction (one connection:
+        a stage start costs no more than a plain lookup)."""
+        keys = sorted(set(keys))
+        with self._write() as con:
+            answered = self._answered(con, keys)
+            mine = self._claim(con, [k for k in keys if k not in answered], owner, stage, lease_s)
+        return answered, mine
+
+    def _answered(self, con, keys: list[str]) -> dict[str, LLMResponse]:
+        if not keys:
+            return {}
+        rows = self._frame(con, "llm_cache_lookup", {"keys": keys})
         found: dict[str, LLMResponse] = {}
         for row in rows.iter_rows(named=True):
             parsed = json.loads(row["parsed_json"]) if row["parsed_json"] is not None else None
@@ -216,8 +230,14 @@ class RequestCache:
             )
         return pl.DataFrame(rows, schema=CACHE_SCHEMA).unique("cache_key", keep="last")
 
-    def record_call(self, stats: dict[str, Any]) -> None:
-        self.store([], stats.get("stage", ""), call=stats)
+    def record_call(self, stats: dict[str, Any], release_owner: str | None = None) -> None:
+        """Record a call's statistics; with `release_owner`, also drop whatever claims that owner
+        still holds (the end of a `generate` call: one transaction)."""
+        with self._write() as con:
+            con.register("_incoming", pl.DataFrame([stats]).to_arrow())
+            con.execute(self.store_.sql("llm_calls_insert"))
+            if release_owner is not None:
+                con.execute(self.store_.sql("llm_claims_release_all"), {"owner": release_owner})
 
     # -- claims (leases) -------------------------------------------------------------------------
     def claim(self, keys: Sequence[str], owner: str, stage: str, lease_s: float) -> list[str]:
@@ -225,32 +245,36 @@ class RequestCache:
         now holds. Claims of dead owners on this host and lapsed claims are dropped first."""
         if not keys:
             return []
-        now = utc_now()
         with self._write() as con:
-            held = self._frame(con, "llm_claims_of_keys", {"keys": list(keys)})
-            dead = {
-                row["owner"] for row in held.iter_rows(named=True)
-                if row["owner"] != owner and row["host"] == HOST and not process_alive(int(row["pid"]))
-            }
-            con.execute(self.store_.sql("llm_claims_drop_stale"), {"now": now, "dead_owners": sorted(dead)})
-            incoming = pl.DataFrame(
-                {
-                    "cache_key": list(keys),
-                    "owner": owner,
-                    "host": HOST,
-                    "pid": os.getpid(),
-                    "stage": stage,
-                    "claimed_at": now,
-                    "expires_at": now + dt.timedelta(seconds=lease_s),
-                },
-                schema={"cache_key": pl.String, "owner": pl.String, "host": pl.String, "pid": pl.Int64,
-                        "stage": pl.String, "claimed_at": pl.Datetime("us"), "expires_at": pl.Datetime("us")},
-            )
-            con.register("_incoming", incoming.to_arrow())
-            con.execute(self.store_.sql("llm_claims_take"))
-            con.unregister("_incoming")
-            owned = self._frame(con, "llm_claims_owned", {"owner": owner, "keys": list(keys)})
-        return owned["cache_key"].to_list()
+            return self._claim(con, list(keys), owner, stage, lease_s)
+
+    def _claim(self, con, keys: list[str], owner: str, stage: str, lease_s: float) -> list[str]:
+        if not keys:
+            return []
+        now = utc_now()
+        held = self._frame(con, "llm_claims_of_keys", {"keys": keys})
+        dead = {
+            row["owner"] for row in held.iter_rows(named=True)
+            if row["owner"] != owner and row["host"] == HOST and not process_alive(int(row["pid"]))
+        }
+        con.execute(self.store_.sql("llm_claims_drop_stale"), {"now": now, "dead_owners": sorted(dead)})
+        incoming = pl.DataFrame(
+            {
+                "cache_key": keys,
+                "owner": owner,
+                "host": HOST,
+                "pid": os.getpid(),
+                "stage": stage,
+                "claimed_at": now,
+                "expires_at": now + dt.timedelta(seconds=lease_s),
+            },
+            schema={"cache_key": pl.String, "owner": pl.String, "host": pl.String, "pid": pl.Int64,
+                    "stage": pl.String, "claimed_at": pl.Datetime("us"), "expires_at": pl.Datetime("us")},
+        )
+        con.register("_incoming", incoming.to_arrow())
+        con.execute(self.store_.sql("llm_claims_take"))
+        con.unregister("_incoming")
+        return self._frame(con, "llm_claims_owned", {"owner": owner, "keys": keys})["cache_key"].to_list()
 
     def claimed(self, keys: Sequence[str]) -> set[str]:
         """Keys among `keys` under a claim that has not lapsed (by anyone)."""
@@ -297,8 +321,8 @@ class RequestCache:
 
 
 class LeaseKeeper:
-    """Renews an owner's claims every `lease_s / 4` seconds on a daemon thread while work goes on;
-    `stop()` ends the renewals and releases whatever the owner still holds."""
+    """Renews an owner's claims every `lease_s / 4` seconds on a daemon thread while work goes on,
+    until `stop()` (which leaves releasing the claims to the caller)."""
 
     def __init__(self, cache: RequestCache, owner: str, lease_s: float):
         self.cache, self.owner, self.lease_s = cache, owner, lease_s
@@ -316,4 +340,3 @@ class LeaseKeeper:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
-        self.cache.release(self.owner)

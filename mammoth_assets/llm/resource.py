@@ -149,7 +149,8 @@ class LLMResource(dg.ConfigurableResource):
         started_at = _now()
         keys = [cache_key(request, settings.model_id) for request in requests]
         cache = RequestCache(settings.cache_path)
-        answered: dict[str, LLMResponse] = cache.lookup(keys)
+        owner = uuid.uuid4().hex  # this call's identity in the claims table
+        answered, mine = cache.lookup_and_claim(keys, owner, stage, settings.claim_lease_s)
         todo: dict[str, int] = {}  # cache key -> index of the first request with it
         for index, key in enumerate(keys):
             if key not in answered and key not in todo:
@@ -162,7 +163,15 @@ class LLMResource(dg.ConfigurableResource):
         fresh: dict[str, LLMResponse] = {}
         if todo:
             backend_started = time.perf_counter()
-            fresh, from_others = self._answer(settings, requests, keys, todo, cache, stage, log)
+            lease = LeaseKeeper(cache, owner, settings.claim_lease_s)
+            try:
+                fresh, from_others = self._answer(settings, requests, keys, todo, mine, cache, stage, log, owner)
+            except BaseException:
+                lease.stop()
+                with contextlib.suppress(Exception):
+                    cache.release(owner)
+                raise
+            lease.stop()
             answered.update(from_others)
             backend_seconds = time.perf_counter() - backend_started
         responses = []
@@ -185,44 +194,38 @@ class LLMResource(dg.ConfigurableResource):
             "completion_tokens": sum(r.completion_tokens for r in fresh.values()),
             "backend_seconds": backend_seconds,
         }
-        cache.record_call(stats)
+        cache.record_call(stats, release_owner=owner if todo else None)
         self._last_call.clear()
         self._last_call.update(stats)
         return responses
 
-    def _answer(self, settings, requests, keys, todo, cache, stage, log):
-        """Answer the uncached keys: claim what nobody else is answering and send it; wait for the
-        answers of keys another live run holds; take over keys whose owner stopped. Returns
-        (answers this run paid for, answers another run stored meanwhile)."""
-        owner = uuid.uuid4().hex
-        lease = LeaseKeeper(cache, owner, settings.claim_lease_s)
+    def _answer(self, settings, requests, keys, todo, mine, cache, stage, log, owner):
+        """Answer the uncached keys: send those this call claimed (`mine`, then any it claims
+        later), wait for the answers of keys another live run holds, and take over keys whose
+        owner stopped. Returns (answers this run paid for, answers another run stored meanwhile)."""
         pending = dict(todo)
         fresh: dict[str, LLMResponse] = {}
         from_others: dict[str, LLMResponse] = {}
         waited = 0.0
         poll_s = 0.2
-        try:
-            while pending:
-                mine = cache.claim(list(pending), owner, stage, settings.claim_lease_s)
-                if waited > settings.claim_wait_s:  # the holder is alive but stuck: pay again
-                    mine = list(pending)
-                if mine:
-                    indices = [pending.pop(key) for key in mine]
-                    fresh.update(self._run_backend(settings, requests, indices, keys, cache, stage, log, owner))
-                if pending:
-                    found = cache.lookup(pending)
-                    for key, response in found.items():
-                        from_others[key] = response
-                        pending.pop(key)
-                if pending and cache.claimed(list(pending)):
-                    if waited == 0.0:
-                        log.info(f"llm[{stage}] {len(pending)} requests are being answered by another run; "
-                                 f"waiting for its answers")
-                    time.sleep(poll_s)
-                    waited += poll_s
-                    poll_s = min(poll_s * 1.5, 2.0)
-        finally:
-            lease.stop()
+        while pending:
+            if waited > settings.claim_wait_s:  # the holder is alive but stuck: pay again
+                mine = list(pending)
+            if mine:
+                indices = [pending.pop(key) for key in mine if key in pending]
+                fresh.update(self._run_backend(settings, requests, indices, keys, cache, stage, log, owner))
+            if pending:
+                for key, response in cache.lookup(pending).items():
+                    from_others[key] = response
+                    pending.pop(key)
+            if pending and cache.claimed(list(pending)):
+                if waited == 0.0:
+                    log.info(f"llm[{stage}] {len(pending)} requests are being answered by another run; "
+                             f"waiting for its answers")
+                time.sleep(poll_s)
+                waited += poll_s
+                poll_s = min(poll_s * 1.5, 2.0)
+            mine = cache.claim(list(pending), owner, stage, settings.claim_lease_s) if pending else []
         if from_others:
             log.info(f"llm[{stage}] {len(from_others)} answers came from another run")
         return fresh, from_others

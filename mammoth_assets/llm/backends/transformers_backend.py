@@ -3,12 +3,15 @@
 Requests are grouped by sampling parameters (one `generate` call needs one setting), sorted by
 prompt length inside a group to keep padding small, and run `batch_size` at a time. Greedy at
 temperature 0, otherwise sampling seeded per batch. Rows under a JSON-schema / regex constraint run
-in batches of their own, decoded by llguidance through a logits processor that also guarantees
-they finish inside `max_tokens` (see `mammoth_assets.llm.constrain`).
+in batches of their own (their seeds may differ: each row samples with a generator seeded from its
+own request), decoded by llguidance through a logits processor that also guarantees they finish
+inside `max_tokens` (see `mammoth_assets.llm.constrain`). `generate` yields one group of answers
+per finished batch, and the caller commits it before the next batch starts.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import defaultdict
@@ -144,7 +147,9 @@ class TransformersBackend:
             except ConstraintError as error:
                 refused.append((index, failed(request, f"{INVALID_REQUEST}: {error}")))
                 continue
-            groups[(request.sampling, constrained)].append((index, ids))
+            # constrained rows sample with a generator of their own: their seeds may share a batch
+            sampling = dataclasses.replace(request.sampling, seed=0) if constrained else request.sampling
+            groups[(sampling, constrained)].append((index, ids))
         if refused:
             yield refused
         for (sampling, _), members in groups.items():
@@ -196,7 +201,7 @@ class TransformersBackend:
         if any(row is not None for row in guided):  # the processor picks (and samples) tokens itself
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
             kwargs["logits_processor"] = LogitsProcessorList(
-                [GuidedLogitsProcessor(guided, sampling.temperature, sampling.top_p, [sampling.seed] * len(batch))]
+                [GuidedLogitsProcessor(guided, sampling.temperature, sampling.top_p, [r.sampling.seed for r in batch])]
             )
         elif sampling.temperature > 0:
             torch.manual_seed(sampling.seed)
