@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from mammoth_assets import paths
+from mammoth_assets.core import safe_paths
 
 EXAMPLE_COLUMNS = (
     "instruction_set",
@@ -45,7 +46,7 @@ EXAMPLE_COLUMNS = (
     "status",
     "reason",
 )
-SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the mammoth_assets package
 _ID_KEYS = ("example_id", "id", "pair_id", "qa_id", "idx", "question_id", "uid")
 
@@ -63,10 +64,10 @@ class InstructionSetDeclaration:
     description: str = ""
 
     def __post_init__(self) -> None:
-        if not SET_NAME.match(self.name):
-            raise InstructionSetError(
-                f"instruction set name {self.name!r}: use letters, digits, '_', '-', '.'"
-            )
+        try:
+            safe_paths.safe_name(self.name, "instruction set name")
+        except safe_paths.UnsafeNameError as error:
+            raise InstructionSetError(str(error)) from error
         if self.kind not in ("train", "test"):
             raise InstructionSetError(f"instruction set {self.name!r}: kind must be train or test")
         if not self.source:
@@ -85,26 +86,38 @@ def user_declarations_path() -> Path:
     return paths.data_dir() / "instruction_sets.yaml"
 
 
-def read_declarations(path: Path) -> dict[str, InstructionSetDeclaration]:
+def read_declarations(path: Path, errors: list[str] | None = None) -> dict[str, InstructionSetDeclaration]:
+    """Declarations in one YAML file. A bad entry raises InstructionSetError, or, when `errors` is
+    given, is appended there (with its reason) and skipped so the good entries still count."""
     if not path.exists():
         return {}
-    document = yaml.safe_load(path.read_text()) or {}
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise InstructionSetError(f"{path}: unreadable declarations file ({error})") from error
     entries = document.get("instruction_sets", {}) if isinstance(document, dict) else None
     if not isinstance(entries, dict):
         raise InstructionSetError(f"{path}: expected a mapping under 'instruction_sets'")
     declarations = {}
     for name, entry in entries.items():
-        entry = {"source": entry} if isinstance(entry, str) else dict(entry or {})
         try:
+            if not isinstance(entry, (str, dict, type(None))):
+                raise InstructionSetError(f"entry is a {type(entry).__name__}, expected a source or a mapping")
+            entry = {"source": entry} if isinstance(entry, str) else dict(entry or {})
             declarations[str(name)] = InstructionSetDeclaration(name=str(name), **entry)
-        except TypeError as error:
-            raise InstructionSetError(f"{path}: instruction set {name!r}: {error}") from error
+        except (TypeError, InstructionSetError) as error:
+            message = f"{path}: instruction set {str(name)[:80]!r}: {error}"
+            if errors is None:
+                raise InstructionSetError(message) from error
+            errors.append(message)
     return declarations
 
 
-def all_declarations() -> dict[str, InstructionSetDeclaration]:
-    """The repo's declarations, overridden by the user's (data-dir) declarations."""
-    return {**read_declarations(repo_declarations_path()), **read_declarations(user_declarations_path())}
+def all_declarations(errors: list[str] | None = None) -> dict[str, InstructionSetDeclaration]:
+    """The repo's declarations, overridden by the user's (data-dir) declarations. With `errors`,
+    bad entries are reported there instead of raising."""
+    return {**read_declarations(repo_declarations_path(), errors),
+            **read_declarations(user_declarations_path(), errors)}
 
 
 def find_declaration(name: str) -> InstructionSetDeclaration:
