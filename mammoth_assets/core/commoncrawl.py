@@ -33,6 +33,7 @@ from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from mammoth_assets import paths
 from mammoth_assets.core import documents, safe_paths
+from mammoth_assets.core.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,10 @@ FILE_KINDS = ("wet", "warc")
 
 
 class CommonCrawlError(RuntimeError):
-    pass
+    """Its message is redacted (URL credentials, tokens): it ends up in tables, metadata and logs."""
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(redact(str(message)), *args)
 
 
 class NotFoundError(CommonCrawlError):
@@ -115,8 +119,16 @@ _TRANSIENT = (httpx.TransportError,)
 
 def _client(policy: RetryPolicy) -> httpx.Client:
     return httpx.Client(
-        timeout=httpx.Timeout(policy.timeout_s), follow_redirects=True, headers={"User-Agent": USER_AGENT}
+        timeout=httpx.Timeout(policy.timeout_s), follow_redirects=True, headers={"User-Agent": USER_AGENT},
+        auth=_netrc_auth(),
     )
+
+
+def _netrc_auth() -> httpx.Auth | None:
+    """Credentials for a private mirror come from ~/.netrc (or $NETRC), never from the URL: URLs
+    are stored in the warehouse and shown in the UI."""
+    path = Path(os.environ.get("NETRC") or Path.home() / ".netrc")
+    return httpx.NetRCAuth(str(path)) if path.is_file() else None
 
 
 def fetch_bytes(url: str, policy: RetryPolicy = RetryPolicy(), client: httpx.Client | None = None) -> bytes:

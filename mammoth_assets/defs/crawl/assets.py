@@ -13,6 +13,7 @@ from pydantic import Field
 from mammoth_assets import paths
 from mammoth_assets.core import commoncrawl as cc
 from mammoth_assets.core import safe_paths
+from mammoth_assets.core.redaction import redact, redact_url, url_has_credentials
 from mammoth_assets.core.crawl_ingest import (
     DOCUMENT_SCHEMA,
     FILE_SCHEMA,
@@ -84,12 +85,18 @@ class WetFilesConfig(dg.Config):
 def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     dump = dump_key(context)
     base_url = resolve_base_url(config.base_url, dump)
+    if url_has_credentials(base_url):
+        raise dg.Failure(
+            description=f"the mirror URL {redact_url(base_url)} carries credentials, which would be stored in "
+            "wet_files and shown in the UI: put them in ~/.netrc (or $NETRC) and give the URL without them",
+            allow_retries=False,
+        )
     try:
         plan = cc.plan_wet_files(dump, base_url, config.sample_files, config.sample_seed)
     except cc.CommonCrawlError as error:
         raise dg.Failure(
-            description=f"cannot list the WET files of {dump} under {base_url}: {error}",
-            metadata={"dump": dump, "base_url": base_url},
+            description=redact(f"cannot list the WET files of {dump} under {redact_url(base_url)}: {error}"),
+            metadata={"dump": dump, "base_url": redact_url(base_url)},
         ) from error
     if plan.warc_listing_error:
         context.log.warning(f"no warc.paths.gz for {dump} ({plan.warc_listing_error}); WARC names derived from WET names")
@@ -98,7 +105,7 @@ def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehou
     return dg.MaterializeResult(
         metadata={
             "dump": dump,
-            "base_url": base_url,
+            "base_url": redact_url(base_url),
             "files_listed": plan.listed,
             "files_selected": stored,
             "files_without_warc": int(frame["warc_file"].null_count()),
