@@ -13,25 +13,23 @@ input: every line becomes a `Prediction` or a `BadLine` with a reason.
   for /v1/chat/completions, /v1/completions or /v1/responses. It holds no references: they come
   from a references file keyed by `custom_id`.
 
-Bytes are decoded per line (UTF-8 by default, a UTF-8 or UTF-16 byte-order mark is honoured), so a
-file in another encoding gives one clear error per line instead of a crash; lines longer than
-`max_line_bytes` are skipped without being read into memory.
+Lines come from `line_reader.iter_lines`: decoded one by one, so a file in another encoding gives
+one clear error per line instead of a crash, and an over-long line is skipped unread.
 """
 
 from __future__ import annotations
 
-import codecs
-import io
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
+from mammoth_assets.core.line_reader import iter_lines
+
 FORMATS = ("jsonl", "lm-eval", "openai-batch")
 DEFAULT_MAX_LINE_BYTES = 16 << 20  # an lm-eval sample carries its whole few-shot prompt
 DEFAULT_MAX_FIELD_CHARS = 200_000  # a completion longer than this is not graded (regex cost)
-_CHUNK = 1 << 20
 
 
 class PredictionFileError(ValueError):
@@ -79,66 +77,14 @@ class _LineError(Exception):
     pass
 
 
-# -- lines ------------------------------------------------------------------------------------
-def iter_lines(stream: BinaryIO, options: ReadOptions) -> Iterator[tuple[int, str | None, str | None]]:
-    """(line number, text, error) for every non-blank line of a seekable binary stream; text is None
-    when the line could not be decoded or is too long (error says why). Memory stays within
-    `max_line_bytes` whatever the file holds."""
-    head = stream.read(4)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        stream.seek(0)
-        yield from _iter_wide_lines(stream, "utf-32" if head == codecs.BOM_UTF32_LE else "utf-16", options)
-        return
-    encoding = options.encoding
-    try:
-        codecs.lookup(encoding)
-    except LookupError as error:
-        raise PredictionFileError(f"unknown encoding {encoding!r}") from error
-    stream.seek(3 if head.startswith(codecs.BOM_UTF8) else 0)
-    number = 0
-    while True:
-        raw = stream.readline(options.max_line_bytes + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > options.max_line_bytes and not raw.endswith(b"\n"):
-            while (chunk := stream.readline(_CHUNK)) and not chunk.endswith(b"\n"):
-                pass  # drop the rest of the over-long line in bounded chunks
-            yield number, None, f"line is longer than {options.max_line_bytes:,} bytes (see --max-line-bytes)"
-            continue
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError as error:
-            hint = " (a Latin-1/cp1252 file? pass --encoding latin-1)" if encoding.lower().startswith("utf") else ""
-            yield number, None, (f"line is not valid {encoding}: byte 0x{raw[error.start]:02x} at "
-                                 f"position {error.start}{hint}")
-            continue
-        if text.strip():
-            yield number, text, None
-
-
-def _iter_wide_lines(
-    stream: BinaryIO, encoding: str, options: ReadOptions
-) -> Iterator[tuple[int, str | None, str | None]]:
-    """UTF-16/32 files (a byte-order mark says so): decoded as a text stream."""
-    text_stream = io.TextIOWrapper(stream, encoding=encoding)
-    number = 0
-    try:
-        while line := text_stream.readline(options.max_line_bytes + 1):
-            number += 1
-            if len(line) > options.max_line_bytes and not line.endswith("\n"):
-                while (chunk := text_stream.readline(_CHUNK)) and not chunk.endswith("\n"):
-                    pass
-                yield number, None, f"line is longer than {options.max_line_bytes:,} characters"
-            elif line.strip():
-                yield number, line, None
-    except UnicodeDecodeError as error:
-        yield number + 1, None, f"undecodable {text_stream.encoding} from here on ({error.reason}); the rest of the file is skipped"
-    finally:
-        text_stream.detach()
-
-
 # -- records ----------------------------------------------------------------------------------
+def _lines(stream: BinaryIO, options: ReadOptions) -> Iterator[tuple[int, str | None, str | None]]:
+    try:
+        yield from iter_lines(stream, options.encoding, options.max_line_bytes, "pass --encoding latin-1")
+    except LookupError as error:
+        raise PredictionFileError(str(error)) from error
+
+
 def read_predictions(
     path: str | Path,
     file_format: str = "jsonl",
@@ -158,7 +104,7 @@ def read_predictions(
     except OSError as error:
         raise PredictionFileError(f"cannot open {path}: {error.strerror or error}") from error
     with stream:
-        for number, text, error in iter_lines(stream, options):
+        for number, text, error in _lines(stream, options):
             if error is not None:
                 yield BadLine(number, error)
                 continue
@@ -195,7 +141,7 @@ def read_references(path: str | Path, options: ReadOptions = ReadOptions()) -> d
     except OSError as error:
         raise PredictionFileError(f"cannot open references {path}: {error.strerror or error}") from error
     with stream:
-        for number, text, error in iter_lines(stream, options):
+        for number, text, error in _lines(stream, options):
             try:
                 if error is not None:
                     raise _LineError(error)
