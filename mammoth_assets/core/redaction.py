@@ -29,7 +29,8 @@ _PATTERNS = [
     # user:password@ in URLs (any scheme)
     re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://)[^/\s:@]+:[^/\s@]+(?=@)"),
     # an Authorization header's value, whatever its length: "Authorization: Bearer xyz"
-    re.compile(r"""(?i)(\bauthorization["']?\s*[:=]\s*["']?(?:bearer\s+|basic\s+|token\s+)?)(?!\[REDACTED\])[^"'\s,;}]+"""),
+    re.compile(r"""(?i)(\bauthorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)"""
+               r"""(?!\[REDACTED\])(?!(?:bearer|basic|token)\s)[^"'\s,;}]+"""),
     # a bearer token or Basic credentials elsewhere (long enough not to be an English word)
     re.compile(r"(?i)(\bbearer\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=\-]{16,}"),
     re.compile(r"(\bBasic\s+)(?=[A-Za-z0-9+/]+[0-9+/=A-Z])[A-Za-z0-9+/]{12,}={0,2}"),
