@@ -93,16 +93,23 @@ class Tally:
         self.reasons: Counter[str] = Counter()
         self.source_metrics: dict[str, list[float]] = defaultdict(list)
         self.agreement: dict[str, list[bool]] = defaultdict(list)  # per lm-eval metric key
+        self.verdicts: dict[str, bool] = {}  # item id -> our verdict, for lines repeating an item
 
     def add(self, row: dict[str, Any], source_metrics: dict[str, float] | None = None) -> None:
         self.rows.append(row)
         self.lines += 1
         if row.get("error"):
             self.reasons[_reason_kind(row["error"])] += 1
-        for key, value in (source_metrics or {}).items():
+        else:
+            self.verdicts[str(row["id"])] = bool(row["correct"])
+        self.add_source_metrics(str(row["id"]), source_metrics or {})
+
+    def add_source_metrics(self, item_id: str, source_metrics: dict[str, float]) -> None:
+        """The producer's verdicts on an item, compared with ours where we have one."""
+        for key, value in source_metrics.items():
             self.source_metrics[key].append(value)
-            if not row.get("error"):
-                self.agreement[key].append(bool(value) == bool(row["correct"]))
+            if item_id in self.verdicts:
+                self.agreement[key].append(bool(value) == self.verdicts[item_id])
 
     @property
     def correct(self) -> int:
@@ -135,8 +142,7 @@ def grade_file(args: argparse.Namespace) -> int:
         for record in pf.read_predictions(args.file, args.file_format, options, references):
             if isinstance(record, pf.Skipped):
                 tally.skipped += 1
-                for key, value in record.source_metrics.items():
-                    tally.source_metrics[key].append(value)
+                tally.add_source_metrics(record.item_id, record.source_metrics)
                 continue
             if isinstance(record, pf.BadLine):
                 row, metrics = _unusable(record.line, "unreadable line: " + redact(record.reason), record.item_id), None
