@@ -67,7 +67,7 @@ def _unusable(line: int, reason: str, item_id: str | None) -> dict[str, Any]:
 def grade_prediction(benchmark: str, prediction: pf.Prediction, timeout_s: float) -> dict[str, Any]:
     """One output row. Whatever the grader raises on this item becomes the row's error."""
     if prediction.chosen_index is not None:  # lm-eval loglikelihood multiple choice
-        return {"id": prediction.item_id, "line": prediction.line, "extracted": pf._letter(prediction.chosen_index),
+        return {"id": prediction.item_id, "line": prediction.line, "extracted": pf.option_letter(prediction.chosen_index),
                 "correct": prediction.chosen_index == prediction.reference_index, "unparsable": False,
                 "extraction_method": "loglikelihood", "answer_kind": "choice", "reference": prediction.reference}
     try:

@@ -194,7 +194,7 @@ def _from_lm_eval(number: int, row: dict, options: ReadOptions, _refs) -> Predic
             raise _LineError(f"multiple-choice 'target' must be an index or a label, not {_kind(target)}")
         index = _choice_index(target, doc, len(loglikelihoods))
         chosen = max(range(len(loglikelihoods)), key=loglikelihoods.__getitem__)
-        return Prediction(number, item_id, None, _letter(index), "choice", None, chosen, index, metrics)
+        return Prediction(number, item_id, None, option_letter(index), "choice", None, chosen, index, metrics)
     first = resps[0]
     text = first[0] if isinstance(first, list) and first else first
     return Prediction(
@@ -372,7 +372,8 @@ def _choice_index(target: int | str, doc: dict, count: int) -> int:
     return index
 
 
-def _letter(index: int) -> str:
+def option_letter(index: int) -> str:
+    """0 -> "A", 1 -> "B", ..."""
     return chr(ord("A") + index)
 
 
