@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from mammoth_assets.cli import main
+from tests.cli.lm_eval_samples import write_samples
 
-LM_EVAL = Path(__file__).with_name("data") / "lm_eval"
 MAMMOTH = Path(sys.executable).parent / "mammoth"
 
 
@@ -113,9 +113,20 @@ def test_missing_file_and_unknown_encoding_are_clear(tmp_path: Path) -> None:
 
 
 # -- lm-evaluation-harness --log_samples ----------------------------------------------------------
-def test_lm_eval_generative_samples_are_regraded_beside_lm_evals_verdict(tmp_path: Path, capsys) -> None:
+@pytest.fixture
+def lm_eval_gsm8k(shared_data: Path, tmp_path: Path) -> Path:
+    return write_samples("gsm8k", shared_data, tmp_path)
+
+
+@pytest.fixture
+def lm_eval_mmlu_stem(shared_data: Path, tmp_path: Path) -> Path:
+    return write_samples("mmlu_stem", shared_data, tmp_path)
+
+
+def test_lm_eval_generative_samples_are_regraded_beside_lm_evals_verdict(tmp_path: Path, capsys,
+                                                                        lm_eval_gsm8k: Path) -> None:
     output = tmp_path / "gsm8k.graded.jsonl"
-    code = main(["grade", "gsm8k", str(LM_EVAL / "samples_gsm8k_local.jsonl"), "--format", "lm-eval",
+    code = main(["grade", "gsm8k", str(lm_eval_gsm8k), "--format", "lm-eval",
                  "--output", str(output)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
@@ -132,10 +143,11 @@ def test_lm_eval_generative_samples_are_regraded_beside_lm_evals_verdict(tmp_pat
     assert results["higher_is_better"]["gsm8k"]["exact_match"] is True
 
 
-def test_lm_eval_line_with_a_right_answer_is_right_even_where_lm_eval_missed_it(tmp_path: Path, capsys) -> None:
-    real = json.loads((LM_EVAL / "samples_gsm8k_local.jsonl").read_text().splitlines()[0])
+def test_lm_eval_line_with_a_right_answer_is_right_even_where_lm_eval_missed_it(tmp_path: Path, capsys,
+                                                                             lm_eval_gsm8k: Path) -> None:
+    real = json.loads(lm_eval_gsm8k.read_text().splitlines()[0])
     real["resps"] = [["She sells 9 eggs at $2, so she makes 18 dollars. The answer is 18."]]
-    source = tmp_path / "samples_gsm8k.jsonl"
+    source = tmp_path / "one_line.jsonl"
     source.write_text(json.dumps(real) + "\n")
     assert main(["grade", "gsm8k", str(source), "--format", "lm-eval"]) == 0
     out = capsys.readouterr().out
@@ -143,8 +155,9 @@ def test_lm_eval_line_with_a_right_answer_is_right_even_where_lm_eval_missed_it(
     assert "lm-eval exact_match,strict-match: 0.0000 (our verdict agrees on 0/1 items)" in out
 
 
-def test_lm_eval_loglikelihood_multiple_choice_matches_lm_evals_acc(tmp_path: Path, capsys) -> None:
-    source = LM_EVAL / "samples_mmlu_stem_local.jsonl"
+def test_lm_eval_loglikelihood_multiple_choice_matches_lm_evals_acc(tmp_path: Path, capsys,
+                                                                   lm_eval_mmlu_stem: Path) -> None:
+    source = lm_eval_mmlu_stem
     lm_eval_acc = [json.loads(line)["acc"] for line in source.read_text().splitlines()]
     output = tmp_path / "mmlu.jsonl"
     assert main(["grade", "mmlu_stem", str(source), "--format", "lm-eval", "--output", str(output)]) == 0
