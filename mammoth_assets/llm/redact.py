@@ -1,49 +1,39 @@
 """Secrets never leave the LLM layer: every error, log line, exception and metadata value it
 produces goes through `redact` before it is stored or shown.
 
-Two nets: the exact values of secrets this process knows (the configured API key variable, and
-any environment variable whose name says it holds a key, token or secret), and patterns for
-credentials a server may echo back that this process never saw (`Authorization: Bearer ...`,
-`"api_key": "..."`, `sk-...` keys).
+The nets are the project's (`mammoth_assets.core.redaction`): the exact values of secrets this
+process knows and patterns for credentials a server may echo back (`Authorization: Bearer ...`,
+`"api_key": "..."`, `sk-...` keys). This module adds the one thing only the LLM layer knows: the
+environment variables named in `api_key_env` (whose names need not look secret, e.g.
+`MY_PROVIDER_KEY`), registered by the resource when it reads its settings.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from typing import Iterable
 
-REDACTED = "[REDACTED]"
-_SECRET_NAME = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD)", re.IGNORECASE)
-_MIN_SECRET_LEN = 6  # shorter values ("EMPTY", "1") would blank out ordinary words
-_PATTERNS = [
-    # Authorization: Bearer xyz / Basic xyz (header lines, JSON, repr of header dicts)
-    re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=\-]{4,}"),
-    # "api_key": "xyz", api-key=xyz, x-api-key: xyz, "authorization": "xyz"
-    re.compile(
-        r"""(?i)((?:x-)?(?:api[_-]?key|authorization|access[_-]?token|secret)["']?\s*[:=]\s*["']?)"""
-        r"""(?!\[REDACTED\])(?!(?:bearer|basic)\s)[^"'\s,;}&]{4,}"""
-    ),
-    # OpenAI-style keys anywhere
-    re.compile(r"()\bsk-[A-Za-z0-9_\-]{8,}"),
-]
+from mammoth_assets.core import redaction
+from mammoth_assets.core.redaction import REDACTED
+
+__all__ = ["REDACTED", "known_secrets", "redact", "register_secret_env"]
+_SECRET_ENV_NAMES: set[str] = set()  # api_key_env names configured in this process
+_MIN_SECRET_LEN = 6
+
+
+def register_secret_env(name: str) -> None:
+    """Treat the value of environment variable `name` as a secret from now on."""
+    if name:
+        _SECRET_ENV_NAMES.add(name)
 
 
 def known_secrets(extra_env_names: Iterable[str] = ()) -> set[str]:
-    """Values of the named variables and of every variable whose name marks it as a secret."""
-    names = {name for name in extra_env_names if name}
-    names.update(name for name in os.environ if _SECRET_NAME.search(name))
-    return {value for name in names if len(value := os.environ.get(name, "")) >= _MIN_SECRET_LEN}
+    """Secret values: those the project recognises by name, plus the configured key variables."""
+    names = _SECRET_ENV_NAMES | {name for name in extra_env_names if name}
+    configured = {value for name in names if len(value := os.environ.get(name, "")) >= _MIN_SECRET_LEN}
+    return redaction.known_secrets() | configured
 
 
 def redact(text: str | None, secrets: Iterable[str] | None = None) -> str | None:
-    """`text` with known secret values and credential-looking substrings replaced."""
-    if not text:
-        return text
-    values = known_secrets() if secrets is None else set(secrets)
-    for value in sorted(values, key=len, reverse=True):
-        if len(value) >= _MIN_SECRET_LEN:
-            text = text.replace(value, REDACTED)
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda match: match.group(1) + REDACTED, text)
-    return text
+    """`text` with secret values and credential-looking substrings replaced by [REDACTED]."""
+    return redaction.redact(text, known_secrets() if secrets is None else secrets)

@@ -34,7 +34,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from mammoth_assets.llm.cache import LeaseKeeper, RequestCache, cache_key
-from mammoth_assets.llm.redact import redact
+from mammoth_assets.llm.redact import redact, register_secret_env
 from mammoth_assets.llm.structured import check_text
 from mammoth_assets.llm.types import LLMRequest, LLMResponse
 
@@ -124,6 +124,7 @@ class LLMResource(dg.ConfigurableResource):
                 values["model"] = TINY_MODEL_ID
             values["model_id"] = values["model_id"] or TINY_MODEL_ID
         values["model_id"] = values["model_id"] or values["model"]
+        register_secret_env(values["api_key_env"])  # its value is redacted wherever it shows up
         if not values["cache_path"]:
             from mammoth_assets.llm.cache import default_cache_path
 

@@ -33,7 +33,7 @@ import time
 from typing import Any, Iterator, Sequence
 
 from mammoth_assets.llm.backends import AnswerGroup, failed
-from mammoth_assets.llm.redact import redact
+from mammoth_assets.llm.redact import known_secrets, redact
 from mammoth_assets.llm.structured import strict_schema
 from mammoth_assets.llm.types import LLMRequest, LLMResponse
 
@@ -193,14 +193,9 @@ class OpenAIBackend:
             problem = f"connection error: {type(cause).__name__}: {cause}"
         except (openai.OpenAIError, ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
             problem = f"malformed response: {type(error).__name__}: {error}"
-        message = redact(f"after {max(counter[0], 1)} attempt(s): {problem}", self._secrets())
+        message = redact(f"after {max(counter[0], 1)} attempt(s): {problem}", known_secrets([self.api_key_env]))
         logger.debug("request %s failed: %s", request.request_id, message)
         return failed(request, message, time.perf_counter() - started)
-
-    def _secrets(self) -> set[str]:
-        from mammoth_assets.llm.redact import known_secrets
-
-        return known_secrets([self.api_key_env])
 
     def parse(self, request: LLMRequest, completion, latency_s: float) -> LLMResponse:
         choice = completion.choices[0]
