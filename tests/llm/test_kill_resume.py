@@ -3,6 +3,7 @@ only what was in flight, and two runs asking the same requests at once pay for t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -61,14 +62,35 @@ def workload() -> list[LLMRequest]:
     ]
 
 
-def start_child(tiny_model: Path, produced: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(tiny_model), str(BATCH), str(produced)],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+@contextlib.contextmanager
+def children(tiny_model: Path, workdir: Path):
+    """`start(name)` starts a child run recording into `<workdir>/<name>.jsonl`; every child still
+    running at the end is killed (only processes this test started)."""
+    started: list[subprocess.Popen] = []
+
+    def start(name: str) -> subprocess.Popen:
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(tiny_model), str(BATCH), str(workdir / f"{name}.jsonl")],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        started.append(child)
+        return child
+
+    try:
+        yield start
+    finally:
+        for child in started:
+            if child.poll() is None:
+                child.kill()
+                child.wait(timeout=30)
+
+
+def finish(child: subprocess.Popen) -> None:
+    out, err = child.communicate(timeout=300)
+    assert child.returncode == 0 and b"finished" in out, err.decode()[-2000:]
 
 
 def answered(cache_path: Path) -> int:
@@ -99,13 +121,10 @@ def groups_produced(path: Path) -> list[list[str]]:
 def test_a_killed_run_resumes_re_sending_only_what_was_in_flight(tiny_model: Path, isolated_data_dir: Path):
     cache_path = isolated_data_dir / "llm_cache.duckdb"
     produced_path = isolated_data_dir / "produced.jsonl"
-    child = start_child(tiny_model, produced_path)
-    try:
+    with children(tiny_model, isolated_data_dir) as start:
+        child = start("produced")
         wait_for(lambda: answered(cache_path) >= 2 * BATCH, child, "two batches were committed")
         kill(child)
-    finally:
-        if child.poll() is None:
-            child.kill()
     before = RequestCache(cache_path).entries()
     assert 2 * BATCH <= before.height < TOTAL, "the kill should land mid-stage"
     assert before["error"].null_count() == before.height
@@ -132,18 +151,12 @@ def test_a_killed_run_resumes_re_sending_only_what_was_in_flight(tiny_model: Pat
 @pytest.mark.slow
 def test_two_runs_asking_the_same_requests_at_once_pay_once(tiny_model: Path, isolated_data_dir: Path):
     cache_path = isolated_data_dir / "llm_cache.duckdb"
-    first = start_child(tiny_model, isolated_data_dir / "first.jsonl")
-    second = None
-    try:
+    with children(tiny_model, isolated_data_dir) as start:
+        first = start("first")
         wait_for(lambda: answered(cache_path) >= BATCH, first, "the first run answered a batch")
-        second = start_child(tiny_model, isolated_data_dir / "second.jsonl")
-        for child in (first, second):
-            out, err = child.communicate(timeout=300)
-            assert child.returncode == 0 and b"finished" in out, err.decode()[-2000:]
-    finally:
-        for child in (first, second):
-            if child is not None and child.poll() is None:
-                child.kill()
+        second = start("second")
+        finish(first)
+        finish(second)
     entries = RequestCache(cache_path).entries()
     assert entries.height == TOTAL and set(entries["attempts"].to_list()) == {1}
     calls = RequestCache(cache_path).calls("killed")
@@ -157,19 +170,13 @@ def test_a_run_waiting_on_a_killed_run_takes_over_and_pays_at_most_the_in_flight
     tiny_model: Path, isolated_data_dir: Path
 ):
     cache_path = isolated_data_dir / "llm_cache.duckdb"
-    first = start_child(tiny_model, isolated_data_dir / "first.jsonl")
-    second = None
-    try:
+    with children(tiny_model, isolated_data_dir) as start:
+        first = start("first")
         wait_for(lambda: answered(cache_path) >= BATCH, first, "the first run answered a batch")
-        second = start_child(tiny_model, isolated_data_dir / "second.jsonl")
+        second = start("second")
         wait_for(lambda: answered(cache_path) >= 3 * BATCH, first, "the first run answered three batches")
         kill(first)
-        out, err = second.communicate(timeout=300)
-        assert second.returncode == 0 and b"finished" in out, err.decode()[-2000:]
-    finally:
-        for child in (first, second):
-            if child is not None and child.poll() is None:
-                child.kill()
+        finish(second)
     entries = RequestCache(cache_path).entries()
     assert entries.height == TOTAL and entries["error"].null_count() == TOTAL
     paid_twice = entries.filter(entries["attempts"] > 1)

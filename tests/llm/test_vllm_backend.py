@@ -16,8 +16,9 @@ import pytest
 from mammoth_assets.llm import LLMResource, SamplingParams
 from mammoth_assets.llm.backends.vllm_backend import vllm_available
 from mammoth_assets.llm.resource import get_engine
-from mammoth_assets.llm.structured import check_text
 from mammoth_assets.llm.types import LLMRequest
+
+from .workloads import assert_mixed_answers, mixed_requests
 
 pytestmark = [
     pytest.mark.vllm,
@@ -30,24 +31,10 @@ def test_vllm_backend_generates_constrains_and_caches(tiny_model: Path):
     # on vLLM's CPU build gpu_memory_utilization is the share of RAM reserved for the KV cache
     llm = LLMResource(backend="vllm", model=str(tiny_model), batch_size=64, max_model_len=1024, dtype="float32",
                       gpu_memory_utilization=0.1)
-    schema = {"type": "object", "properties": {"verdict": {"enum": ["yes", "no"]}}}
-    requests = [
-        LLMRequest(f"q{i}", messages=[{"role": "user", "content": f"question {i}"}], sampling=SamplingParams(max_tokens=8))
-        for i in range(6)
-    ] + [
-        LLMRequest("raw", prompt="Question: 1 + 1 =", sampling=SamplingParams(max_tokens=4)),
-        LLMRequest("json", messages=[{"role": "user", "content": "verdict?"}], json_schema=schema,
-                   sampling=SamplingParams(max_tokens=30)),
-        LLMRequest("regex", messages=[{"role": "user", "content": "score?"}], regex=r"[0-5](\.[05])?",
-                   sampling=SamplingParams(max_tokens=5)),
-    ]
+    requests = mixed_requests(chats=6)
     answers = llm.generate(requests, stage="vllm")
-    assert [a.request_id for a in answers] == [r.request_id for r in requests]
-    assert all(a.ok for a in answers), [(a.request_id, a.error) for a in answers if not a.ok]
-    assert answers[0].prompt_tokens > 0 and 0 < answers[0].completion_tokens <= 8
     # vLLM decodes schemas with the same library as the local backend, compact (worker config)
-    assert answers[7].text == f'{{"verdict":"{answers[7].parsed["verdict"]}"}}'
-    assert check_text(answers[8].text, None, r"[0-5](\.[05])?")[1] is None
+    assert_mixed_answers(requests, answers)
     again = llm.generate(requests, stage="vllm")
     assert all(a.cached for a in again)
     assert llm.cache().calls("vllm")["backend_requests"].to_list() == [len(requests), 0]

@@ -22,10 +22,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mammoth_assets.llm import LLMResource, SamplingParams
+from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.backends.vllm_worker import STRUCTURED_OUTPUTS_CONFIG
-from mammoth_assets.llm.structured import check_text
-from mammoth_assets.llm.types import LLMRequest
+
+from .workloads import assert_mixed_answers, mixed_requests
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 900  # vLLM's CPU build compiles its kernels on first start
@@ -100,25 +100,10 @@ def vllm_server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory):
 def test_the_openai_backend_against_vllm_serve(vllm_server: str):
     llm = LLMResource(backend="openai", model="tiny", base_url=vllm_server, max_concurrency=4, timeout_s=300,
                       max_retries=2)
-    schema = {"type": "object", "properties": {"verdict": {"enum": ["yes", "no"]}}, "required": ["verdict"]}
-    requests = [
-        LLMRequest(f"chat{i}", messages=[{"role": "user", "content": f"question {i}"}],
-                   sampling=SamplingParams(max_tokens=8)) for i in range(4)
-    ] + [
-        LLMRequest("raw", prompt="Question: 1 + 1 =", sampling=SamplingParams(max_tokens=4)),
-        LLMRequest("json", messages=[{"role": "user", "content": "verdict?"}], json_schema=schema,
-                   sampling=SamplingParams(max_tokens=30)),
-        LLMRequest("regex", messages=[{"role": "user", "content": "score?"}], regex=r"[0-5](\.[05])?",
-                   sampling=SamplingParams(max_tokens=5)),
-    ]
+    requests = mixed_requests(chats=4)
     answers = llm.generate(requests, stage="vllm-serve")
-    assert [a.request_id for a in answers] == [r.request_id for r in requests]
-    assert all(a.ok for a in answers), [(a.request_id, a.error) for a in answers if not a.ok]
-    assert answers[0].prompt_tokens > 0 and 0 < answers[0].completion_tokens <= 8
-    assert answers[4].completion_tokens <= 4
     # vLLM enforced the one structured-outputs field it was sent: a random model cannot hit these
-    assert answers[5].parsed["verdict"] in ("yes", "no") and answers[5].text == f'{{"verdict":"{answers[5].parsed["verdict"]}"}}'
-    assert check_text(answers[6].text, None, r"[0-5](\.[05])?")[1] is None
+    assert_mixed_answers(requests, answers)
     again = llm.generate(requests, stage="vllm-serve")
     assert all(a.cached for a in again)
     assert llm.cache().calls("vllm-serve")["backend_requests"].to_list() == [len(requests), 0]
