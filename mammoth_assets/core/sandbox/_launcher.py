@@ -1,16 +1,17 @@
 """The clean launcher, run as `python -I -S -c <this text> CONTROL_FD` with an EMPTY environment.
 
 Every sandboxed program is started by this process, never by the step process that holds API keys
-in its environment: a program that reads `/proc/<ppid>/environ` up its chain finds this launcher's
-(empty) one, not the step's. It is a child subreaper, so a program's escaped descendants land here
-and are killed at once.
+in its environment: a program that reads `/proc/<ppid>/environ` finds this launcher's (empty) one.
+It detaches from the step (double fork), so walking further up the chain does not reach the step
+either. It is a child subreaper, so a program's escaped descendants land here and are killed.
 
 Protocol over a SOCK_SEQPACKET unix socket, one JSON object per message:
 - in:  {"op": "spawn", "id": N, "argv": [...], "cwd": ..., "env": {...}} with 4 fds attached
        (stdin, stdout, stderr, status; "@STATUS_FD@" in argv becomes the status fd's number);
        {"op": "kill", "id": N}: SIGKILL the run's process group.
-- out: {"id": N, "pid": P} or {"id": N, "error": "..."} after a spawn; {"id": N, "exit": CODE}
-       when the run's process ended (its process group is killed before it is reaped).
+- out: {"id": 0, "launcher": PID} first; {"id": N, "pid": P} or {"id": N, "error": "..."} after a
+       spawn; {"id": N, "exit": CODE} when the run's process ended (its process group is killed
+       before it is reaped).
 End of input (the step died or closed the socket): kill everything, exit.
 """
 
@@ -72,7 +73,10 @@ def kill_orphans(running):
 
 
 def main():
+    if os.fork():  # the step reaps this first process at once; the launcher lives on, detached
+        os._exit(0)
     control = socket.socket(fileno=int(sys.argv[1]))
+    send(control, {"id": 0, "launcher": os.getpid()})
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     selector = selectors.DefaultSelector()
     selector.register(control, selectors.EVENT_READ, None)

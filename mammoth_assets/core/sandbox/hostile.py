@@ -12,6 +12,7 @@ the run ended with one of the sandbox's statuses.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -137,6 +138,7 @@ class HostileAction:
     program: Callable[[HostileTargets, Path], str]
     # extra host-side check: (result, targets, workspace) -> why it escaped, or None
     check: Callable[[ExecutionResult, HostileTargets, Path], str | None] | None = None
+    show_output: bool = True  # False: never echo what it printed (it read secrets' hiding places)
 
 
 @dataclass(frozen=True)
@@ -234,13 +236,11 @@ def _read_environ(t: HostileTargets, w: Path) -> str:
         "import os\n"
         "seen = []\n"
         "pid = os.getppid()\n"
-        "for _ in range(8):\n"
+        f"while pid not in (0, 1, {os.getpid()}) and len(seen) < 8:\n"
         "    try:\n"
         "        seen.append(open(f'/proc/{pid}/environ', 'rb').read().decode(errors='replace'))\n"
         "    except OSError as error:\n"
         "        seen.append(type(error).__name__)\n"
-        f"    if pid in (0, 1, {os.getpid()}):\n"
-        "        break\n"
         "    try:\n"
         "        pid = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])\n"
         "    except (OSError, ValueError, IndexError):\n"
@@ -307,7 +307,7 @@ ACTIONS: tuple[HostileAction, ...] = (
     HostileAction("kill-parent", "SIGKILL the parent, and a victim process of the caller", _kill_parent,
                   _victim_alive),
     HostileAction("read-parent-environ", f"read /proc/<ppid>/environ up the chain for {SECRET_ENV}",
-                  _read_environ, _no_env_secret),
+                  _read_environ, _no_env_secret, show_output=False),
     HostileAction("cpu-spin", "spin with a 1 s CPU limit (must end as `timeout`)", _cpu_spin, _cpu_timeout),
     HostileAction("rename-outside", "os.rename a file outside the work dir", _rename),
     HostileAction("remove-outside", "os.remove a file outside the work dir", _remove),
@@ -341,7 +341,12 @@ def judge(action: HostileAction, result: ExecutionResult, targets: HostileTarget
         targets.kill_leftovers()
     if action.check is not None and (why := action.check(result, targets, workspace)):
         escapes.append(why)
-    detail = result.reason if result.status != "ok" else f"printed: {(result.answer or '')[:80]}"
+    if result.status != "ok":
+        detail = result.reason
+    elif action.show_output:
+        detail = f"printed: {(result.answer or '')[:80]}"
+    else:
+        detail = "ran; nothing secret in its output"
     return HostileOutcome(
         action=action.name, description=action.description, status=result.status, reason=result.reason,
         answer=result.answer, contained=not escapes,
@@ -371,3 +376,42 @@ def run_hostile_set(
 
 def hostile_limits(isolation: str) -> SandboxLimits:
     return SandboxLimits(isolation=isolation, **HOSTILE_LIMITS)
+
+
+def library_runner(limits: SandboxLimits, workers: int = 2) -> Callable[[list[str]], list[ExecutionResult]]:
+    from mammoth_assets.core.sandbox.runner import run_programs
+
+    return lambda programs: run_programs(programs, workers=workers, limits=limits)
+
+
+def cli_runner(targets: HostileTargets, isolation: str, workers: int = 2,
+               timeout_s: float = 120.0) -> Callable[[list[str]], list[ExecutionResult]]:
+    """Run a batch through `mammoth run-programs` in a child process whose own environment holds
+    the fake secret (so a program reading its ancestors' environ would find it)."""
+    limits = hostile_limits(isolation)
+
+    def run(programs: list[str]) -> list[ExecutionResult]:
+        source, output = targets.root / "programs.jsonl", targets.root / "results.jsonl"
+        source.write_text("".join(json.dumps({"id": i, "program": p}) + "\n" for i, p in enumerate(programs)))
+        command = [
+            sys.executable, "-c", "import sys; from mammoth_assets.cli import main; sys.exit(main())",
+            "run-programs", str(source), "--output", str(output), "--isolation", isolation,
+            "--workers", str(workers), "--timeout", str(limits.timeout_s),
+            "--cpu-seconds", str(limits.cpu_seconds), "--memory-mb", str(limits.memory_mb),
+        ]
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
+                                   env=os.environ | {SECRET_ENV: targets.env_secret})
+        if completed.returncode != 0:
+            raise RuntimeError(f"run-programs exited {completed.returncode}: {completed.stderr[-2000:]}")
+        lines = [json.loads(line) for line in output.read_text().splitlines()]
+        return [
+            ExecutionResult(
+                status=line["status"], answer=line["answer"], answer_source=None,
+                stdout=line["answer"] or "", stderr=line["reason"] or "", exit_code=None,
+                reason=line["reason"], duration_s=line.get("duration_s") or 0.0,
+                isolation=line.get("isolation") or isolation,
+            )
+            for line in lines
+        ]
+
+    return run

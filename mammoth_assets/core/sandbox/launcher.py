@@ -80,6 +80,9 @@ class _Launcher:
             stdout=subprocess.DEVNULL, start_new_session=True, close_fds=True,
         )
         theirs.close()
+        self.process.wait()  # the first process exits at once; the launcher itself is detached
+        self._pid: int | None = None  # the detached launcher's, from its first message
+        self._hello = threading.Event()
         self.owner = os.getpid()
         self.socket = ours
         self.alive = True
@@ -88,6 +91,12 @@ class _Launcher:
         self._lock = threading.Lock()
         self._send_lock = threading.Lock()
         threading.Thread(target=self._read, name="sandbox-launcher", daemon=True).start()
+
+    @property
+    def pid(self) -> int | None:
+        """The launcher's pid (None if it died before saying hello)."""
+        self._hello.wait(10)
+        return self._pid
 
     def spawn(self, argv: Sequence[str], cwd: str, env: dict[str, str], fds: Sequence[int]) -> Run:
         """Ask the launcher to start `argv` with fds as stdin, stdout, stderr and the status fd."""
@@ -128,6 +137,10 @@ class _Launcher:
                 self._died()
                 return
             message = json.loads(data)
+            if "launcher" in message:
+                self._pid = message["launcher"]
+                self._hello.set()
+                continue
             with self._lock:
                 run = self._runs.get(message["id"])
             if run is not None:
@@ -139,13 +152,13 @@ class _Launcher:
                 return
             self.alive = False
             runs = list(self._runs.values())
+        self._hello.set()
         for run in runs:
             run.messages.put(_DIED)
         try:
             self.socket.close()
         except OSError:
             pass
-        threading.Thread(target=self.process.wait, daemon=True).start()  # reap it
 
     def close(self) -> None:
         """End the launcher (it kills whatever still runs)."""

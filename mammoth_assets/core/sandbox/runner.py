@@ -64,7 +64,7 @@ def available_isolation(requested: str = "auto") -> str:
     return resolve_isolation(requested).mode
 
 
-def _probe(isolation: Isolation) -> str | None:
+def probe(isolation: Isolation) -> str | None:
     """None if a known-good program runs and answers under `isolation`, else why not."""
     result = execute(PROBE_PROGRAM, PROBE_LIMITS, isolation)
     if result.status == "ok" and result.answer == "42":
@@ -77,7 +77,7 @@ def _choose(requested: str) -> Isolation:
     if requested in ("auto", "bwrap"):
         for path, source in bwrap_candidates():
             isolation = candidate("bwrap", requested, bwrap=(path, source), notes=tuple(failures))
-            why = _probe(isolation)
+            why = probe(isolation)
             if why is None:
                 return isolation
             failures.append(f"bwrap {path} ({source}): {why}")
@@ -91,7 +91,7 @@ def _choose(requested: str) -> Isolation:
             failures.append("unshare: not installed")
             continue
         isolation = candidate(mode, requested, notes=tuple(failures))
-        why = _probe(isolation)
+        why = probe(isolation)
         if why is None:
             if requested == "auto":
                 log.warning("sandbox: no working bwrap (%s); running programs under %s",
@@ -383,7 +383,12 @@ def run_programs(
     if workers is not None and workers > 1024:
         raise ValueError("at most 1024 parallel workers per process (one sandbox uid each)")
     limits = limits or SandboxLimits()
-    isolation = resolve_isolation(limits.isolation)
+    return run_programs_under(resolve_isolation(limits.isolation), programs, limits, workers)
+
+
+def run_programs_under(isolation: Isolation, programs: list[str], limits: SandboxLimits,
+                       workers: int | None = None) -> list[ExecutionResult]:
+    """run_programs with an isolation already chosen (tests pin one bwrap binary this way)."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(programs) or 1))
     if workers == 1:
         return [execute(program, limits, isolation) for program in programs]
@@ -391,4 +396,4 @@ def run_programs(
         return list(pool.map(lambda program: execute(program, limits, isolation), programs))
 
 
-__all__ = ["available_isolation", "execute", "resolve_isolation", "run_program", "run_programs"]
+__all__ = ["available_isolation", "execute", "resolve_isolation", "run_program", "run_programs", "run_programs_under"]
