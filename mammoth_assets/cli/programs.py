@@ -54,8 +54,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 # -- reading ------------------------------------------------------------------------------------
-def _raw_lines(handle: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) per line; a line over `max_bytes` is skipped to its end, bytes None."""
+def _raw_lines(handle: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) per line; a line over MAX_LINE_BYTES is skipped to its end, bytes None."""
+    max_bytes = MAX_LINE_BYTES
     number = 0
     while True:
         raw = handle.readline(max_bytes + 1)
