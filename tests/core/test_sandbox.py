@@ -82,6 +82,17 @@ def test_a_program_that_kills_itself_is_killed_by_that_signal() -> None:
     assert result.exit_code == -signal.SIGTERM
 
 
+def test_threads_and_atexit_hooks_finish_before_the_program_ends() -> None:
+    program = (
+        "import atexit, threading, time\n"
+        "atexit.register(lambda: print('atexit ran'))\n"
+        "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done'))).start()\n"
+        "print('main done')\n"
+    )
+    result = run_program(program, FAST)
+    assert result.status == "ok" and result.stdout.splitlines() == ["main done", "thread done", "atexit ran"]
+
+
 def test_stdin_is_closed_and_the_program_text_is_not_readable_from_it() -> None:
     result = run_program("import sys\nprint(repr(sys.stdin.read()))\n", FAST)
     assert result.status == "ok" and result.answer == "''"

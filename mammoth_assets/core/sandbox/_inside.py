@@ -1,7 +1,7 @@
-"""The bootstrap that runs inside the sandbox, as `python -I -S -c <this text> ARGS`.
+"""The bootstrap that runs inside the sandbox: `python -I -S -c "<import this; main()>" ARGS`.
 
-The host passes this file's text on the command line (the file itself may be hidden inside bwrap)
-and imports it only for its constants. Only os, sys, resource and ctypes are
+Imported by path (its directory is made visible inside bwrap and leaves sys.path at once); the host
+imports it only for its constants. Only os, sys, resource and ctypes are
 imported: anything heavier costs more than the interpreter start, once per program.
 
 The process splits in two:
@@ -22,6 +22,7 @@ MEMORY_EXIT = 86  # the program's exit status after a MemoryError
 CONFINE_EXIT = 87  # the program could not confine itself: it never ran
 ANSWER_VARIABLES = ("ans", "answer", "result")
 MAX_VARIABLE_CHARS = 10_000
+SIGKILL = 9  # not signal.SIGKILL: `import signal` pulls in enum, ~3 ms per program
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_CHILD_SUBREAPER = 36
 SYS_LANDLOCK_CREATE_RULESET = 444
@@ -184,6 +185,20 @@ def run_program(source, nonce, site_paths):
             sys.stdout.flush()
             sys.stderr.write("\n" + nonce + value + "\n")
             break
+    exit_quickly()
+
+
+def exit_quickly():
+    """What interpreter shutdown does that a program can see (join its threads, run its atexit
+    hooks, flush), without tearing down every module, which costs ~2 ms per program."""
+    if "threading" in sys.modules:
+        sys.modules["threading"]._shutdown()
+    import atexit
+
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def children():
@@ -216,7 +231,6 @@ def supervise(program_pid, status_fd):
         cpu = usage.ru_utime + usage.ru_stime
         os.write(status_fd, f"{os.waitstatus_to_exitcode(status)} {cpu:.3f}\n".encode())
     os.close(status_fd)
-    import signal
     import time
 
     deadline = time.monotonic() + 5
@@ -226,7 +240,7 @@ def supervise(program_pid, status_fd):
             break
         for pid in left:
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, SIGKILL)
             except OSError:
                 pass
         while True:

@@ -163,6 +163,9 @@ def interpreter_paths() -> tuple[Path, ...]:
     return tuple(sorted(candidates))
 
 
+BOOTSTRAP_DIR = Path(__file__).resolve().parent  # _inside.py is imported from here (cached .pyc)
+
+
 @functools.lru_cache(maxsize=None)
 def site_packages() -> tuple[str, ...]:
     """The interpreter's site-packages (venv first), so programs can import sympy and numpy."""
@@ -189,7 +192,8 @@ def uid_plan(mode: str) -> tuple[bool, tuple[str, ...]]:
     arguments: list[str] = []
     for directory in sorted(set(hidden)):
         arguments += ["--perms", "0755", "--tmpfs", str(directory)]
-    rebound = [p for p in interpreter_paths() if any(d in p.parents for d in hidden)]
+    # the bootstrap's own directory is read as root, before the uid drop: visible, not readable
+    rebound = [p for p in (*interpreter_paths(), BOOTSTRAP_DIR) if any(d in p.parents for d in hidden)]
     # bwrap would create the directories between the tmpfs and the bind target with mode 0700
     between = {a for p in rebound for a in p.parents if any(d in a.parents for d in hidden)}
     for directory in sorted(between, key=lambda a: len(a.parts)):
