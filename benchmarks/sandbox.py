@@ -67,6 +67,7 @@ def sandboxed(programs: list[str], workers: int, isolation: str) -> tuple[float,
     cpu, launched, started = _own_cpu(), _launcher_cpu(), time.perf_counter()
     results = run_programs(programs, workers=workers, limits=limits)
     elapsed = time.perf_counter() - started
+    time.sleep(1.0)  # bwrap's init outlives bwrap briefly; the launcher (a subreaper) reaps and counts it
     cpu = _own_cpu() - cpu + _launcher_cpu() - launched
     failed = [r for r in results if r.status != "ok"]
     if failed:

@@ -272,3 +272,16 @@ def test_a_programs_grandparent_chain_never_reaches_the_caller_even_without_land
     assert completed.returncode == 0, completed.stderr
     assert int(completed.stdout.split()[0]) >= 2  # the supervisor and the launcher come first
     assert "sk-fake-chain-test" not in completed.stdout
+
+
+def test_off_root_without_bwrap_auto_falls_back_under_landlock_with_a_warning(
+    no_bwrap: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    if not isolation_or_skip("none").landlock_abi:
+        pytest.skip("the fallback needs Landlock")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)  # as a user would run it
+    with caplog.at_level("WARNING"):
+        chosen = resolve_isolation("auto")
+    assert chosen.mode in ("unshare", "none") and not chosen.running_as_root
+    assert "no working bwrap" in caplog.text and "/bin/false" in caplog.text
+    assert run_program("print(3)\n", FAST).answer == "3"
