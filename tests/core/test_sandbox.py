@@ -137,9 +137,9 @@ def test_run_programs_keeps_input_order_in_parallel() -> None:
 
 
 def test_cpu_time_limit() -> None:
-    result = run_program("while True:\n    pass\n", SandboxLimits(timeout_s=10, cpu_s=1))
+    result = run_program("while True:\n    pass\n", SandboxLimits(timeout_s=60, cpu_s=1))
     assert result.status == "timeout" and "CPU time" in result.reason
-    assert result.duration_s < 8 and result.cpu_s >= 0.9
+    assert result.cpu_s >= 0.9
 
 
 def test_file_size_limit() -> None:
@@ -161,7 +161,8 @@ def test_unknown_isolation_is_rejected() -> None:
 @pytest.mark.parametrize("mode", MODES)
 def test_every_isolation_runs_programs_and_reports_cpu_kills_as_timeouts(mode: str) -> None:
     isolation = isolation_or_skip(mode)
-    limits = SandboxLimits(timeout_s=10, cpu_s=1, isolation=isolation.mode)
+    # a wall clock far above the CPU limit: on a loaded machine 2 CPU seconds can take 20 s of wall
+    limits = SandboxLimits(timeout_s=60, cpu_s=1, isolation=isolation.mode)
     ignores_sigxcpu = "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass\n"
     ok, failed, spin, stubborn = run_programs_under(
         isolation, ["print(sum(range(10)))\n", "1/0\n", "while True:\n    pass\n", ignores_sigxcpu], limits, 2)

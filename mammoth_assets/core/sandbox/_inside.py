@@ -1,8 +1,8 @@
 """The bootstrap that runs inside the sandbox: `python -I -S -c "<import this; main()>" ARGS`.
 
 Imported by path (its directory is made visible inside bwrap and leaves sys.path at once); the host
-imports it only for its constants. Only os, sys, resource and ctypes are
-imported: anything heavier costs more than the interpreter start, once per program.
+imports it only for its constants. Only os, sys, resource and ctypes are imported: anything heavier
+costs more than the interpreter start, once per program.
 
 The process splits in two:
 - the **supervisor** (this process) reads the program from stdin, becomes a child subreaper, forks,
@@ -220,16 +220,9 @@ def children():
 
 
 def supervise(program_pid, status_fd):
-    while True:
-        try:
-            _, status, usage = os.wait4(program_pid, 0)
-            break
-        except ChildProcessError:
-            status, usage = None, None
-            break
-    if status is not None:
-        cpu = usage.ru_utime + usage.ru_stime
-        os.write(status_fd, f"{os.waitstatus_to_exitcode(status)} {cpu:.3f}\n".encode())
+    _, status, usage = os.wait4(program_pid, 0)
+    cpu = usage.ru_utime + usage.ru_stime
+    os.write(status_fd, f"{os.waitstatus_to_exitcode(status)} {cpu:.3f}\n".encode())
     os.close(status_fd)
     import time
 
