@@ -6,22 +6,23 @@ with the reason), `answer`, `reason`, `duration_s`, `isolation` (the mode it ran
 reference is given, `correct`. The
 last lines printed are `statuses: ...` and `accuracy: X (n/N)` over the lines that have a reference.
 
-Input is JSON Lines in UTF-8 (a BOM is allowed). A line that is not UTF-8, not JSON, not an object,
-too long, or whose fields have the wrong type is reported as `invalid`, never dropped. Exit status:
-0 when at least one program ran, 1 when the file held no usable program, 2 when the input or output
-cannot be opened, 3 when the sandbox refuses to run here (the message says how to fix it).
+Input is JSON Lines in UTF-8 (a byte-order mark is allowed; UTF-16 with its BOM is decoded). A line
+that is not UTF-8, not JSON, not an object, too long, or whose fields have the wrong type is reported
+as `invalid` with the reason, never dropped. Exit status: 0 when at least one program ran, 1 when
+the file held no usable program, 2 when the input or output cannot be opened, 3 when the sandbox
+refuses to run here (the message says how to fix it).
 """
 
 from __future__ import annotations
 
 import argparse
-import codecs
 import json
 import sys
 from collections import Counter
 from typing import IO, Any, BinaryIO, Iterator
 
 from mammoth_assets.core.answers import KINDS, compare_answers
+from mammoth_assets.core.line_reader import iter_lines
 from mammoth_assets.core.sandbox import ISOLATIONS, SandboxLimits, SandboxUnavailable, run_programs
 
 CHUNK_LINES = 256  # programs in flight per batch: memory stays flat on big files
@@ -29,8 +30,6 @@ MAX_LINE_BYTES = 8 << 20
 MAX_PROGRAM_CHARS = 1 << 20
 MAX_REFERENCE_CHARS = 10_000
 MAX_ID_CHARS = 1_000
-_WIDE_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
-              codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -54,23 +53,6 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 # -- reading ------------------------------------------------------------------------------------
-def _raw_lines(handle: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) per line; a line over MAX_LINE_BYTES is skipped to its end, bytes None."""
-    max_bytes = MAX_LINE_BYTES
-    number = 0
-    while True:
-        raw = handle.readline(max_bytes + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > max_bytes and not raw.endswith(b"\n"):
-            while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
-                pass
-            yield number, None
-            continue
-        yield number, raw
-
-
 def _is_text(value: str) -> bool:
     """False for strings JSON allows but UTF-8 cannot hold (lone surrogates such as "\\ud800")."""
     try:
@@ -97,17 +79,8 @@ def _text_field(record: dict, name: str, limit: int, numbers: bool) -> tuple[str
     return value, None
 
 
-def _parse_line(number: int, raw: bytes | None) -> dict[str, Any]:
-    """The usable fields of one input line, or an `error` saying why it cannot be run."""
-    if raw is None:
-        return {"line": number, "error": f"line longer than {MAX_LINE_BYTES} bytes"}
-    if number == 1 and raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return {"line": number, "error": f"not UTF-8: byte 0x{raw[error.start]:02x} at offset {error.start} "
-                                         "(JSON Lines are UTF-8: convert with `iconv -t UTF-8`)"}
+def _parse_line(number: int, text: str) -> dict[str, Any]:
+    """The usable fields of one decoded input line, or an `error` saying why it cannot be run."""
     try:
         record = json.loads(text)
     except json.JSONDecodeError as error:
@@ -144,15 +117,10 @@ def _parse_line(number: int, raw: bytes | None) -> dict[str, Any]:
 
 
 def _read(handle: BinaryIO) -> Iterator[dict[str, Any]]:
-    for number, raw in _raw_lines(handle):
-        if raw is None or raw.strip():
-            yield _parse_line(number, raw)
-
-
-def _wide_encoding(handle: BinaryIO) -> str | None:
-    """UTF-16/32 by its byte-order mark: every line would be garbage, so say it once."""
-    start = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
-    return next((name for bom, name in _WIDE_BOMS.items() if start.startswith(bom)), None)
+    """Parsed lines; undecodable or over-long ones carry the line reader's reason."""
+    for number, text, error in iter_lines(handle, "utf-8", MAX_LINE_BYTES,
+                                          encoding_hint="convert it with `iconv -t UTF-8`"):
+        yield {"line": number, "error": error} if text is None else _parse_line(number, text)
 
 
 def _chunks(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -224,10 +192,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"run-programs: cannot write {args.output}: {error.strerror}", file=sys.stderr)
         return 2
     try:
-        if (encoding := _wide_encoding(source)) is not None:
-            print(f"run-programs: {args.file} is {encoding}; JSON Lines must be UTF-8 "
-                  f"(convert with `iconv -f {encoding} -t UTF-8`)", file=sys.stderr)
-            return 2
         for chunk in _chunks(_read(source), CHUNK_LINES):
             for line in grade_chunk(chunk, limits, args.workers or None, args.kind):
                 statuses[line["status"]] += 1

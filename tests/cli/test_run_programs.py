@@ -99,8 +99,8 @@ def test_any_bytes_and_any_field_types_get_a_reason_per_line(
     assert results[0]["status"] == "ok" and results[0]["correct"] is True
     reasons = [r["reason"] for r in results[1:]]
     assert all(r["status"] == "invalid" for r in results[1:]), results
-    assert reasons[0].startswith("not UTF-8: byte 0xe9")
-    assert reasons[1].startswith("not UTF-8: byte 0xff")
+    assert reasons[0].startswith("line is not valid utf-8: byte 0xe9") and "iconv -t UTF-8" in reasons[0]
+    assert reasons[1].startswith("line is not valid utf-8: byte 0xff")
     assert reasons[2] == "'program' must be a string, got list"
     assert reasons[3] == "'program' must be a string, got int"
     assert reasons[4] == "missing or empty 'program' (a string)"
@@ -109,7 +109,7 @@ def test_any_bytes_and_any_field_types_get_a_reason_per_line(
     assert reasons[7] == "'id' must be a string or a number, got dict"
     assert reasons[8] == "'program' is not valid Unicode (a lone surrogate)"
     assert reasons[9] == "'program' is 3000 characters; the limit is 2048"
-    assert reasons[10] == "line longer than 4096 bytes"
+    assert reasons[10] == "line is longer than 4,096 bytes"
     assert reasons[11] == "not usable JSON: nested too deeply"
     assert reasons[12] == "expected a JSON object, got float"
     assert out[-1] == "accuracy: 0.5000 (1/2)"  # the null program had a reference: graded wrong
@@ -125,11 +125,11 @@ def test_a_file_without_a_usable_program_exits_nonzero(
     assert "no usable program" in capsys.readouterr().err
 
 
-def test_a_utf16_file_is_refused_with_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_a_utf16_file_with_its_bom_is_decoded(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     source = tmp_path / "wide.jsonl"
-    source.write_bytes(json.dumps({"program": "print(1)"}).encode("utf-16"))
-    assert main(["run-programs", str(source)]) == 2
-    assert "UTF-16" in capsys.readouterr().err
+    source.write_bytes(json.dumps({"program": "print('π')", "reference": "π"}, ensure_ascii=False).encode("utf-16"))
+    assert main(["run-programs", str(source)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "accuracy: 1.0000 (1/1)"
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
