@@ -139,7 +139,9 @@ def test_run_programs_keeps_input_order_in_parallel() -> None:
 def test_cpu_time_limit() -> None:
     result = run_program("while True:\n    pass\n", SandboxLimits(timeout_s=60, cpu_s=1))
     assert result.status == "timeout" and "CPU time" in result.reason
-    assert result.cpu_s >= 0.9
+    # rusage is sampled, the rlimit is enforced on scheduler time: on a saturated machine the two
+    # differ by a tenth of a second or more (0.87 s seen under a load of 14 on 2 cores)
+    assert result.cpu_s >= 0.7
 
 
 def test_file_size_limit() -> None:
