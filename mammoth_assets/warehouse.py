@@ -539,6 +539,19 @@ def _remove_lake_file(target: LakeTarget, file: str) -> None:
         Path(file).unlink(missing_ok=True)
 
 
+def warehouse_from_env(path: str | Path = "", catalog: str = "", data_path: str = "", **settings: Any) -> Warehouse:
+    """The configured warehouse: a DuckLake when a catalog is given or `$MAMMOTH_DUCKLAKE_CATALOG`
+    is set (data in `data_path`, `$MAMMOTH_DUCKLAKE_DATA_PATH` or `<data dir>/lake`), else the
+    DuckDB file `path` (`$MAMMOTH_WAREHOUSE`, `<data dir>/warehouse.duckdb`)."""
+    catalog = catalog or os.environ.get("MAMMOTH_DUCKLAKE_CATALOG", "")
+    settings = {k: v for k, v in settings.items() if v not in ("", None, 0)}
+    if catalog:
+        data_path = data_path or os.environ.get("MAMMOTH_DUCKLAKE_DATA_PATH", "")
+        data_path = data_path or str(paths.data_dir() / "lake")
+        return Warehouse(catalog=catalog, data_path=data_path, **settings)
+    return Warehouse(path=Path(path) if path else paths.warehouse_path(), **settings)
+
+
 class ParquetStager:
     """Collects batches of one stage's output in Parquet files so memory stays flat.
 
