@@ -177,6 +177,14 @@ class SignatureSpec:
         return (f"minhash-p{self.num_perm}-b{self.bands}x{self.rows}-w{self.shingle_size}"
                 f"-{self.near_text}-s{self.seed}")  # fmt: skip
 
+    @classmethod
+    def from_label(cls, label: str) -> SignatureSpec:
+        match = re.fullmatch(r"minhash-p(\d+)-b(\d+)x(\d+)-w(\d+)-(question_answer|question)-s(\d+)", label)
+        if match is None:
+            raise ValueError(f"not a signature label: {label!r}")
+        perm, bands, rows, width, text, seed = match.groups()
+        return cls(int(perm), int(bands), int(rows), int(width), text, int(seed))
+
     def near(self, question: str, answer: str) -> str:
         return question if self.near_text == "question" else f"{question}\n{answer}"
 
