@@ -8,15 +8,15 @@ WITH crowded AS (
     SELECT band, bucket FROM webinstruct_minhash GROUP BY band, bucket HAVING count(*) > 1
 ),
 members AS (
-    SELECT b.band, b.bucket, i.ord, i.grp, i.row_id,
+    SELECT b.band, b.bucket, i.ord, i.grp, i.item_id,
            row_number() OVER (PARTITION BY b.band, b.bucket ORDER BY i.ord) AS position
     FROM webinstruct_minhash b
     SEMI JOIN crowded c ON c.band = b.band AND c.bucket = b.bucket
-    JOIN webinstruct_dedup_items i ON i.row_id = b.row_id
+    JOIN webinstruct_dedup_items i ON i.item_id = b.item_id
 )
-SELECT a.row_id AS a_id, b.row_id AS b_id, any_value(a.ord) AS a_ord, any_value(b.ord) AS b_ord,
+SELECT a.item_id AS a_id, b.item_id AS b_id, any_value(a.ord) AS a_ord, any_value(b.ord) AS b_ord,
        any_value(a.grp) AS a_group, any_value(b.grp) AS b_group
 FROM members a
 JOIN members b ON a.band = b.band AND a.bucket = b.bucket AND a.position < b.position
 WHERE a.position <= $max_bucket_peers AND (a.grp <> b.grp OR a.band = -1)
-GROUP BY a.row_id, b.row_id
+GROUP BY a.item_id, b.item_id

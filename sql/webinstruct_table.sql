@@ -7,6 +7,6 @@ SELECT x.id, c.question, c.answer, c.dump, c.url, c.domain, c.doc_id, c.warc_fil
        c.refiner_model, c.extraction_method, c.final_source
 FROM webinstruct_candidate_rows c
 JOIN webinstruct_dedup x ON x.refined_id = c.refined_id
-JOIN webinstruct_dedup_items i ON i.row_id = c.refined_id
+JOIN webinstruct_dedup_items i ON i.item_id = c.refined_id
 WHERE x.kept
 ORDER BY i.ord

@@ -190,7 +190,7 @@ class SignatureSpec:
 
 
 def bucket_frame(
-    row_ids: Sequence[str], questions: Sequence[str], answers: Sequence[str], spec: SignatureSpec
+    item_ids: Sequence[str], questions: Sequence[str], answers: Sequence[str], spec: SignatureSpec
 ) -> pl.DataFrame:
     """One row per (row, band): its bucket, plus the question bucket (band -1). Rows without any
     shingle get no MinHash bands (their all-empty signatures would all share one bucket)."""
@@ -198,17 +198,17 @@ def bucket_frame(
     sig = signatures(texts, spec.num_perm, spec.shingle_size, spec.seed)
     keys = band_keys(sig, spec.bands, spec.rows)
     has_shingles = (sig != _MAX).any(axis=1)
-    ids = np.asarray(row_ids, dtype=object)
+    ids = np.asarray(item_ids, dtype=object)
     band_ids = np.repeat(ids[has_shingles], spec.bands)
     bands = np.tile(np.arange(spec.bands, dtype=np.int16), int(has_shingles.sum()))
     minhash = pl.DataFrame(
-        {"row_id": band_ids, "band": bands, "bucket": keys[has_shingles].reshape(-1)},
-        schema={"row_id": pl.String, "band": pl.Int16, "bucket": pl.UInt64},
+        {"item_id": band_ids, "band": bands, "bucket": keys[has_shingles].reshape(-1)},
+        schema={"item_id": pl.String, "band": pl.Int16, "bucket": pl.UInt64},
     )
     question = pl.DataFrame(
-        {"row_id": list(row_ids), "band": np.full(len(row_ids), QUESTION_BAND, dtype=np.int16),
+        {"item_id": list(item_ids), "band": np.full(len(item_ids), QUESTION_BAND, dtype=np.int16),
          "bucket": text_keys(questions, spec.seed)},
-        schema={"row_id": pl.String, "band": pl.Int16, "bucket": pl.UInt64},
+        schema={"item_id": pl.String, "band": pl.Int16, "bucket": pl.UInt64},
     )  # fmt: skip
     return pl.concat([question, minhash])
 

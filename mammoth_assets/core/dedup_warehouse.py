@@ -1,8 +1,8 @@
 """Near-duplicate removal in the warehouse: memory stays flat however many rows there are.
 
-Inputs (tables): `webinstruct_minhash` (row_id, band, bucket, signature: MinHash band buckets,
-written per dump), `webinstruct_dedup_items` (row_id, grp, ord: what to deduplicate, in order) and
-`webinstruct_dedup_texts` (row_id, question, answer). Steps:
+Inputs (tables): `webinstruct_minhash` (item_id, band, bucket, signature: MinHash band buckets,
+written per dump), `webinstruct_dedup_items` (item_id, grp, ord: what to deduplicate, in order) and
+`webinstruct_dedup_texts` (item_id, question, answer). Steps:
 
 1. candidate pairs: rows sharing a bucket, by a SQL join (`webinstruct_dedup_candidate_pairs`);
 2. exact check: candidate pairs with their texts are streamed in batches and kept as edges only
@@ -63,7 +63,7 @@ def find_duplicates(
     wh: Warehouse, spec: SignatureSpec, threshold: float, max_bucket_peers: int = 64,
     batch_rows: int = 20_000,
 ) -> DedupStats:  # fmt: skip
-    """Run the three steps; decisions (row_id, kept, reason, duplicate_of, similarity) in dedup
+    """Run the three steps; decisions (item_id, kept, reason, duplicate_of, similarity) in dedup
     order land in a Parquet file under this run's staging directory."""
     if not 0.0 < threshold < 1.0:
         raise ValueError("threshold must be in (0, 1)")
@@ -112,14 +112,14 @@ def deduplicate_in_scratch_warehouse(
         ids = [r.row_id for r in rows]
         wh.replace_table(
             "webinstruct_dedup_items",
-            pl.DataFrame({"row_id": ids, "grp": [r.group for r in rows], "dump": [""] * len(rows),
+            pl.DataFrame({"item_id": ids, "grp": [r.group for r in rows], "dump": [""] * len(rows),
                           "ord": list(range(1, len(rows) + 1))},
-                         schema={"row_id": pl.String, "grp": pl.String, "dump": pl.String, "ord": pl.Int64}),
+                         schema={"item_id": pl.String, "grp": pl.String, "dump": pl.String, "ord": pl.Int64}),
         )  # fmt: skip
         wh.replace_table(
             "webinstruct_dedup_texts",
-            pl.DataFrame({"row_id": ids, "question": [r.question for r in rows],
-                          "answer": [r.answer for r in rows]}, schema={"row_id": pl.String,
+            pl.DataFrame({"item_id": ids, "question": [r.question for r in rows],
+                          "answer": [r.answer for r in rows]}, schema={"item_id": pl.String,
                           "question": pl.String, "answer": pl.String}),
         )  # fmt: skip
         buckets = bucket_frame(ids, [r.question for r in rows], [r.answer for r in rows], spec)
@@ -131,6 +131,6 @@ def deduplicate_in_scratch_warehouse(
         frame = pl.read_parquet(stats.decisions_file)
         wh.release_staging()
     return [
-        DedupDecision(r["row_id"], r["kept"], r["reason"], r["duplicate_of"], r["similarity"])
+        DedupDecision(r["item_id"], r["kept"], r["reason"], r["duplicate_of"], r["similarity"])
         for r in frame.iter_rows(named=True)
     ]

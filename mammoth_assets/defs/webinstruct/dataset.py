@@ -84,7 +84,7 @@ def webinstruct_minhash(
     stager = ParquetStager(wh.staging_dir("webinstruct_minhash", dump))
     rows = 0
     for batch in wh.iter_batches(wh.sql("webinstruct_minhash_source"), {"dump": dump}, config.batch_rows):
-        buckets = bucket_frame(batch["row_id"].to_list(), batch["question"].to_list(),
+        buckets = bucket_frame(batch["item_id"].to_list(), batch["question"].to_list(),
                                batch["answer"].to_list(), spec)  # fmt: skip
         stager.write(buckets.with_columns(pl.lit(dump).alias("dump"), pl.lit(spec.label).alias("signature")))
         rows += batch.height
@@ -112,12 +112,12 @@ def deduplicate_candidates(wh, config: WebInstructConfig) -> dict:
     wh.execute("webinstruct_dedup_texts_view")
     if not wh.table_exists("webinstruct_minhash"):  # no dump had a kept refinement yet
         wh.replace_table("webinstruct_minhash", pl.DataFrame(schema={
-            "row_id": pl.String, "band": pl.Int16, "bucket": pl.UInt64, "dump": pl.String,
+            "item_id": pl.String, "band": pl.Int16, "bucket": pl.UInt64, "dump": pl.String,
             "signature": pl.String}))  # fmt: skip
     spec = stored_spec(wh) or MinHashConfig().spec()
     missing = wh.query_text(
         "SELECT DISTINCT i.dump FROM webinstruct_dedup_items i ANTI JOIN webinstruct_minhash m "
-        "ON m.row_id = i.row_id AND m.band = -1 ORDER BY 1"
+        "ON m.item_id = i.item_id AND m.band = -1 ORDER BY 1"
     )["dump"].to_list()
     if missing:
         raise DedupError(f"no MinHash buckets for rows of dumps {missing}: materialize "
