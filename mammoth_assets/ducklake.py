@@ -142,6 +142,7 @@ def lake_connection(
             Path(target.data_path).mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(":memory:", config=config)
         try:
+            con.execute("SET enable_progress_bar = false")
             if needs_postgres(target.catalog):
                 load_extension(con, "postgres_scanner", link_dir)
             load_extension(con, "ducklake", link_dir)
@@ -183,7 +184,7 @@ def table_locks(catalog: str, tables: list[str], link_dir: Path) -> Iterator[Non
     if not needs_postgres(catalog):
         yield
         return
-    con = _lock_connection(catalog, link_dir)
+    con = _lock_connection(catalog, link_dir).cursor()  # a cursor: threads never share a transaction
     con.execute("BEGIN TRANSACTION")
     try:
         for table in sorted(set(tables)):
@@ -195,6 +196,7 @@ def table_locks(catalog: str, tables: list[str], link_dir: Path) -> Iterator[Non
     finally:
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")  # ends the PostgreSQL transaction: the locks go with it
+        con.close()
 
 
 def _lock_connection(catalog: str, link_dir: Path) -> duckdb.DuckDBPyConnection:
@@ -203,6 +205,7 @@ def _lock_connection(catalog: str, link_dir: Path) -> duckdb.DuckDBPyConnection:
         con = _OPEN.get(key)
         if con is None:
             con = duckdb.connect(":memory:")
+            con.execute("SET enable_progress_bar = false")  # waiting for a lock is not progress
             load_extension(con, "postgres_scanner", link_dir)
             conninfo = catalog.split(":", 1)[1]
             con.execute(f"ATTACH {quote_literal(conninfo)} AS pglock (TYPE postgres)")
