@@ -488,12 +488,15 @@ class Warehouse:
         return self.write(insert)
 
     def maintain(self, older_than_days: float = 7.0) -> None:
-        """DuckLake housekeeping (no-op on a DuckDB file): merge small files, expire snapshots
-        older than `older_than_days` and delete the files no snapshot needs any more."""
+        """DuckLake housekeeping (no-op on a DuckDB file): rewrite files whose rows were deleted by
+        partition swaps (small deletes are kept in the catalog, so replaced files stay referenced
+        until then), merge small files, expire snapshots older than `older_than_days` and delete
+        the files no snapshot needs any more."""
         if not self.is_lake:
             return
         lake = quote_literal(ducklake.LAKE_ALIAS)
         with self.connect() as con:
+            con.execute(f"CALL ducklake_rewrite_data_files({lake})")
             con.execute(f"CALL ducklake_merge_adjacent_files({lake})")
             con.execute(
                 f"CALL ducklake_expire_snapshots({lake}, older_than => now() - to_days($d::INTEGER))",

@@ -212,3 +212,14 @@ def test_two_runs_of_one_partition_the_later_swap_wins(store: Warehouse) -> None
     final = store.read_table("shard_docs")
     assert final.height == 30
     assert final["value"].n_unique() == 1 and final["id"].n_unique() == 30
+
+
+def test_ducklake_maintenance_drops_files_of_replaced_partitions(lake_warehouse: Warehouse) -> None:
+    for round_ in range(4):
+        lake_warehouse.replace_partition("warehouse_test_rows", "dump", "A", rows("A", 10, round_))
+    before = len(list(Path(lake_warehouse.data_path).rglob("*.parquet")))
+    lake_warehouse.maintain(older_than_days=0)
+    after = len(list(Path(lake_warehouse.data_path).rglob("*.parquet")))
+    assert before >= 4 and after < before
+    assert lake_warehouse.read_table("warehouse_test_rows")["value"].to_list() == [3] * 10
+    Warehouse(path=lake_warehouse.data_path + "/unused.duckdb").maintain()  # a DuckDB file: no-op
