@@ -29,23 +29,10 @@ from pathlib import Path
 LOCK_FILE = ".owner.lock"
 OWNER_FILE = "owner.json"
 DEFAULT_STALE_AFTER_S = 24 * 3600.0
-_SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.=+-]*$")
 
 _LOCK = threading.Lock()
 _MINE: dict[tuple[Path, str], tuple[Path, int]] = {}  # (root, run token) -> (directory, lock fd)
 _SWEPT: set[tuple[int, Path]] = set()
-
-
-class StagingError(RuntimeError):
-    pass
-
-
-def safe_part(part: str) -> str:
-    """A path component built from a table name, partition key or config name: one plain name."""
-    text = str(part)
-    if not _SAFE_PART.match(text) or ".." in text:
-        raise StagingError(f"not a safe staging path component: {text!r}")
-    return text
 
 
 def run_token(run_id: str | None) -> str:

@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mammoth_assets import ducklake, paths, staging
+from mammoth_assets.core import safe_paths
 from mammoth_assets.ducklake import LakeTarget, quote_literal
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -333,11 +334,11 @@ class Warehouse:
     # -- staging -----------------------------------------------------------------------------
     def staging_dir(self, *parts: str) -> Path:
         """A directory for this run's staged files: `<staging root>/<run token>/<parts>`. Two runs
-        (or two processes of one run) never share one; stale ones of dead runs are swept at start."""
+        (or two processes of one run) never share one; stale ones of dead runs are swept at start.
+        Each part (a table name, a partition key) must be a safe name and the directory must
+        resolve inside the run's directory (no '..', no symlink out)."""
         base = staging.run_dir(self.staging_root, self.run_id, self.stale_staging_after_s)
-        path = base.joinpath(*(staging.safe_part(p) for p in parts))
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return safe_paths.child_dir(base, *parts, what="staging directory name (partition key?)")
 
     def release_staging(self) -> None:
         """Delete this run's staging directory in this process (staged files live for one swap)."""
