@@ -36,4 +36,6 @@ def known_secrets(extra_env_names: Iterable[str] = ()) -> set[str]:
 
 def redact(text: str | None, secrets: Iterable[str] | None = None) -> str | None:
     """`text` with secret values and credential-looking substrings replaced by [REDACTED]."""
+    if not text:  # most answers have no error: skip reading the environment
+        return text
     return redaction.redact(text, known_secrets() if secrets is None else secrets)
