@@ -20,15 +20,17 @@ from mammoth_assets.llm.types import LLMRequest
 
 TOTAL = 48
 BATCH = 4
+PACE_S = 0.3  # between engine batches, after the previous one was committed
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The child runs the real layer on the tiny model; it records each group of answers the engine
 # hands back (before the layer commits it) so the test knows what was produced before the kill.
 CHILD = """
-import json, sys
+import json, sys, time
 from mammoth_assets.llm import LLMResource, resource
 from tests.llm.test_kill_resume import workload
 
 model, batch, produced_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+pace_s = float(sys.argv[4])
 real_get_engine = resource.get_engine
 
 
@@ -42,6 +44,7 @@ class Recording:
                 produced.write(json.dumps([requests[i].request_id for i, _ in group]) + "\\n")
                 produced.flush()
                 yield group
+                time.sleep(pace_s)  # the tiny model is fast: pace it so a kill can land mid-stage
 
     def close(self):
         self.engine.close()
@@ -70,7 +73,8 @@ def children(tiny_model: Path, workdir: Path):
 
     def start(name: str) -> subprocess.Popen:
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(tiny_model), str(BATCH), str(workdir / f"{name}.jsonl")],
+            [sys.executable, "-c", CHILD, str(tiny_model), str(BATCH), str(workdir / f"{name}.jsonl"),
+             str(PACE_S)],
             cwd=PROJECT_ROOT,
             env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
             stdout=subprocess.PIPE,
