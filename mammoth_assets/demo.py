@@ -39,6 +39,7 @@ class DemoStage:
     # Assets of these domains that belong to another partitioning are left to their own stage.
     include_unpartitioned: bool = True
     extra: dict = field(default_factory=dict)
+    asset_names: Sequence[str] = ()  # when set: exactly these assets (the sharded web-data steps)
 
 
 def _domain_assets(domain: object) -> list[dg.AssetsDefinition]:
@@ -55,6 +56,8 @@ def _partitions_name(asset: dg.AssetsDefinition) -> str | None:
 
 
 def stage_asset_keys(stage: DemoStage) -> list[dg.AssetKey]:
+    if stage.asset_names:
+        return [dg.AssetKey(name) for name in stage.asset_names]
     keys: list[dg.AssetKey] = []
     for domain in stage.domains:
         for asset in _domain_assets(domain):
@@ -65,11 +68,17 @@ def stage_asset_keys(stage: DemoStage) -> list[dg.AssetKey]:
 
 
 def stage_run_config(stage: DemoStage) -> dict:
+    """The domains' demo configs for the ops this stage runs (an op's name is its asset's, or
+    the multi-asset's, e.g. crawl_and_score_shard)."""
+    from mammoth_assets.definitions import defs
+
+    wanted = {defs.resolve_assets_def(key).op.name for key in stage_asset_keys(stage)}
     ops: dict[str, dict] = {}
     for domain in stage.domains:
         demo_config = getattr(domain, "demo_run_config", None)
-        for asset_name, config in (demo_config() if demo_config else {}).items():
-            ops[asset_name] = {"config": config}
+        for op_name, config in (demo_config() if demo_config else {}).items():
+            if op_name in wanted:
+                ops[op_name] = {"config": config}
     return {"ops": ops}
 
 
@@ -78,12 +87,26 @@ def default_stages() -> list[DemoStage]:
         evaluation_partition_keys,
         instruction_set_keys,
         recipe_keys,
-        webinstruct_keys,
         sample_dump_keys,
+        sample_shard_keys,
+        webinstruct_keys,
     )
 
+    web = [crawl, recall, webinstruct]
     return [
-        DemoStage("web data", [crawl, recall, webinstruct], "cc_dump", sample_dump_keys),
+        # The web data runs shard by shard: list the dump's files and shards, train round 1, read
+        # and score each shard, judge domains and train round 2, then carry each shard through
+        # round 2 and WebInstruct, and finish with the dump-level view and the cross-dump dataset.
+        DemoStage("web data", web, "cc_dump", sample_dump_keys, asset_names=["wet_files"]),
+        DemoStage("web data", web, None, asset_names=["recall_seeds", "recall_classifier"]),
+        DemoStage("web data", web, "cc_dumpxshard", sample_shard_keys,
+                  asset_names=["web_documents", "recall_scores_round1"]),
+        DemoStage("web data", web, None, asset_names=["domain_verdicts", "recall_classifier_round2"]),
+        DemoStage("web data", web, "cc_dumpxshard", sample_shard_keys,
+                  asset_names=["recalled_documents", "page_texts", "decontaminated_documents",
+                               "extracted_qa", "refined_qa"]),
+        DemoStage("web data", web, "cc_dump", sample_dump_keys, asset_names=["dump_progress"]),
+        DemoStage("web data", web, None, asset_names=["webinstruct"]),
         DemoStage("quality", [quality], "instruction_set", instruction_set_keys, False),
         DemoStage("judging", [quality], None),
         DemoStage("rationales", [rationales], "instruction_set", webinstruct_keys, False),

@@ -27,6 +27,16 @@ def sample_dump_keys(instance: dg.DagsterInstance) -> list[str]:
     return _register(instance, "cc_dump", [paths.SAMPLE_DUMP])
 
 
+def sample_shard_keys(instance: dg.DagsterInstance) -> list[dg.MultiPartitionKey]:
+    """The sample dump's shards, as listed by its latest wet_files materialization."""
+    from mammoth_assets.core.shards import shard_names
+    from mammoth_assets.defs.crawl.sensors import listed_shards
+
+    listed = listed_shards(instance, paths.SAMPLE_DUMP)
+    count = listed[0] if listed else 0
+    return [dg.MultiPartitionKey({"cc_dump": paths.SAMPLE_DUMP, "shard": s}) for s in shard_names(count)]
+
+
 def instruction_set_keys(instance: dg.DagsterInstance) -> list[str]:
     keys = ["webinstruct"]
     if paths.shared_data_dir().exists():

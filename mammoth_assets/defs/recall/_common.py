@@ -89,13 +89,13 @@ def read_educational_labels(path: Path) -> dict[str, bool]:
 
 
 def ground_truth_metrics(
-    warehouse: Warehouse, table: str, dump: str, labels_path: Path | None
+    warehouse: Warehouse, table: str, part, labels_path: Path | None
 ) -> dict[str, Any]:
     """Precision/recall of the stored kept decisions against generator labels (joined by URL)."""
     if labels_path is None:
         return {}
     labels = read_educational_labels(labels_path)
-    decisions = query(warehouse, "recall_partition_urls_kept", {"table": table, "dump": dump})
+    decisions = query(warehouse, "recall_partition_urls_kept", {"table": table, "shard_key": part.key})
     decisions = decisions.filter(pl.col("url").is_in(list(labels)))
     if not decisions.height:
         return {"ground_truth_labelled_docs": 0}

@@ -42,13 +42,13 @@ def demo_run_config() -> dict[str, dict]:
             "max_chunks_per_page": 1,
             "max_tokens": 64,
             "min_grounding_rate": 0.0,
-            "max_llm_pages": 12,
+            "max_llm_pages": 4,  # per shard (the sample has three)
         },
         # 64 tokens: the smallest budget the refinement JSON schema accepts is 43.
         "refined_qa": {
             "keep_unrefined_when_rejected": True,
             "refiners": [{"max_tokens": 64}],
-            "max_pairs": 24,
+            "max_pairs": 8,  # per shard
         },
         # The sample's generated FAQ pages reuse one small question bank across sites: about half
         # of its candidates are duplicates (measured 0.55), so the demo raises the ceiling.

@@ -20,7 +20,8 @@ from mammoth_assets.core.page_text import (
     page_text_for,
 )
 from mammoth_assets.core.qa_extraction import structured_qa_pairs
-from mammoth_assets.defs.partitions import cc_dump_partitions
+from mammoth_assets.defs.partitions import cc_dump_shard_partitions
+from mammoth_assets.defs.shard_tables import shard_of
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.defs.webinstruct.common import (
     bar_plot,
@@ -137,7 +138,7 @@ def page_rows(base: str, dump: str, batch: pl.DataFrame, parse_structured: bool)
 
 
 @dg.asset(
-    partitions_def=cc_dump_partitions,
+    partitions_def=cc_dump_shard_partitions,
     deps=[dg.AssetKey("recalled_documents")],
     group_name="webinstruct",
     kinds={"duckdb", "python"},
@@ -147,7 +148,8 @@ def page_rows(base: str, dump: str, batch: pl.DataFrame, parse_structured: bool)
 def page_texts(
     context: dg.AssetExecutionContext, config: PageTextsConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    dump = context.partition_key
+    part = shard_of(context)
+    dump = part.dump
     wh = warehouse.get()
     require_table(wh, "recalled_documents", "recalled_documents")
     crawl_base = (
@@ -156,11 +158,11 @@ def page_texts(
         else None
     )
     base = resolve_warc_base(config.warc_base, dump, crawl_base)
-    stager = ParquetStager(wh.staging_dir("page_texts", dump))
+    stager = ParquetStager(wh.staging_dir("page_texts", dump, part.shard))
     sources, reasons, methods = Counter(), Counter(), Counter()
     sample: list[dict] = []
     for batch in wh.iter_batches(
-        wh.sql("webinstruct_recalled_pages"), {"dump": dump}, config.batch_rows
+        wh.sql("webinstruct_recalled_pages"), {"shard_key": part.key}, config.batch_rows
     ):
         rows = page_rows(base, dump, batch, config.parse_structured_data)
         frame = pl.DataFrame(rows, schema=PAGE_TEXT_SCHEMA)
@@ -174,10 +176,11 @@ def page_texts(
         )
         if len(sample) < 5:
             sample.extend(frame.head(5 - len(sample)).to_dicts())
-    written = swap_partition(wh, "page_texts", dump, stager, PAGE_TEXT_SCHEMA)
-    failed = written - wh.scalar("webinstruct_page_texts_ok_count", {"dump": dump})
+    written = swap_partition(wh, "page_texts", part, stager, PAGE_TEXT_SCHEMA)
+    failed = written - wh.scalar("webinstruct_page_texts_ok_count", {"shard_key": part.key})
     metadata = {
         "dump": dump,
+        "shard": part.shard,
         "warc_base": base,
         "rows": written,
         "ok": written - failed,
@@ -193,7 +196,7 @@ def page_texts(
     plot = bar_plot(
         dict(sources) | {f"fallback: {k}": v for k, v in reasons.items()},
         "page text sources",
-        f"page_texts-{dump}.png",
+        f"page_texts-{dump}-{part.shard}.png",
     )
     if plot is not None:
         metadata["sources_plot"] = plot
