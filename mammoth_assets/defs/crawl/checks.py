@@ -57,7 +57,7 @@ def web_documents_reconciled(context: dg.AssetCheckExecutionContext, warehouse: 
     wh = warehouse.get()
     per_file = wh.query("crawl_reconciliation", {"shard_key": part.key})
     unbalanced = per_file.filter(per_file["unaccounted"] != 0)
-    expected_files = wh.query("crawl_wet_files_of_shard", part.params).height
+    expected_files = wh.query("crawl_wet_files_of_shard", {"dump": part.dump, "shard": part.shard}).height
     return dg.AssetCheckResult(
         passed=per_file.height == expected_files and unbalanced.is_empty(),
         metadata={

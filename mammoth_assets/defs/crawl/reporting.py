@@ -40,7 +40,6 @@ def counts_table(counts: dict[str, int], key: str = "reason") -> str:
 
 def shard_metadata(wh: Warehouse, part, scan: ShardScan) -> dict[str, object]:
     """Counts, reasons, throughput, languages, a sample table and a plot for one shard."""
-    params = part.params
     compressed = sum(r.compressed_bytes for r in scan.files)
     text_bytes = sum(r.text_bytes for r in scan.files)
     elapsed, cpu = scan.seconds, scan.cpu_seconds

@@ -82,7 +82,7 @@ class CrawlShardConfig(ReadConfig):
 def shard_files(wh: Warehouse, part: ShardPartition) -> pl.DataFrame:
     if not wh.table_exists("wet_files"):
         raise dg.Failure(description=f"wet_files is empty: materialize wet_files for {part.dump} first")
-    return wh.query("crawl_wet_files_of_shard", part.params)
+    return wh.query("crawl_wet_files_of_shard", {"dump": part.dump, "shard": part.shard})
 
 
 def empty_shard_note(wh: Warehouse, part: ShardPartition) -> str:
