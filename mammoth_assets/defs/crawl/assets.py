@@ -89,7 +89,13 @@ def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehou
         context.log.warning(f"no warc.paths.gz for {dump} ({plan.warc_listing_error}); WARC names derived from WET names")
     shards = assign_shards(len(plan.rows), config.files_per_shard)
     frame = pl.DataFrame([{**row, "shard": s} for row, s in zip(plan.rows, shards)], schema=WET_FILES_SCHEMA)
-    stored = warehouse.get().replace_partition("wet_files", "dump", dump, frame)
+    wh = warehouse.get()
+    relaid = layout_changed(wh, dump, frame)
+    if relaid:
+        context.log.warning(f"{dump}: the file -> shard layout changed; its per-shard rows are dropped and "
+                            "every shard must be crawled again")
+        drop_dump_shards(wh, dump)
+    stored = wh.replace_partition("wet_files", "dump", dump, frame)
     count = shard_count(stored, config.files_per_shard)
     register_shards(context.instance, count)
     return dg.MaterializeResult(
@@ -99,6 +105,7 @@ def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehou
             "files_listed": plan.listed,
             "files_selected": stored,
             "files_per_shard": config.files_per_shard,
+            "layout_changed": relaid,
             "shards": count,
             "files_without_warc": int(frame["warc_file"].null_count()),
             "files": dg.MetadataValue.md(reporting.markdown_table(frame.select("file_index", "wet_file", "warc_file"), 20)),
@@ -114,3 +121,29 @@ def register_shards(instance: dg.DagsterInstance, count: int) -> None:
     missing = [name for name in shard_names(count) if name not in known]
     if missing:
         instance.add_dynamic_partitions(shard_partitions.name, missing)
+
+
+# Tables holding rows per (dump, shard): a new shard layout makes their rows of the dump stale.
+PER_SHARD_TABLES = (
+    "web_documents", "web_document_texts", "web_documents_rejects", "web_documents_files",
+    "recall_scores_round1", "recalled_documents", "page_texts", "decontaminated_documents",
+    "extracted_qa_pages", "extracted_qa", "refined_qa",
+)
+
+
+def layout_changed(wh, dump: str, frame: pl.DataFrame) -> bool:
+    if not wh.table_exists("wet_files"):
+        return False
+    before = wh.query("crawl_wet_files_layout", {"dump": dump})
+    if before.is_empty():
+        return False
+    return not before.equals(frame.select("wet_file", "shard").sort("wet_file"))
+
+
+def drop_dump_shards(wh, dump: str) -> None:
+    from mammoth_assets.warehouse import identifier
+
+    with wh.transaction() as con:
+        for table in PER_SHARD_TABLES:
+            if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = $t", {"t": table}).fetchone()[0]:
+                con.execute(f"DELETE FROM {identifier(table)} WHERE dump = $dump", {"dump": dump})

@@ -81,25 +81,36 @@ def cc_dump_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.
 
 
 def listed_shards(instance: dg.DagsterInstance, dump: str) -> tuple[int, int] | None:
-    """(shard count, storage id) of the dump's latest wet_files materialization, or None."""
+    """(shard count of the dump's latest wet_files materialization, storage id of the latest one
+    that changed the shard layout, 0 if none did), or None when the dump was never listed.
+    Shards crawled before a layout change are stale; re-listing an unchanged layout is not."""
     records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=wet_files.key, asset_partitions=[dump]), limit=1
+        dg.AssetRecordsFilter(asset_key=wet_files.key, asset_partitions=[dump]), limit=1000
     ).records
     if not records or records[0].asset_materialization is None:
         return None
     shards = records[0].asset_materialization.metadata.get("shards")
-    return (int(shards.value) if shards is not None else 0), records[0].storage_id
+    changed = next((r.storage_id for r in records
+                    if getattr(r.asset_materialization.metadata.get("layout_changed"), "value", False)), 0)
+    return (int(shards.value) if shards is not None else 0), changed
+
+
+def crawled_since(instance: dg.DagsterInstance, storage_id: int) -> set[str]:
+    """Shard keys whose latest web_documents materialization is newer than `storage_id`."""
+    done = instance.get_materialized_partitions(dg.AssetKey("web_documents"), after_cursor=storage_id)
+    return {str(k) for k in done}
 
 
 def pending_shard_requests(instance: dg.DagsterInstance, limit: int) -> list[dg.RunRequest]:
-    """A run request per listed shard without a web_documents materialization (at most `limit`)."""
-    done = {str(k) for k in instance.get_materialized_partitions(dg.AssetKey("web_documents"))}
+    """A run request per listed shard not crawled since its dump was listed (at most `limit`):
+    a finished shard is never requested again unless the dump is listed anew (a new layout)."""
     requests = []
     for dump in sorted(instance.get_dynamic_partitions(cc_dump_partitions.name)):
         listed = listed_shards(instance, dump)
         if listed is None:
             continue
         count, storage_id = listed
+        done = crawled_since(instance, storage_id)
         for shard in shard_names(count):
             key = dg.MultiPartitionKey({"cc_dump": dump, "shard": shard})
             if str(key) in done:
