@@ -108,7 +108,8 @@ def _seed_file_rows(config: RecallSeedsConfig, warehouse: Warehouse, pool: list[
         "recall_seed_url_matches",
         {"urls": urls["url"].to_list(), "dumps": config.dumps, "max_chars": config.max_chars, "files": pool},
     )
-    matched_urls = urls.join(matches, on="url", how="inner")
+    # The seed file's (null) text column must not shadow the matched page's text.
+    matched_urls = urls.drop("text").join(matches, on="url", how="inner")
     unmatched = urls.join(matches.select("url"), on="url", how="anti")
     none = pl.lit(None, dtype=pl.String)
     parts = [
