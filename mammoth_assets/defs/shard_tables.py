@@ -35,8 +35,11 @@ class ShardPartition:
 
 
 def shard_of(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext | dg.OpExecutionContext) -> ShardPartition:
-    keys = context.partition_key.keys_by_dimension  # a MultiPartitionKey
-    return ShardPartition(keys[DUMP_DIMENSION], keys[SHARD_DIMENSION])
+    key = context.partition_key
+    if isinstance(key, dg.MultiPartitionKey):
+        keys = key.keys_by_dimension
+        return ShardPartition(keys[DUMP_DIMENSION], keys[SHARD_DIMENSION])
+    return shard_from_key(key)  # a run tagged with the key's string form only (dagster/partition)
 
 
 def shard_from_key(key: str) -> ShardPartition:

@@ -52,7 +52,9 @@ def test_sample_partition_lands_in_the_warehouse(demo_run) -> None:
         "SELECT dump, count(*) AS n FROM web_documents GROUP BY dump"
     ).to_dicts()
     assert documents and documents[0]["dump"] == paths.SAMPLE_DUMP and documents[0]["n"] >= 300
-    assert warehouse.count("recalled_documents", "dump", paths.SAMPLE_DUMP) > 0
+    assert warehouse.count("recalled_documents", "dump", paths.SAMPLE_DUMP) == documents[0]["n"]
+    shards = warehouse.query_text("SELECT DISTINCT shard FROM web_documents ORDER BY shard")["shard"].to_list()
+    assert shards == ["00000", "00001", "00002"]
     assert warehouse.count("webinstruct") > 0
 
 
@@ -66,30 +68,37 @@ def test_downstream_stages_produce_rows(demo_run) -> None:
 def test_rematerializing_llm_stages_pays_for_no_llm_call(
     demo_run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Re-materializing the LLM stages over unchanged inputs is served entirely from the cache."""
+    """Re-materializing the LLM stages over unchanged inputs is served entirely from the cache:
+    domain_verdicts (cross-dump), then extracted_qa and refined_qa for every shard of the dump."""
     from mammoth_assets.definitions import defs
+    from mammoth_assets.demo_partitions import sample_shard_keys
 
     _, instance, _, data = demo_run
     monkeypatch.setenv("MAMMOTH_DATA_DIR", str(data))  # the autouse fixture points elsewhere
-    web_data = next(s for s in default_stages() if s.name == "web data")
-    llm_stages = [dg.AssetKey(name) for name in ("domain_verdicts", "extracted_qa", "refined_qa")]
-    result = defs.resolve_implicit_job_def_def_for_assets(llm_stages).execute_in_process(
-        run_config={
-            "ops": {k: v for k, v in stage_run_config(web_data)["ops"].items()
-                    if k in {key.path[-1] for key in llm_stages}}
-        },
-        instance=instance,
-        partition_key=paths.SAMPLE_DUMP,
-        asset_selection=llm_stages,
-    )
-    assert result.success
-    metadata = {
-        event.asset_key.to_user_string(): event.materialization.metadata
-        for event in result.get_asset_materialization_events()
-    }
-    assert set(metadata) == {"domain_verdicts", "extracted_qa", "refined_qa"}
-    for asset, values in metadata.items():
-        requests = values["llm_requests"].value
-        assert requests > 0, asset
-        assert values["llm_backend_requests"].value == 0, asset
-        assert values["llm_cache_hits"].value == requests, asset
+    runs = [([dg.AssetKey("domain_verdicts")], None)]
+    shards = sample_shard_keys(instance)
+    assert len(shards) == 3  # the demo runs the sample in three shards
+    runs += [([dg.AssetKey("extracted_qa"), dg.AssetKey("refined_qa")], key) for key in shards]
+    totals: dict[str, dict[str, int]] = {}
+    for keys, partition_key in runs:
+        stage = next(s for s in default_stages() if keys[0].path[-1] in s.asset_names)
+        result = defs.resolve_implicit_job_def_def_for_assets(keys).execute_in_process(
+            run_config={
+                "ops": {k: v for k, v in stage_run_config(stage)["ops"].items() if k in {key.path[-1] for key in keys}}
+            },
+            instance=instance,
+            partition_key=partition_key,
+            asset_selection=keys,
+        )
+        assert result.success
+        for event in result.get_asset_materialization_events():
+            values = event.materialization.metadata
+            total = totals.setdefault(event.asset_key.to_user_string(), {"requests": 0, "backend": 0, "hits": 0})
+            total["requests"] += values["llm_requests"].value
+            total["backend"] += values["llm_backend_requests"].value
+            total["hits"] += values["llm_cache_hits"].value
+    assert set(totals) == {"domain_verdicts", "extracted_qa", "refined_qa"}
+    for asset, total in totals.items():
+        assert total["requests"] > 0, asset
+        assert total["backend"] == 0, asset
+        assert total["hits"] == total["requests"], asset

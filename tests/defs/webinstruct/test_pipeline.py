@@ -17,7 +17,7 @@ from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS, demo_run_confi
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import Warehouse
 
-from .conftest import RecalledDump, write_recalled_documents
+from .conftest import SHARD_KEY, RecalledDump, shard_instance, write_recalled_documents
 
 pytestmark = pytest.mark.slow  # one module-wide pipeline run (about a minute on 2 cores)
 MAX_PAIRS = 4  # pairs sent to the refiners; the others are recorded as not_sent
@@ -62,8 +62,7 @@ def pipeline(
         patch.setenv("HF_HUB_OFFLINE", "1")
         warehouse = Warehouse(path=data_dir / "warehouse.duckdb", lock_timeout_s=60)
         write_recalled_documents(warehouse, planted_mirror.mirror, planted_mirror.recalled_urls)
-        instance = dg.DagsterInstance.ephemeral()
-        instance.add_dynamic_partitions("cc_dump", [DUMP])
+        instance = shard_instance()
         resources = {
             "warehouse": WarehouseResource(path=str(warehouse.path)),
             "llm": LLMResource(
@@ -74,7 +73,7 @@ def pipeline(
         per_dump = dg.materialize(
             everything,
             instance=instance,
-            partition_key=DUMP,
+            partition_key=SHARD_KEY,
             resources=resources,
             selection=ASSETS[:4],
             run_config=run_config(
@@ -227,7 +226,7 @@ def test_grounding_floor_fails_the_check_when_raised(pipeline: PipelineRun):
     again = dg.materialize(
         [*ASSETS, *ASSET_CHECKS],
         instance=pipeline.instance,
-        partition_key=DUMP,
+        partition_key=SHARD_KEY,
         resources=pipeline.resources,
         selection=[ASSETS[2]],
         raise_on_error=False,
