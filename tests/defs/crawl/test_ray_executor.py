@@ -97,3 +97,16 @@ def test_shard_steps_run_as_ray_jobs(ray_cluster, sample_mirror: Path, tmp_path:
     records = int(wh.read_table("web_documents_files")["records"].sum())
     assert records == sum(per_shard.values()) + wh.count("web_documents_rejects")
     assert wh.count("recall_scores_round1") == sum(per_shard.values())
+
+
+def test_the_shipped_ray_instance_config_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """deploy/ray/dagster.yaml is a valid instance config whose run launcher is dagster-ray's."""
+    from mammoth_assets import paths
+
+    shutil.copy(paths.PROJECT_ROOT / "deploy" / "ray" / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("RAY_ADDRESS", "http://127.0.0.1:8265")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        launcher = instance.run_launcher
+        assert type(launcher).__name__ == "RayRunLauncher"
+        assert launcher.address == "http://127.0.0.1:8265" and launcher.num_cpus == 1
+        assert "MAMMOTH_DATA_DIR" in launcher.env_vars
