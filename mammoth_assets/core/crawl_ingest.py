@@ -197,7 +197,7 @@ class _Columns:
         v["doc_id"].append(documents.doc_id(dump, record.record_id))
         v["url"].append(record.url)
         v["language"].append(documents._cached_language_code(record.language))
-        v["text"].append(record.text)
+        v["text"].append(documents.nfc(record.text))
         v["file_index"].append(file.file_index)
         v["wet_file"].append(file.wet_file)
         v["wet_record_id"].append(record.record_id)
@@ -291,16 +291,17 @@ def _reject(dump, shard, file, record_id, offset, reason, detail) -> dict[str, A
 
 
 # -- scoring --------------------------------------------------------------------------------------
-Scorer = Callable[[list[str]], np.ndarray]
+Scorer = Callable[[list[str]], np.ndarray]  # normalized lines, each ending with "\n" -> P(positive)
 
 
 def fasttext_scorer(model) -> Scorer:
-    return lambda normalized: recall_core.score_normalized(model, normalized)
+    return lambda lines: recall_core.score_lines(model, lines)
 
 
 def score_frame(frame: pl.DataFrame, scorer: Scorer, max_chars: int) -> pl.Series:
-    normalized = frame.select(recall_core.normalize_expr("text", max_chars).alias("t"))["t"]
-    return pl.Series("score", scorer(normalized.to_list()), dtype=pl.Float32)
+    # Normalised and newline-terminated in one Polars pass (the lines fastText reads).
+    lines = frame.select((recall_core.normalize_expr("text", max_chars) + "\n").alias("t"))["t"]
+    return pl.Series("score", scorer(lines.to_list()), dtype=pl.Float32)
 
 
 def in_text_sample(rate: float) -> pl.Expr:

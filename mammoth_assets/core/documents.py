@@ -78,6 +78,12 @@ def normalize_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def nfc(text: str) -> str:
+    """`text` in Unicode NFC. Checking costs about a quarter of normalising, and almost every
+    crawled text is NFC already (measured: all 20,000 of a synthetic file), so check first."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def language_code(header_value: str | None) -> str | None:
     """First language of a WARC-Identified-Content-Language value, as ISO 639-1 where one exists."""
     if not header_value:
@@ -185,7 +191,8 @@ def documents_frame(columns: dict[str, list]) -> pl.DataFrame:
     """`document_row` for a whole batch at once, vectorised in Polars (Rust) where it can be: the
     same normalisation, host, domain, language, title and date, about 3x cheaper per document
     than building one dict per record. `columns` holds raw values per record: doc_id, url,
-    language (ISO code or None), text, wet/warc provenance and fetch_time (a WARC-Date string)."""
+    language (ISO code or None), text (already NFC: see `nfc`, applied as records are read),
+    wet/warc provenance and fetch_time (a WARC-Date string)."""
     import polars as pl
 
     frame = pl.DataFrame(
@@ -204,7 +211,7 @@ def documents_frame(columns: dict[str, list]) -> pl.DataFrame:
         }
     )
     text = (
-        pl.col("text").str.normalize("NFC").str.replace_all("\r\n", "\n", literal=True)
+        pl.col("text").str.replace_all("\r\n", "\n", literal=True)
         .str.replace_all("\r", "\n", literal=True).str.replace_all(_CONTROL_PATTERN, "")
     )  # fmt: skip
     frame = frame.with_columns(
