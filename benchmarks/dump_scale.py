@@ -12,7 +12,11 @@ loop, peak RSS of one shard run at 1x, 4x and 16x documents, and warehouse bytes
 that recall dropped (web_documents + recall_scores_round1 rows, written to a fresh DuckDB file).
 The last line carries all the figures.
 
-    .venv/bin/python benchmarks/dump_scale.py [--files 32 --docs-per-file 5000 --files-per-shard 8]
+    .venv/bin/python benchmarks/dump_scale.py [--files 16 --docs-per-file 35000 --repeats 3]
+
+A real WET file holds ~30-40K documents; --files-per-shard defaults to the asset's default (64).
+The whole path and the raw loop are repeated (--repeats, on the same files) and reported as
+min / median / max.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -116,9 +121,12 @@ def bytes_per_document(warehouse: Path, scratch: Path) -> tuple[float, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--files", type=int, default=32)
-    parser.add_argument("--docs-per-file", type=int, default=5000)
-    parser.add_argument("--files-per-shard", type=int, default=8)
+    from mammoth_assets.core.shards import DEFAULT_FILES_PER_SHARD
+
+    parser.add_argument("--files", type=int, default=16)
+    parser.add_argument("--docs-per-file", type=int, default=35_000)
+    parser.add_argument("--files-per-shard", type=int, default=DEFAULT_FILES_PER_SHARD)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--run-shard", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -162,21 +170,33 @@ def main() -> int:
                 print(f"peak RSS, one shard of {factor} file(s) = {run['documents']} documents: {run['maxrss_mb']:.0f} MB", flush=True)
 
         shards = list_files(instance, mirror, args.files_per_shard)
-    runs = [child(env, f"{i:05d}") for i in range(shards)]
-    documents = sum(r["documents"] for r in runs)
-    cpu = sum(r["cpu_s"] for r in runs)
-    pass_cpu = sum(r["pass_cpu_s"] for r in runs)
     wet = sorted(mirror.glob(f"crawl-data/{DUMP}/segments/*/wet/*.warc.wet.gz"))
-    raw_docs, raw_cpu = raw_loop(wet, model_path, 10_000)
+    ours, passes, raws = [], [], []
+    for repeat in range(args.repeats):
+        runs = [child(env, f"{i:05d}") for i in range(shards)]
+        documents = sum(r["documents"] for r in runs)
+        cpu = sum(r["cpu_s"] for r in runs)
+        pass_cpu = sum(r["pass_cpu_s"] for r in runs)
+        raw_docs, raw_cpu = raw_loop(wet, model_path, 10_000)
+        ours.append(documents / cpu)
+        passes.append(documents / pass_cpu)
+        raws.append(raw_docs / raw_cpu)
+        print(f"repeat {repeat + 1}: whole path {ours[-1]:,.0f} docs/CPU-s ({documents} documents in {shards} shard "
+              f"run(s), {cpu:.1f} CPU-s; the read+score pass alone {passes[-1]:,.0f}); raw loop {raws[-1]:,.0f}", flush=True)
     per_doc, dropped = bytes_per_document(data / "warehouse.duckdb", work)
 
-    ours, raw = documents / cpu, raw_docs / raw_cpu
-    print(f"whole path (crawl_shard_job runs, {shards} shards): {documents} documents, {cpu:.1f} CPU-s = {ours:,.0f} docs/CPU-s "
-          f"(the read+score pass alone: {documents / pass_cpu:,.0f})")
-    print(f"raw FastWARC + fastText loop: {raw_docs} documents, {raw_cpu:.1f} CPU-s = {raw:,.0f} docs/CPU-s")
+    def spread(values: list[float]) -> str:
+        return f"{min(values):,.0f} / {statistics.median(values):,.0f} / {max(values):,.0f}"
+
+    ratios = [r / o for r, o in zip(raws, ours)]
+    print(f"whole path (crawl_shard_job runs, {shards} shard(s) of up to {args.files_per_shard} files), docs/CPU-s "
+          f"min / median / max: {spread(ours)}; the read+score pass alone: {spread(passes)}")
+    print(f"raw FastWARC + fastText loop on the same files: {spread(raws)}; raw / ours: "
+          f"{min(ratios):.2f} / {statistics.median(ratios):.2f} / {max(ratios):.2f}")
     print(f"warehouse: {per_doc:.0f} bytes per document (web_documents + recall_scores_round1; {dropped} of {documents} dropped by recall)")
     rss = ", ".join(f"{f}x {m:.0f} MB" for f, (_, m) in sorted(memory.items()))
-    print(f"RESULT docs_per_cpu_s={ours:.0f} raw_docs_per_cpu_s={raw:.0f} ratio={raw / ours:.2f} "
+    print(f"RESULT docs_per_cpu_s_median={statistics.median(ours):.0f} pass_docs_per_cpu_s_median={statistics.median(passes):.0f} "
+          f"raw_docs_per_cpu_s_median={statistics.median(raws):.0f} ratio_median={statistics.median(ratios):.2f} "
           f"peak_rss_per_shard=[{rss}] bytes_per_dropped_doc={per_doc:.0f}")
     return 0
 

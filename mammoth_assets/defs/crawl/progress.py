@@ -4,7 +4,7 @@ Per-document work runs per `cc_dump x shard` partition; users still think in dum
 partitioned by `cc_dump`, reads which shards of each per-shard stage are materialized (from the
 Dagster instance) and the dump's totals (SQL over the per-shard tables), and its check says
 whether every shard of the dump is crawled and the dump reconciles (records = documents + rejects,
-every document scored in round 1)."""
+every document scored in round 1, no doc_id twice in the dump)."""
 
 
 import dagster as dg
@@ -49,8 +49,11 @@ def stage_table(instance: dg.DagsterInstance, wh: Warehouse, dump: str, shards: 
 def dump_totals(wh: Warehouse, dump: str) -> dict[str, int]:
     needed = ("web_documents_files", "web_documents", "web_documents_rejects", "web_document_texts", "recall_scores_round1")
     if not all(wh.table_exists(t) for t in needed):
-        return {"records_seen": 0, "documents": 0, "rejected": 0, "texts_kept": 0, "round1_scored": 0, "round1_kept": 0}
-    return {k: int(v) for k, v in wh.query("crawl_dump_totals", {"dump": dump}).row(0, named=True).items()}
+        return {"records_seen": 0, "documents": 0, "rejected": 0, "texts_kept": 0, "round1_scored": 0, "round1_kept": 0,
+                "duplicated_doc_ids": 0}
+    totals = {k: int(v) for k, v in wh.query("crawl_dump_totals", {"dump": dump}).row(0, named=True).items()}
+    totals["duplicated_doc_ids"] = int(wh.scalar("crawl_dump_duplicate_doc_ids", {"dump": dump}))
+    return totals
 
 
 @dg.asset(
@@ -61,7 +64,7 @@ def dump_totals(wh: Warehouse, dump: str) -> dict[str, int]:
     check_specs=[dg.AssetCheckSpec(
         COMPLETE_CHECK, asset="dump_progress", blocking=False,
         description="Every shard of the dump is crawled and scored, and the dump reconciles: records seen = "
-        "documents + rejects, and every document has a round-1 score.",
+        "documents + rejects, every document has a round-1 score, and no doc_id occurs twice in the dump.",
     )],
     description="Dump-level view of the per-shard stages: shards done per stage, rows per stage, and the "
     "dump's totals (records, documents, rejects, texts kept, round-1 recall).",
@@ -73,7 +76,11 @@ def dump_progress(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     stages = stage_table(context.instance, wh, dump, shards)
     totals = dump_totals(wh, dump)
     crawled = stages.filter(pl.col("stage") == "web_documents")["shards_done"][0]
-    reconciled = totals["records_seen"] == totals["documents"] + totals["rejected"] and totals["round1_scored"] == totals["documents"]
+    reconciled = (
+        totals["records_seen"] == totals["documents"] + totals["rejected"]
+        and totals["round1_scored"] == totals["documents"]
+        and totals["duplicated_doc_ids"] == 0
+    )
     complete = shards > 0 and crawled == shards and reconciled
     return dg.MaterializeResult(
         metadata={
@@ -86,6 +93,7 @@ def dump_progress(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         },
         check_results=[dg.AssetCheckResult(
             check_name=COMPLETE_CHECK, passed=bool(complete),
-            metadata={"shards": shards, "shards_crawled": crawled, "reconciled": bool(reconciled)},
+            metadata={"shards": shards, "shards_crawled": crawled, "reconciled": bool(reconciled),
+                      "duplicated_doc_ids": totals["duplicated_doc_ids"]},
         )],
     )

@@ -255,3 +255,39 @@ def test_a_shard_past_the_end_of_the_dump_is_empty_and_says_why(sample_run) -> N
     [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("web_documents")]
     assert "past its end" in event.materialization.metadata["note"].value
     assert event.materialization.metadata["documents"].value == 0
+
+
+def test_a_record_in_two_files_fails_the_shard_or_the_dump_check(tmp_path: Path, warehouse: Warehouse,
+                                                                 sample_mirror: Path) -> None:
+    """The same WET record in two files: in one shard the shard's blocking uniqueness check fails;
+    in two shards each shard passes alone, and dump_progress's check counts it once per dump."""
+    from mammoth_assets.defs.crawl.progress import COMPLETE_CHECK, dump_progress
+
+    dump = "CC-MAIN-2099-10"
+    record = warc_record([("WARC-Type", "conversion"), ("WARC-Target-URI", "https://example.org/q"),
+                          ("WARC-Record-ID", "<urn:uuid:00000000-0000-4000-8000-0000000000bb>"),
+                          ("WARC-Identified-Content-Language", "eng"), ("Content-Type", "text/plain")],
+                         b"What is 2 + 2?\nThe answer is 4.")
+    names = [f"crawl-data/{dump}/segments/1.0/wet/part-0000{i}.warc.wet.gz" for i in range(2)]
+    for name in names:
+        (tmp_path / "mirror" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "mirror" / name).write_bytes(record)
+    (tmp_path / "mirror" / "crawl-data" / dump / "wet.paths.gz").write_bytes(gzip.compress("\n".join(names).encode()))
+    instance = dg.DagsterInstance.ephemeral()
+    resources = resources_for(warehouse.path)
+    assert list_dump(instance, resources, DUMP, sample_mirror.as_uri()).success
+    train_round1(instance, resources, sample_mirror / "crawl-data" / DUMP / "seed-domains.txt", dumps=[DUMP])
+
+    assert list_dump(instance, resources, dump, str(tmp_path / "mirror"), files_per_shard=2).success
+    one_shard = crawl_shard(instance, resources, dump, "00000")
+    unique = {e.check_name: e for e in one_shard.get_asset_check_evaluations()}["web_documents_unique_doc_id"]
+    assert not unique.passed and unique.metadata["duplicated_doc_ids"].value == 1
+    assert not one_shard.success  # a blocking check
+
+    assert list_dump(instance, resources, dump, str(tmp_path / "mirror"), files_per_shard=1).success
+    for shard in ("00000", "00001"):
+        assert crawl_shard(instance, resources, dump, shard).success
+    progress = dg.materialize([dump_progress], instance=instance, partition_key=dump, resources=resources)
+    [check] = progress.get_asset_check_evaluations()
+    assert check.check_name == COMPLETE_CHECK and not check.passed
+    assert check.metadata["duplicated_doc_ids"].value == 1 and check.metadata["shards_crawled"].value == 2
