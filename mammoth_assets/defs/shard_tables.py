@@ -15,7 +15,8 @@ from typing import Any, Mapping, Sequence
 import dagster as dg
 import polars as pl
 
-from mammoth_assets.core.shards import shard_key
+from mammoth_assets.core import safe_paths
+from mammoth_assets.core.shards import shard_index, shard_key
 from mammoth_assets.defs.partitions import SHARD_DIMENSION, DUMP_DIMENSION
 from mammoth_assets.warehouse import Warehouse, identifier
 
@@ -35,11 +36,20 @@ class ShardPartition:
 
 
 def shard_of(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext | dg.OpExecutionContext) -> ShardPartition:
+    """The run's (dump, shard), refused with a clear error unless the dump is a Common Crawl dump id
+    and the shard a shard name: keys can be typed into the UI, and both become directory parts."""
     key = context.partition_key
     if isinstance(key, dg.MultiPartitionKey):
         keys = key.keys_by_dimension
-        return ShardPartition(keys[DUMP_DIMENSION], keys[SHARD_DIMENSION])
-    return shard_from_key(key)  # a run tagged with the key's string form only (dagster/partition)
+        part = ShardPartition(keys[DUMP_DIMENSION], keys[SHARD_DIMENSION])
+    else:
+        part = shard_from_key(key)  # a run tagged with the key's string form only (dagster/partition)
+    try:
+        safe_paths.dump_id(part.dump)
+        shard_index(part.shard)
+    except (safe_paths.UnsafeNameError, ValueError) as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from error
+    return part
 
 
 def shard_from_key(key: str) -> ShardPartition:

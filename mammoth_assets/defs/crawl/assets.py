@@ -8,6 +8,8 @@ from pydantic import Field
 
 from mammoth_assets import paths
 from mammoth_assets.core import commoncrawl as cc
+from mammoth_assets.core import safe_paths
+from mammoth_assets.core.redaction import redact, redact_url, url_has_credentials
 from mammoth_assets.core.crawl_ingest import DOCUMENT_SCHEMA
 from mammoth_assets.core.shards import DEFAULT_FILES_PER_SHARD, assign_shards, shard_count, shard_names
 from mammoth_assets.core.sample_dump import ensure_sample_mirror
@@ -76,14 +78,20 @@ class WetFilesConfig(dg.Config):
                                                                          "shard": "shard of the file"})},
 )
 def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    dump = context.partition_key
+    dump = dump_key(context)
     base_url = resolve_base_url(config.base_url, dump)
+    if url_has_credentials(base_url):
+        raise dg.Failure(
+            description=f"the mirror URL {redact_url(base_url)} carries credentials, which would be stored in "
+            "wet_files and shown in the UI: put them in ~/.netrc (or $NETRC) and give the URL without them",
+            allow_retries=False,
+        )
     try:
         plan = cc.plan_wet_files(dump, base_url, config.sample_files, config.sample_seed)
     except cc.CommonCrawlError as error:
         raise dg.Failure(
-            description=f"cannot list the WET files of {dump} under {base_url}: {error}",
-            metadata={"dump": dump, "base_url": base_url},
+            description=redact(f"cannot list the WET files of {dump} under {redact_url(base_url)}: {error}"),
+            metadata={"dump": dump, "base_url": redact_url(base_url)},
         ) from error
     if plan.warc_listing_error:
         context.log.warning(f"no warc.paths.gz for {dump} ({plan.warc_listing_error}); WARC names derived from WET names")
@@ -101,7 +109,7 @@ def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehou
     return dg.MaterializeResult(
         metadata={
             "dump": dump,
-            "base_url": base_url,
+            "base_url": redact_url(base_url),
             "files_listed": plan.listed,
             "files_selected": stored,
             "files_per_shard": config.files_per_shard,
@@ -113,6 +121,15 @@ def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehou
     )
 
 
+
+
+def dump_key(context: dg.AssetExecutionContext) -> str:
+    """The run's cc_dump key, refused with a clear error unless it is a Common Crawl dump id (a key
+    can be typed into the UI; it becomes directory and URL parts)."""
+    try:
+        return safe_paths.dump_id(context.partition_key)
+    except safe_paths.UnsafeNameError as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from error
 
 
 def register_shards(instance: dg.DagsterInstance, count: int) -> None:

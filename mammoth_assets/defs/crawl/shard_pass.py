@@ -8,14 +8,13 @@ rejects per file, per shard and per dump. All of a shard's tables are swapped in
 """
 
 
-import shutil
-
 import dagster as dg
 import polars as pl
 from pydantic import Field
 
 from mammoth_assets.core import commoncrawl as cc
 from mammoth_assets.core import recall as recall_core
+from mammoth_assets.core import safe_paths
 from mammoth_assets.core.crawl_ingest import IngestSettings, ScoreSettings, crawl_shard, fasttext_scorer
 from mammoth_assets.core.shards import files_of
 from mammoth_assets.defs.crawl import reporting
@@ -141,7 +140,7 @@ def crawl_and_score_shard(context: dg.AssetExecutionContext, config: CrawlShardC
     classifier = latest_classifier(wh, "recall_classifier")
     model = recall_core.load_classifier(classifier["model_path"])
     staging = wh.staging_dir("crawl_shard", part.dump, part.shard)
-    shutil.rmtree(staging, ignore_errors=True)
+    safe_paths.remove_tree(staging.parent, staging)
     scan = crawl_shard(part.dump, part.shard, files_of(files.to_dicts()), fasttext_scorer(model), staging,
                        config.settings(), config.scoring())
     for result in scan.files:
@@ -159,7 +158,7 @@ def crawl_and_score_shard(context: dg.AssetExecutionContext, config: CrawlShardC
         ],
         {"threshold": config.threshold, "classifier_sha256": classifier["model_sha256"]},
     )
-    shutil.rmtree(staging, ignore_errors=True)
+    safe_paths.remove_tree(staging.parent, staging)
     metadata = reporting.shard_metadata(wh, part, scan)
     if note:
         metadata["note"] = note

@@ -6,12 +6,11 @@ applied in SQL); only kept documents keep their text and provenance, which extra
 """
 
 
-import shutil
-
 import dagster as dg
 import numpy as np
 
 from mammoth_assets.core import recall as recall_core
+from mammoth_assets.core import safe_paths
 from mammoth_assets.core.crawl_ingest import ScoreSettings, rescore_shard, fasttext_scorer
 from mammoth_assets.core.recall_plots import plot_score_histogram
 from mammoth_assets.core.shards import files_of
@@ -114,7 +113,7 @@ def recalled_documents(
     classifier = latest_classifier(wh, "recall_classifier_round2")
     model = recall_core.load_classifier(classifier["model_path"])
     staging = wh.staging_dir("recalled_documents", part.dump, part.shard)
-    shutil.rmtree(staging, ignore_errors=True)
+    safe_paths.remove_tree(staging.parent, staging)
     scan = rescore_shard(part.dump, part.shard, files_of(files.to_dicts()), fasttext_scorer(model), staging,
                          config.settings(), ScoreSettings(config.max_chars, config.threshold))
     swap_shard(
@@ -122,7 +121,7 @@ def recalled_documents(
         [TableSwap("recalled_documents", scan.parts["recalled"], "recall_documents_create", "recall_documents_insert")],
         {"threshold": config.threshold, "classifier_sha256": classifier["model_sha256"]},
     )
-    shutil.rmtree(staging, ignore_errors=True)
+    safe_paths.remove_tree(staging.parent, staging)
     metadata, checks = partition_report(wh, part, "recalled_documents", scan, config)
     if note:
         metadata["note"] = note
