@@ -43,12 +43,31 @@ def ray_cluster():
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def test_shard_steps_run_as_ray_jobs(ray_cluster, sample_mirror: Path, tmp_path: Path, isolated_data_dir: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def ray_executor_env(ray_cluster):
+    """MAMMOTH_EXECUTOR=ray for this test only. The executor is chosen when mammoth_assets.definitions
+    is imported (as a code location loads it), so the module is re-imported with the variables set,
+    and again without them afterwards (other tests in this process keep the default executor)."""
+    import importlib
+    import os
+
+    import mammoth_assets.definitions as definitions
+
+    address, client = ray_cluster
+    os.environ[ENV_EXECUTOR], os.environ[ENV_RAY_ADDRESS] = "ray", address
+    try:
+        assert importlib.reload(definitions).defs.resolve_job_def("crawl_shard_job").executor_def.name == "ray"
+        yield address, client
+    finally:
+        del os.environ[ENV_EXECUTOR], os.environ[ENV_RAY_ADDRESS]
+        importlib.reload(definitions)
+
+
+def test_shard_steps_run_as_ray_jobs(ray_executor_env, sample_mirror: Path, tmp_path: Path, isolated_data_dir: Path) -> None:
     from dagster._core.definitions.reconstruct import ReconstructableRepository
     from ray.job_submission import JobStatus
 
-    address, client = ray_cluster
+    _, client = ray_executor_env
     home = tmp_path / "dagster"
     home.mkdir()
     with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -56,8 +75,6 @@ def test_shard_steps_run_as_ray_jobs(ray_cluster, sample_mirror: Path, tmp_path:
         assert list_dump(instance, resources, DUMP, sample_mirror.as_uri(), files_per_shard=2).success
         train_round1(instance, resources, sample_mirror / "crawl-data" / DUMP / "seed-domains.txt")
 
-        monkeypatch.setenv(ENV_EXECUTOR, "ray")
-        monkeypatch.setenv(ENV_RAY_ADDRESS, address)
         # Steps start as `<this venv's python> -m dagster api execute_step ...` on the Ray worker (a
         # cluster's workers have `dagster` on PATH in their image; this test's PATH may not).
         repository = ReconstructableRepository.for_module("mammoth_assets.definitions", "defs")._replace(
