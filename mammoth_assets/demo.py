@@ -96,7 +96,8 @@ def default_stages() -> list[DemoStage]:
     return [
         # The web data runs shard by shard: list the dump's files and shards, train round 1, read
         # and score each shard, judge domains and train round 2, then carry each shard through
-        # round 2 and WebInstruct, and finish with the dump-level view and the cross-dump dataset.
+        # round 2 and WebInstruct, then the dump-level view and MinHash buckets, and the cross-dump
+        # dataset.
         DemoStage("web data", web, "cc_dump", sample_dump_keys, asset_names=["wet_files"]),
         DemoStage("web data", web, None, asset_names=["recall_seeds", "recall_classifier"]),
         DemoStage("web data", web, "cc_dumpxshard", sample_shard_keys,
@@ -105,7 +106,7 @@ def default_stages() -> list[DemoStage]:
         DemoStage("web data", web, "cc_dumpxshard", sample_shard_keys,
                   asset_names=["recalled_documents", "page_texts", "decontaminated_documents",
                                "extracted_qa", "refined_qa"]),
-        DemoStage("web data", web, "cc_dump", sample_dump_keys, asset_names=["dump_progress"]),
+        DemoStage("web data", web, "cc_dump", sample_dump_keys, asset_names=["dump_progress", "webinstruct_minhash"]),
         DemoStage("web data", web, None, asset_names=["webinstruct"]),
         DemoStage("quality", [quality], "instruction_set", instruction_set_keys, False),
         DemoStage("judging", [quality], None),

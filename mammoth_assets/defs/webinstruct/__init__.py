@@ -1,23 +1,27 @@
 """Dagster definitions for the webinstruct domain: page text -> decontamination -> extraction ->
-refinement (per Common Crawl dump) -> the deduplicated, exported `webinstruct` dataset."""
+refinement -> MinHash buckets (per Common Crawl dump) -> the deduplicated, exported `webinstruct`
+dataset."""
 
 import dagster as dg
 
+from mammoth_assets.defs.partitions import cc_dump_shard_partitions
 from mammoth_assets.defs.webinstruct.checks import ASSET_CHECKS
-from mammoth_assets.defs.webinstruct.dataset import webinstruct
+from mammoth_assets.defs.webinstruct.dataset import webinstruct, webinstruct_minhash
 from mammoth_assets.defs.webinstruct.decontamination import decontaminated_documents
 from mammoth_assets.defs.webinstruct.extraction import extracted_qa
 from mammoth_assets.defs.webinstruct.page_texts import page_texts
 from mammoth_assets.defs.webinstruct.refinement import refined_qa
 
-ASSETS = [page_texts, decontaminated_documents, extracted_qa, refined_qa, webinstruct]
+ASSETS = [page_texts, decontaminated_documents, extracted_qa, refined_qa, webinstruct_minhash, webinstruct]
+PER_SHARD_ASSETS = ASSETS[:4]  # cc_dump x shard
+PER_DUMP_ASSETS = [webinstruct_minhash]  # cc_dump
 
 webinstruct_job = dg.define_asset_job(
-    "webinstruct_per_dump",
-    selection=dg.AssetSelection.assets(
-        page_texts, decontaminated_documents, extracted_qa, refined_qa
-    ),
-    description="Page text, decontamination, extraction and refinement of one Common Crawl dump.",
+    "webinstruct_per_shard",
+    selection=dg.AssetSelection.assets(*PER_SHARD_ASSETS),
+    partitions_def=cc_dump_shard_partitions,
+    description="Page text, decontamination, extraction and refinement of one shard of a Common Crawl "
+    "dump (webinstruct_minhash then buckets the dump's refinements, per dump).",
 )
 
 defs = dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, jobs=[webinstruct_job])
@@ -56,4 +60,4 @@ def demo_run_config() -> dict[str, dict]:
     }
 
 
-__all__ = ["ASSETS", "ASSET_CHECKS", "defs", "demo_run_config"]
+__all__ = ["ASSETS", "ASSET_CHECKS", "PER_DUMP_ASSETS", "defs", "demo_run_config"]

@@ -13,7 +13,7 @@ import pytest
 
 from mammoth_assets.core.sample_dump import DUMP
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS, demo_run_config
+from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS, PER_DUMP_ASSETS, PER_SHARD_ASSETS, demo_run_config
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import Warehouse
 
@@ -33,7 +33,8 @@ class PipelineRun:
     instance: dg.DagsterInstance
     warehouse: Warehouse
     resources: dict
-    per_dump: dg.ExecuteInJobResult
+    per_dump: dg.ExecuteInJobResult  # the shard's run (page texts .. refinement)
+    minhash: dg.ExecuteInJobResult  # the dump's run (MinHash buckets)
     result: dg.ExecuteInJobResult
     data_dir: Path
     dump: RecalledDump
@@ -75,7 +76,7 @@ def pipeline(
             instance=instance,
             partition_key=SHARD_KEY,
             resources=resources,
-            selection=ASSETS[:4],
+            selection=PER_SHARD_ASSETS,
             run_config=run_config(
                 ["page_texts", "decontaminated_documents", "extracted_qa", "refined_qa"],
                 warc_base=str(planted_mirror.mirror),
@@ -84,8 +85,11 @@ def pipeline(
             ),
         )
         assert per_dump.success
+        minhash = dg.materialize(everything, instance=instance, resources=resources, selection=PER_DUMP_ASSETS,
+                                 partition_key=DUMP)  # the dump's MinHash buckets, over its shards
+        assert minhash.success
         final = dg.materialize(
-            everything, instance=instance, resources=resources, selection=[ASSETS[4]]
+            everything, instance=instance, resources=resources, selection=[ASSETS[-1]]
         )
         assert final.success
         first_extraction = _latest(instance, "extracted_qa")
@@ -94,6 +98,7 @@ def pipeline(
             warehouse,
             resources,
             per_dump,
+            minhash,
             final,
             data_dir,
             planted_mirror,
@@ -214,6 +219,7 @@ def test_final_dataset_exports_walk_back_to_pages_and_card_discloses_fallback(
 def test_all_asset_checks_ran_in_the_runs_and_passed(pipeline: PipelineRun):
     evaluations = (
         pipeline.per_dump.get_asset_check_evaluations()
+        + pipeline.minhash.get_asset_check_evaluations()
         + pipeline.result.get_asset_check_evaluations()
     )
     names = {spec.name for check in ASSET_CHECKS for spec in check.check_specs}
