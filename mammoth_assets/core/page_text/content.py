@@ -23,7 +23,11 @@ from lxml import etree
 from resiliparse.extract.html2text import extract_plain_text
 
 from mammoth_assets.core.page_text.math import protect_math
-from mammoth_assets.core.page_text.structure import mark_data_tables, render_minimal_html
+from mammoth_assets.core.page_text.structure import (
+    mark_data_tables,
+    render_minimal_html,
+    wrap_prose_lists,
+)
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
@@ -38,13 +42,15 @@ def parse_html(html: str):
 
 
 def prepared_html(html: str) -> str | None:
-    """The page with formulas as TeX text and data tables marked, serialized for the extractor."""
+    """The page with formulas as TeX text, data tables as markdown rows and lists in running
+    text kept visible to the extractor, serialized for it."""
     root = parse_html(html)
     if root is None:
         return None
     etree.strip_elements(root, etree.Comment, with_tail=False)
     protect_math(root)
     mark_data_tables(root)
+    wrap_prose_lists(root)
     return lxml.html.tostring(root, encoding="unicode")
 
 

@@ -55,6 +55,7 @@ _RENDERER_PREFIX = re.compile(
 )
 _NOT_TEX_ALT = {"", "image", "equation", "formula", "latex", "tex", "math", "img", "[math]"}
 _PHANTOM = re.compile(r"\\phantom\{\\rule\{[^{}]*\}\{[^{}]*\}\}")
+_LITERAL_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # vBulletin puts "<br />" into alt TeX
 
 
 def local_name(element) -> str:
@@ -126,7 +127,7 @@ def tex_of_image(element) -> str | None:
         return None
     alt = (element.get("alt") or element.get("title") or "").strip()
     if alt.lower() not in _NOT_TEX_ALT and not alt.lower().startswith("rendered by"):
-        return _RENDERER_PREFIX.sub("", alt).strip() or None
+        return _RENDERER_PREFIX.sub("", _LITERAL_BREAK.sub(" ", alt)).strip() or None
     if renderer is None:
         return None
     query = urlsplit(src).query

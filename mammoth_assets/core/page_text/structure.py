@@ -69,6 +69,28 @@ def mark_data_tables(root) -> int:
     return count
 
 
+_PROSE_NEIGHBOURS = {"p", "pre", "blockquote", *_HEADINGS}
+
+
+def wrap_prose_lists(root) -> int:
+    """Put each `<ul>` that sits in running text (a paragraph, heading or code block beside it)
+    into its own `<div>`. resiliparse's main-content rules (2.0.1) drop a bare `<ul>` next to a
+    paragraph, exam choices and solution steps included, but keep the same list inside a div
+    (and keep `<ol>`); navigation lists have no paragraph beside them. Returns the count."""
+    count = 0
+    for ul in list(root.iter("ul")):
+        neighbours = (ul.getprevious(), ul.getnext())
+        if not any(n is not None and n.tag in _PROSE_NEIGHBOURS for n in neighbours):
+            continue
+        wrapper = etree.Element("div")
+        ul.addprevious(wrapper)
+        tail, ul.tail = ul.tail, None
+        wrapper.append(ul)
+        wrapper.tail = tail
+        count += 1
+    return count
+
+
 def _inline_text(element) -> str:
     parts: list[str] = []
     if element.text:
@@ -79,6 +101,15 @@ def _inline_text(element) -> str:
         if child.tail:
             parts.append(child.tail)
     return "".join(parts)
+
+
+def _holds_blocks(item) -> bool:
+    """A list item that is a post rather than a bullet: it holds paragraphs, code or several
+    line breaks (XenForo and vBulletin threads are `<ol>`s of posts)."""
+    children = [c for c in item if isinstance(c.tag, str)]
+    if any(c.tag in _BLOCK_TAGS or c.tag in _HEADINGS for c in children):
+        return True
+    return sum(c.tag == "br" for c in children) >= 2
 
 
 def _render_list(element, lines: list[str], depth: int) -> None:
@@ -92,9 +123,17 @@ def _render_list(element, lines: list[str], depth: int) -> None:
         nested = [c for c in child if isinstance(c.tag, str) and c.tag in ("ul", "ol")]
         for sub in nested:
             child.remove(sub)
-        text = _squash(" ".join(_squash(t) for t in _inline_text(child).split("\n")))
-        if text:
-            lines.append(f"{'  ' * depth}{marker} {text}")
+        if _holds_blocks(child):  # a forum post or an answer: keep its paragraphs and code
+            block: list[str] = []
+            render(child, block, depth)
+            first = next((i for i, line in enumerate(block) if line.strip()), None)
+            if first is not None:
+                block[first] = f"{'  ' * depth}{marker} {block[first]}"
+                lines.extend(["", *block, ""])
+        else:
+            text = _squash(" ".join(_squash(t) for t in _inline_text(child).split("\n")))
+            if text:
+                lines.append(f"{'  ' * depth}{marker} {text}")
         for sub in nested:
             _render_list(sub, lines, depth + 1)
     lines.append("")
