@@ -334,3 +334,55 @@ def flattened_count(formulas: list[tuple[str, str]], text: str) -> int:
     """Formulas whose flattened text is in `text` while their TeX is not."""
     tight = without_space(text)
     return sum(flat in tight and tex not in tight for flat, tex in formulas)
+
+
+# -- clean real pages (decontamination false positives) -------------------------------------------
+CLEAN_TEXT_FILES = (
+    "web/mlfoundations__dclm/data/agreement_data.jsonl",
+    "web/mlfoundations__dclm/data/majority_data.jsonl",
+    "web/allenai__dolma/tests/data/multiple_files/cc_en_head-0091.jsonl.gz",
+    "web/allenai__dolma/tests/data/multiple_files/cc_en_head-0174.jsonl.gz",
+    "web/allenai__dolma/tests/data/provided/documents/000.json.gz",
+)
+
+
+def _warc_pages() -> list[str]:
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+    from mammoth_assets.core.page_text import _decode
+
+    out = []
+    for path in sorted((shared_dir() / "web").rglob("*.warc*")):
+        try:
+            with open(path, "rb") as stream:
+                for record in ArchiveIterator(stream, record_types=WarcRecordType.response):
+                    headers = record.http_headers
+                    content_type = headers.get("Content-Type") if headers else None
+                    if content_type and "html" in content_type:
+                        out.append(_decode(record.reader.read(), content_type))
+        except Exception:  # noqa: BLE001 - deliberately broken fixtures (truncated, bad headers)
+            continue
+    return out
+
+
+def clean_real_pages() -> list[tuple[str, str]]:
+    """(source, text) of real pages that hold no benchmark item: DCLM's and dolma's Common Crawl
+    documents, and the text of every HTML page in the WARC files and trafilatura's evaluation set
+    (cleaned by this project's page text). Duplicates removed."""
+    from mammoth_assets.core.page_text import clean_html
+
+    texts: dict[str, str] = {}
+    for name in CLEAN_TEXT_FILES:
+        path = shared_dir() / name
+        if not path.exists():
+            continue
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        for line in raw.decode("utf-8", "replace").splitlines():
+            if line.strip():
+                text = json.loads(line).get("text") or ""
+                texts.setdefault(text, name)
+    for html in _warc_pages():
+        texts.setdefault(clean_html(html), "web WARC pages")
+    for page in trafilatura_eval_pages():
+        texts.setdefault(clean_html(page_html(page)), "trafilatura evaluation pages")
+    return [(source, text) for text, source in texts.items() if len(text.split()) >= 50]

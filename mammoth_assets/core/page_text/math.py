@@ -53,6 +53,7 @@ _RENDERER_PREFIX = re.compile(
     r"^(?:\s*(?:\\dpi\{\d+\}|\\bg_\w+|\\bg\{\w+\}|\\fg_\w+|\\inline|\\large|\\small|\\normalsize"
     r"|\\tiny|\\huge|\\Large|\\LARGE|\\Huge|\\fn_\w+|\\color\{\w+\}|\\png|\\gif|\\svg))+"
 )
+_TEX_IMAGE_CLASSES = {"tex", "latex", "math", "ql-img-inline-formula", "ql-img-displayed-equation"}
 _NOT_TEX_ALT = {"", "image", "equation", "formula", "latex", "tex", "math", "img", "[math]"}
 _PHANTOM = re.compile(r"\\phantom\{\\rule\{[^{}]*\}\{[^{}]*\}\}")
 _LITERAL_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # vBulletin puts "<br />" into alt TeX
@@ -122,7 +123,7 @@ def tex_of_image(element) -> str | None:
     classes = {c.lower() for c in _classes(element)}
     lowered = src.lower()
     renderer = next((keys for marker, keys in _TEX_IMAGE_SOURCES if marker in lowered), None)
-    tex_class = bool(classes & {"tex", "latex", "math", "ql-img-inline-formula", "ql-img-displayed-equation"})
+    tex_class = bool(classes & _TEX_IMAGE_CLASSES)
     if renderer is None and not tex_class:
         return None
     alt = (element.get("alt") or element.get("title") or "").strip()

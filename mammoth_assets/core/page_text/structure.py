@@ -20,8 +20,11 @@ _BLOCK_TAGS = {
     "figcaption", "details", "summary", "address", "center", "body",
 }  # fmt: skip
 # A table is a layout table (rendered as ordinary blocks) when a cell holds one of these.
-_LAYOUT_CELL_CHILDREN = {"table", "div", "ul", "ol", "pre", "form", "blockquote", "section", "article", "h1", "h2", "h3"}
+_LAYOUT_CELL_CHILDREN = {
+    "table", "div", "ul", "ol", "pre", "form", "blockquote", "section", "article", "h1", "h2", "h3",
+}  # fmt: skip
 MAX_TABLE_CELL_CHARS = 400
+_LIST_AND_TABLE_TAGS = {"ul", "ol", "table", "pre", "li", "tr"}
 _TABLE_ROW = re.compile(r"^\|.*\|$")
 
 
@@ -170,7 +173,7 @@ def render(element, lines: list[str], depth: int = 0) -> None:
         return
     has_block_child = any(
         isinstance(c.tag, str)
-        and (c.tag in _BLOCK_TAGS or c.tag in _HEADINGS or c.tag in ("ul", "ol", "table", "pre", "li", "tr"))
+        and (c.tag in _BLOCK_TAGS or c.tag in _HEADINGS or c.tag in _LIST_AND_TABLE_TAGS)
         for c in element
     )
     if not has_block_child:
