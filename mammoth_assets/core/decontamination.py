@@ -178,8 +178,8 @@ def _window_sums(values: np.ndarray, n: int) -> np.ndarray:
 class ContaminationIndex:
     """Sorted n-gram hashes of benchmark texts, each mapped to the item it came from.
 
-    Most entries are n-word windows; a whole item shorter than n words is one window of its own
-    length (`lengths` holds every window length in the index)."""
+    Entries are n-word windows; a whole item shorter than n words is one window of its own
+    length (`short`; `lengths` lists every window length in the index)."""
 
     def __init__(
         self,
@@ -187,14 +187,21 @@ class ContaminationIndex:
         hashes: np.ndarray,
         owners: np.ndarray,
         items: list[tuple[str, str]],
-        lengths: Sequence[int] = (),
         catchable: np.ndarray | None = None,
+        short: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
     ):
         self.n = n
         self.hashes = hashes
         self.owners = owners
         self.items = items
-        self.lengths = sorted(set(lengths) | {n})
+        # whole items shorter than n: (prefix hash of their first `prefix_words` words, sorted;
+        # hash of all their words; their word count; their item), looked up by prefix then
+        # verified, so pages pay one extra pass however many short lengths there are
+        empty = np.empty(0, dtype=np.uint64)
+        no_short = (empty, empty, empty.astype(np.int64), empty.astype(np.int32))
+        self.short = short if short is not None else no_short
+        self.prefix_words = int(self.short[2].min()) if len(self.short[2]) else n
+        self.lengths = sorted({n, *(int(x) for x in np.unique(self.short[2]))})
         # per item: True when at least one of its windows is indexed (the page can be caught)
         self.catchable = (
             catchable if catchable is not None else np.ones(len(items), dtype=bool)
@@ -224,7 +231,7 @@ class ContaminationIndex:
         words = tokenize(segment_texts)
         flat = _flatten(words)
         distinctive = distinctive_flags(words).astype(np.int64)
-        hash_parts, owner_parts, lengths = [], [], set()
+        hash_parts, owner_parts = [], []
         # n-word windows with enough distinctive words
         grams, segment_of, position = _windows(flat, n)
         keep = _window_sums(distinctive, n)[position] >= min_distinctive if len(grams) else []
@@ -237,7 +244,8 @@ class ContaminationIndex:
         catchable = np.zeros(len(item_index), dtype=bool)
         if len(grams):
             catchable[owner_of_segment[segment_of[keep & whole[segment_of]]]] = True
-        # whole items shorter than n: one window of their own length
+        # whole items shorter than n: one window of their own length, keyed by its first words
+        short_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         for length in range(short_min_words, n):
             chosen = np.nonzero(whole & (flat.lengths == length))[0]
             if not len(chosen):
@@ -246,13 +254,18 @@ class ContaminationIndex:
                 [_distinct(flat, distinctive, int(i), length) for i in chosen]
             )
             chosen = chosen[counts >= short_min_distinctive]
-            if not len(chosen):
-                continue
-            rolled = rolling_ngram_hashes(flat.hashes, length)
-            hash_parts.append(rolled[flat.starts[chosen]])
-            owner_parts.append(owner_of_segment[chosen])
-            catchable[owner_of_segment[chosen]] = True
-            lengths.add(length)
+            if len(chosen):
+                full = rolling_ngram_hashes(flat.hashes, length)[flat.starts[chosen]]
+                short_parts.append((chosen, full, np.full(len(chosen), length)))
+                catchable[owner_of_segment[chosen]] = True
+        short = None
+        if short_parts:
+            chosen = np.concatenate([c for c, _, _ in short_parts])
+            full = np.concatenate([f for _, f, _ in short_parts])
+            sizes = np.concatenate([z for _, _, z in short_parts]).astype(np.int64)
+            prefix = rolling_ngram_hashes(flat.hashes, int(sizes.min()))[flat.starts[chosen]]
+            order = np.argsort(prefix, kind="stable")
+            short = (prefix[order], full[order], sizes[order], owner_of_segment[chosen][order])
         hashes = np.concatenate(hash_parts) if hash_parts else np.empty(0, np.uint64)
         owners = np.concatenate(owner_parts).astype(np.int32)
         order = np.argsort(hashes, kind="stable")
@@ -263,7 +276,7 @@ class ContaminationIndex:
         for key, slot in item_index.items():
             items[slot] = key
         kept = hashes[unique], owners[unique]
-        return cls(n, *kept, items, sorted(lengths), catchable)  # type: ignore[arg-type]
+        return cls(n, *kept, items, catchable, short)  # type: ignore[arg-type]
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -286,19 +299,22 @@ class ContaminationIndex:
         per window length, then the earliest hit of each text."""
         words = tokenize(texts)
         found: list[ContaminationMatch | None] = [None] * len(texts)
-        if not len(self.hashes):
+        if not len(self.hashes) and not len(self.short[0]):
             return found
         flat = _flatten(words)
         hit_text, hit_start, hit_length, hit_slot = [], [], [], []
-        for length in self.lengths:
-            grams, text_of, position = _windows(flat, length)
-            if not len(grams):
-                continue
+        grams, text_of, position = _windows(flat, self.n)
+        if len(grams) and len(self.hashes):
             hits, slots = self._lookup(grams)
             hit_text.append(text_of[hits])
             hit_start.append(position[hits] - flat.starts[text_of[hits]])
-            hit_length.append(np.full(len(hits), length))
-            hit_slot.append(slots)
+            hit_length.append(np.full(len(hits), self.n))
+            hit_slot.append(self.owners[slots])
+        for text, start, size, owner in self._short_hits(flat):
+            hit_text.append(np.array([text]))
+            hit_start.append(np.array([start]))
+            hit_length.append(np.array([size]))
+            hit_slot.append(np.array([owner]))
         if not hit_text:
             return found
         text_of, start = np.concatenate(hit_text), np.concatenate(hit_start)
@@ -309,10 +325,32 @@ class ContaminationIndex:
         first = order[np.r_[True, text_of[order][1:] != text_of[order][:-1]]]
         for hit in first:
             text, begin, size = int(text_of[hit]), int(start[hit]), int(length[hit])
-            benchmark, item_id = self.items[int(self.owners[slot[hit]])]
+            benchmark, item_id = self.items[int(slot[hit])]
             ngram = " ".join(words[text][begin : begin + size].to_list())
             found[text] = ContaminationMatch(benchmark, item_id, ngram)
         return found
+
+    def _short_hits(self, flat: _Flat):
+        """(text, word position, size, item) of every whole short item found in the texts."""
+        prefixes, full, sizes, owners = self.short
+        if not len(prefixes):
+            return
+        grams, text_of, position = _windows(flat, self.prefix_words)
+        if not len(grams):
+            return
+        order = np.argsort(grams)
+        left = np.searchsorted(prefixes, grams[order], side="left")
+        right = np.searchsorted(prefixes, grams[order], side="right")
+        for window in np.nonzero(right > left)[0]:
+            at = int(position[order[window]])
+            text = int(text_of[order[window]])
+            end = flat.starts[text] + flat.lengths[text]
+            for entry in range(int(left[window]), int(right[window])):
+                size = int(sizes[entry])
+                inside = at + size <= end
+                window = flat.hashes[at : at + size]
+                if inside and rolling_ngram_hashes(window, size)[0] == full[entry]:
+                    yield text, at - int(flat.starts[text]), size, int(owners[entry])
 
     def _lookup(self, grams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions in `grams` found in the index, and their index slots. Queries are looked up
@@ -331,18 +369,20 @@ class ContaminationIndex:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
+        prefixes, full, sizes, owners = self.short
         np.savez(tmp, hashes=self.hashes, owners=self.owners, n=np.array([self.n]),
-                 items=np.array(json.dumps(self.items)), lengths=np.array(self.lengths),
-                 catchable=self.catchable)  # fmt: skip
+                 items=np.array(json.dumps(self.items)), catchable=self.catchable,
+                 short_prefixes=prefixes, short_full=full, short_sizes=sizes,
+                 short_owners=owners)  # fmt: skip
         tmp.replace(path)
 
     @classmethod
     def load(cls, path: Path) -> ContaminationIndex:
         with np.load(path) as data:
             items = [tuple(item) for item in json.loads(str(data["items"]))]
-            lengths = [int(x) for x in data["lengths"]]
+            short = tuple(data[f"short_{k}"] for k in ("prefixes", "full", "sizes", "owners"))
             return cls(  # type: ignore[arg-type]
-                int(data["n"][0]), data["hashes"], data["owners"], items, lengths, data["catchable"]
+                int(data["n"][0]), data["hashes"], data["owners"], items, data["catchable"], short
             )
 
 
