@@ -41,11 +41,10 @@ _TEX_IMAGE_SOURCES = (
     ("codecogs.com", ()),  # latex.codecogs.com/png.latex?TEX (the whole query is the TeX)
     ("mimetex", ()),  # /cgi-bin/mimetex.cgi?TEX
     ("mathtex", ()),  # /cgi-bin/mathtex.cgi?TEX
-    ("latex.php", ("latex",)),  # WordPress (s0.wp.com/latex.php?latex=TEX&bg=...), forums
+    ("latex.php", ("latex", "tex")),  # WordPress (s0.wp.com/latex.php?latex=TEX&bg=...), forums
     ("chart.apis.google.com", ("chl",)),  # ?cht=tx&chl=TEX
     ("chart.googleapis.com", ("chl",)),
     ("forkosh.com", ()),
-    ("latex.php?", ("latex", "tex")),
     ("/tex?", ()),
     ("latex2png", ()),
 )
