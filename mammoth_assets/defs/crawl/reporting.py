@@ -12,6 +12,7 @@ import polars as pl
 from mammoth_assets import paths
 from mammoth_assets.core.crawl_ingest import FileIngestResult
 from mammoth_assets.warehouse import Warehouse
+from mammoth_assets.defs.plots import embedded_png
 
 MB = 1_000_000
 
@@ -70,7 +71,7 @@ def documents_metadata(
     }
     plot = documents_plot(wh, dump, languages)
     if plot is not None:
-        metadata["profile_plot"] = dg.MetadataValue.md(f"![document profile](file://{plot})")
+        metadata["profile_plot"] = embedded_png(plot, "document profile")
         metadata["profile_plot_path"] = dg.MetadataValue.path(str(plot))
     return metadata
 

@@ -22,6 +22,7 @@ from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.types import LLMResponse
 from mammoth_assets.warehouse import Warehouse
+from mammoth_assets.defs.plots import embedded_png
 
 GENERATION_SCHEMA = {
     "partition": pl.String, "checkpoint": pl.String, "benchmark": pl.String,
@@ -429,7 +430,7 @@ def benchmark_comparison(
         "checkpoints": dg.MetadataValue.json(sorted({r["checkpoint"] for r in rows})),
         "base_checkpoint": config.base_checkpoint,
         "table": dg.MetadataValue.md(evaluation.comparison_markdown(rows)),
-        "chart": dg.MetadataValue.md(f"![benchmark comparison](file://{chart})"),
+        "chart": embedded_png(chart, "benchmark comparison"),
         "chart_path": dg.MetadataValue.path(str(chart)),
         "paper_source": reference["source"],
     })

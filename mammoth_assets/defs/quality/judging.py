@@ -29,6 +29,7 @@ from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.prompts import load_prompt
 from mammoth_assets.llm.types import LLMResponse, SamplingParams
 from mammoth_assets.warehouse import ParquetStager, Warehouse
+from mammoth_assets.defs.plots import embedded_png
 
 ALPAGASUS_TEST_SETS = ["vicuna", "koala", "sinstruct", "wizardlm"]
 UNJUDGED = "unjudged"
@@ -354,7 +355,7 @@ def judge_verdicts(
             "sample": dg.MetadataValue.md(
                 markdown_table(store.query("quality_judge_verdicts_sample", {"rows": 6}))
             ),
-            "win_tie_lose_plot": dg.MetadataValue.md(f"![win tie lose](file://{plot})"),
+            "win_tie_lose_plot": embedded_png(plot, "win tie lose"),
             "win_tie_lose_path": dg.MetadataValue.path(str(plot)),
             **usage.metadata(),
         }

@@ -17,6 +17,7 @@ from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.prompts import load_prompt
 from mammoth_assets.llm.types import LLMResponse, SamplingParams
 from mammoth_assets.warehouse import ParquetStager
+from mammoth_assets.defs.plots import embedded_png
 
 LLM_ERROR = "llm_error"
 PAPER_THRESHOLD = 4.5
@@ -145,7 +146,7 @@ def quality_scores(
             "prompt_version": prompt_version,
             "by_parse_status": dg.MetadataValue.md(markdown_table(summary)),
             "score_histogram": dg.MetadataValue.json(histogram),
-            "score_histogram_plot": dg.MetadataValue.md(f"![score histogram](file://{plot})"),
+            "score_histogram_plot": embedded_png(plot, "score histogram"),
             "score_histogram_path": dg.MetadataValue.path(str(plot)),
             "sample": dg.MetadataValue.md(markdown_table(sample)),
             **usage.metadata(),

@@ -29,6 +29,7 @@ from mammoth_assets.defs.partitions import training_recipe_partitions
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
 from mammoth_assets.defs.train.sources import MissingTrainingTable, table_reader
 from mammoth_assets.warehouse import Warehouse
+from mammoth_assets.defs.plots import embedded_png
 
 
 class SFTCheckpointConfig(dg.Config):
@@ -185,7 +186,7 @@ def sft_checkpoint(
         "deepspeed": f"ZeRO-{row['zero_stage']}" if row["deepspeed"] else "off",
         "device": row["device"],
         "streamed_step_messages": len(streamed),
-        "loss_curve": dg.MetadataValue.md(f"![loss curve](file://{plot})"),
+        "loss_curve": embedded_png(plot, "loss curve"),
         "loss_curve_path": dg.MetadataValue.path(str(plot)),
         "loss_by_step": dg.MetadataValue.json(_thinned([[e["step"], round(e["loss"], 4)] for e in losses])),
         "sample": dg.MetadataValue.md(_sample_md(prepared.run_dir / "data.jsonl")),
