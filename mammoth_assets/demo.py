@@ -9,7 +9,8 @@ sequence of runs against the project's Dagster instance (`DAGSTER_HOME`), each s
 2. quality: AlpaGasus rating, subsets and pairwise judging, for the `webinstruct` instruction set;
 3. rationales: PoT programs, sandboxed verification, hybrid dataset, for `webinstruct`;
 4. train: the `sample-tiny` recipe (the tiny model, a few SFT steps on CPU);
-5. evaluate: every benchmark for the trained checkpoint and the base tiny model.
+5. models: the trained checkpoint and the base tiny model resolved and fingerprinted;
+6. evaluate: every benchmark for both, then the comparison.
 
 Each stage's run config comes from the domain's `demo_run_config()` (sample-scale values).
 Every LLM call goes through the request cache, so a second `make demo` pays for none.
@@ -75,6 +76,7 @@ def stage_run_config(stage: DemoStage) -> dict:
 
 def default_stages() -> list[DemoStage]:
     from mammoth_assets.demo_partitions import (
+        checkpoint_keys,
         evaluation_partition_keys,
         instruction_set_keys,
         recipe_keys,
@@ -88,6 +90,7 @@ def default_stages() -> list[DemoStage]:
         DemoStage("judging", [quality], None),
         DemoStage("rationales", [rationales], "instruction_set", webinstruct_keys, False),
         DemoStage("train", [train], "training_recipe", recipe_keys, False),
+        DemoStage("models", [evaluate], "checkpoint", checkpoint_keys, False),
         DemoStage("evaluate", [evaluate], "benchmarkxcheckpoint", evaluation_partition_keys, False),
         DemoStage("summary", [evaluate], None),
     ]

@@ -1,8 +1,16 @@
-"""Jobs: evaluate (generate -> grade -> score) and regrade (grade -> score, no generation)."""
+"""Jobs: resolve a checkpoint's model, evaluate (generate -> grade -> score), regrade (grade ->
+score, no generation)."""
 
 import dagster as dg
 
-from mammoth_assets.defs.evaluate.partitions import evaluation_partitions
+from mammoth_assets.defs.evaluate.partitions import checkpoint_partitions, evaluation_partitions
+
+evaluated_model_job = dg.define_asset_job(
+    "evaluated_model_job",
+    selection=dg.AssetSelection.assets("evaluated_model"),
+    partitions_def=checkpoint_partitions,
+    description="Resolve and fingerprint the model of one checkpoint key.",
+)
 
 evaluation_job = dg.define_asset_job(
     "evaluation_job",

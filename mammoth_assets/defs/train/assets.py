@@ -194,5 +194,8 @@ def sft_checkpoint(
     }
     if row["mfu"] is not None:
         metadata["mfu"] = row["mfu"]
-    return dg.MaterializeResult(metadata=metadata)
+    # The weights' hash is the data version: a run that reuses a finished checkpoint (same
+    # weights) leaves everything downstream fresh; new weights make evaluation stale.
+    return dg.MaterializeResult(metadata=metadata,
+                                data_version=dg.DataVersion(metadata["artifact_sha256"][:32]))
 
