@@ -1,8 +1,11 @@
 """The single Definitions object that workspace.yaml loads."""
 
+import warnings
+
 import dagster as dg
 
 from mammoth_assets.defs import crawl, evaluate, quality, rationales, recall, train, webinstruct
+from mammoth_assets.defs.conventions import apply_conventions, per_dump_automation_sensor
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 
@@ -11,13 +14,20 @@ def _shared_resources() -> dict:
     return {"warehouse": WarehouseResource(), "llm": LLMResource()}
 
 
-defs = dg.Definitions.merge(
-    dg.Definitions(resources=_shared_resources()),
-    crawl.defs,
-    recall.defs,
-    webinstruct.defs,
-    quality.defs,
-    rationales.defs,
-    train.defs,
-    evaluate.defs,
-)
+def build_definitions() -> dg.Definitions:
+    merged = dg.Definitions.merge(
+        dg.Definitions(resources=_shared_resources(), sensors=[per_dump_automation_sensor]),
+        crawl.defs,
+        recall.defs,
+        webinstruct.defs,
+        quality.defs,
+        rationales.defs,
+        train.defs,
+        evaluate.defs,
+    )
+    with warnings.catch_warnings():  # map_asset_specs is a preview API in Dagster 1.13
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return apply_conventions(merged)
+
+
+defs = build_definitions()

@@ -11,8 +11,8 @@ import polars as pl
 
 from mammoth_assets import paths
 from mammoth_assets.core.crawl_ingest import FileIngestResult
-from mammoth_assets.warehouse import Warehouse
 from mammoth_assets.defs.plots import embedded_png
+from mammoth_assets.warehouse import Warehouse
 
 MB = 1_000_000
 

@@ -18,13 +18,14 @@ import polars as pl
 from mammoth_assets import paths
 from mammoth_assets.core import evaluation, fewshot, grading
 from mammoth_assets.core.benchmarks import BenchmarkError, default_root, load_benchmark
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.evaluate.models import evaluated_model
 from mammoth_assets.defs.evaluate.partitions import evaluation_partitions
+from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.types import LLMResponse
 from mammoth_assets.warehouse import Warehouse
-from mammoth_assets.defs.plots import embedded_png
 
 GENERATION_SCHEMA = {
     "partition": pl.String, "checkpoint": pl.String, "benchmark": pl.String,
@@ -194,6 +195,8 @@ def markdown_sample(frame: pl.DataFrame, columns: Sequence[str], rows: int) -> s
     partitions_def=evaluation_partitions,
     deps=[dg.AssetDep(evaluated_model, partition_mapping=CHECKPOINT_DIMENSION)],
     group_name="evaluate",
+    pool=LLM_POOL,
+    code_version=prompt_code_version("evaluate_cot", "evaluate_published", "evaluate_pot"),
     kinds={"duckdb", "python"},
     description="Few-shot CoT (optionally hybrid PoT) generations per benchmark item, greedy, "
     "through the LLM request cache; one row per item, failures kept with their error.",
@@ -334,6 +337,7 @@ def grade_rows(generations: pl.DataFrame, config: GradingConfig) -> list[dict[st
     partitions_def=evaluation_partitions,
     deps=[benchmark_generations],
     group_name="evaluate",
+    code_version=GRADER_VERSION,
     kinds={"duckdb", "python"},
     description="Per-item grades from stored generations: extracted answer, correct, unparsable "
     "(counted as wrong, never defaulted). Regrading re-runs no generation.",

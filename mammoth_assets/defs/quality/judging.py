@@ -17,6 +17,8 @@ from mammoth_assets.core.alpagasus import (
     parse_judge,
     tally,
 )
+from mammoth_assets.defs.plots import embedded_png
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.quality.plots import win_tie_lose_png
 from mammoth_assets.defs.quality.tables import (
     ANSWER_SCHEMA,
@@ -29,7 +31,6 @@ from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.prompts import load_prompt
 from mammoth_assets.llm.types import LLMResponse, SamplingParams
 from mammoth_assets.warehouse import ParquetStager, Warehouse
-from mammoth_assets.defs.plots import embedded_png
 
 ALPAGASUS_TEST_SETS = ["vicuna", "koala", "sinstruct", "wizardlm"]
 UNJUDGED = "unjudged"
@@ -102,6 +103,8 @@ def model_id_of(llm: LLMResource) -> str:
 @dg.asset(
     deps=["sft_checkpoint"],  # lineage for `recipe:<name>` model specs
     group_name="quality",
+    pool=LLM_POOL,
+    code_version=prompt_code_version("quality_answer"),
     kinds={"duckdb"},
     description="Two models' answers to the AlpaGasus test sets (Vicuna, Koala, Self-Instruct, "
     "WizardLM), generated through the LLM layer; one row per item and model.",
@@ -291,6 +294,8 @@ def _tally_row(comparison: str, test_set: str, group: pl.DataFrame) -> dict[str,
 @dg.asset(
     deps=[judge_answers],
     group_name="quality",
+    pool=LLM_POOL,
+    code_version=prompt_code_version("quality_judge_pair"),
     kinds={"duckdb"},
     description="Pairwise judge (1-10 for both answers in one prompt), every item judged in both "
     "orders; folded into Win/Tie/Lose for model A and the winning score (Win - Lose)/N + 1.",

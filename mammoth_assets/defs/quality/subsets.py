@@ -14,12 +14,12 @@ import polars as pl
 from mammoth_assets import paths
 from mammoth_assets.core.alpagasus import score_histogram
 from mammoth_assets.defs.partitions import instruction_set_partitions
+from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.quality.plots import score_histogram_png
 from mammoth_assets.defs.quality.tables import markdown_table
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import ParquetStager, Warehouse
-from mammoth_assets.defs.plots import embedded_png
 
 
 class AlpagasusSubsetConfig(dg.Config):

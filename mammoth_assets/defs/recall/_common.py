@@ -13,8 +13,8 @@ import polars as pl
 
 from mammoth_assets import paths
 from mammoth_assets.core import recall as recall_core
-from mammoth_assets.warehouse import Warehouse
 from mammoth_assets.defs.plots import embedded_png
+from mammoth_assets.warehouse import Warehouse
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 

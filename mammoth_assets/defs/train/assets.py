@@ -25,11 +25,12 @@ from mammoth_assets.core.sft.recipe import (
 from mammoth_assets.core.sft.records import checkpoint_row, examples_frame
 from mammoth_assets.core.sft.run import PreparedRun, prepare_run, read_summary, training_command
 from mammoth_assets.core.sft.training_data import read_examples
+from mammoth_assets.defs.conventions import GPU_POOL
 from mammoth_assets.defs.partitions import training_recipe_partitions
+from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
 from mammoth_assets.defs.train.sources import MissingTrainingTable, table_reader
 from mammoth_assets.warehouse import Warehouse
-from mammoth_assets.defs.plots import embedded_png
 
 
 class SFTCheckpointConfig(dg.Config):
@@ -103,6 +104,7 @@ def _failure(message: str, **metadata: Any) -> dg.Failure:
         dg.AssetDep("hybrid_rationales", partition_mapping=dg.AllPartitionMapping()),
     ],
     group_name="train",
+    pool=GPU_POOL,
     kinds={"pytorch", "duckdb"},
     description="Fine-tuned checkpoint per training recipe (transformers Trainer, optional "
     "DeepSpeed ZeRO), trained in its own process launched through Dagster Pipes.",

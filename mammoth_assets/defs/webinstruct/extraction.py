@@ -22,6 +22,7 @@ from mammoth_assets.core.qa_extraction import (
     check_pair,
     parse_extraction,
 )
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.partitions import cc_dump_partitions
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.defs.webinstruct.common import (
@@ -193,6 +194,8 @@ def evaluate_page(
     partitions_def=cc_dump_partitions,
     deps=["decontaminated_documents", "page_texts"],
     group_name="webinstruct",
+    pool=LLM_POOL,
+    code_version=prompt_code_version(PROMPT),
     kinds={"duckdb", "python"},
     description="QA pairs found on each decontaminated page (schema.org data or a few-shot LLM), "
     "grounding-checked; page outcomes (pairs/void/failed) in extracted_qa_pages.",
