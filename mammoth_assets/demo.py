@@ -12,7 +12,8 @@ sequence of runs against the project's Dagster instance (`DAGSTER_HOME`), each s
 5. models: the trained checkpoint and the base tiny model resolved and fingerprinted;
 6. evaluate: every benchmark for both, then the comparison.
 
-Each stage's run config comes from the domain's `demo_run_config()` (sample-scale values).
+Each stage's run config comes from the domain's `demo_run_config()` (sample-scale values), which
+is also the `sample` settings profile: `make ui` launches the same defaults (defs/profiles.py).
 Every LLM call goes through the request cache, so a second `make demo` pays for none.
 """
 
@@ -101,8 +102,9 @@ def run_demo(
     instance: dg.DagsterInstance | None = None,
     raise_on_error: bool = True,
 ) -> list[dg.ExecuteInProcessResult]:
-    from mammoth_assets.definitions import defs
+    from mammoth_assets.definitions import build_definitions
 
+    defs = build_definitions("sample")
     instance = instance or dg.DagsterInstance.get()
     results = []
     for stage in stages or default_stages():

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from mammoth_assets import paths
 from mammoth_assets.warehouse import Warehouse
+
+# Tests see the config classes' own (paper) defaults, whatever profile the shell selected; tests
+# of the profiles build their definitions explicitly.
+os.environ.pop("MAMMOTH_PROFILE", None)
 
 
 @pytest.fixture(autouse=True)
