@@ -41,6 +41,15 @@ def _dagster_home() -> str | None:
     return None
 
 
+def _quiet_deepspeed_cpu_notice() -> None:
+    """On a machine without CUDA, tell DeepSpeed it runs on the CPU (what its detection concludes
+    anyway) instead of letting it warn about it at every import."""
+    import torch
+
+    if not torch.cuda.is_available():
+        os.environ.setdefault("DS_ACCELERATOR", "cpu")
+
+
 def run(args: argparse.Namespace) -> int:
     if _dagster_home() is None:
         print("mammoth demo: DAGSTER_HOME is not set and there is no dagster.yaml here; run it "
@@ -58,6 +67,10 @@ def run(args: argparse.Namespace) -> int:
                   + ", ".join(stage.name for stage in stages))
             return 2
         stages = [stage for stage in stages if stage.name in set(args.stage)]
+    if args.log_level in ("WARNING", "ERROR", "CRITICAL"):
+        # Progress bars of model loading and saving (dozens per demo) are not warnings.
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    _quiet_deepspeed_cpu_notice()
     # Beta/preview notices from Dagster features this project uses on purpose (yaml log
     # handlers, partitioned checks) are not news to the person running the demo.
     warnings.filterwarnings("ignore", category=dg.BetaWarning)

@@ -91,6 +91,14 @@ def _thinned(points: list, most: int = 200) -> list:
     return points[::stride] + ([points[-1]] if (len(points) - 1) % stride else [])
 
 
+def _output_to(log: Path, command: list[str]) -> list[str]:
+    """`command` with its stdout and stderr appended to `log`. Its progress reaches Dagster
+    through Pipes (logs, per-step losses); the raw output (trainer prints, warnings of torch and
+    DeepSpeed, a traceback) stays with the run instead of flooding the terminal of an in-process
+    run. `exec` keeps the process id, so Dagster's termination still reaches the trainer."""
+    return ["sh", "-c", 'exec "$@" >>"$0" 2>&1', str(log), *command]
+
+
 def _failure(message: str, **metadata: Any) -> dg.Failure:
     return dg.Failure(description=message, metadata=metadata, allow_retries=False)
 
@@ -142,14 +150,14 @@ def sft_checkpoint(
 
     command, env = training_command(prepared)
     context.log.info("training command: " + " ".join(command))
+    process_log = prepared.run_dir / "process.log"
     try:
         invocation = dg.PipesSubprocessClient(forward_termination=True).run(
-            context=context, command=command, env=env
+            context=context, command=_output_to(process_log, command), env=env
         )
     except dg.DagsterPipesExecutionError as error:
         frame = _record_examples(store, prepared, key)
-        log = prepared.run_dir / "train.log"
-        tail = log.read_text()[-1500:] if log.exists() else ""
+        tail = process_log.read_text(errors="replace")[-1500:] if process_log.exists() else ""
         raise _failure(
             f"training process for {key} failed: {error}\n{tail}",
             run_dir=dg.MetadataValue.path(str(prepared.run_dir)),
@@ -188,6 +196,7 @@ def sft_checkpoint(
         "deepspeed": f"ZeRO-{row['zero_stage']}" if row["deepspeed"] else "off",
         "device": row["device"],
         "streamed_step_messages": len(streamed),
+        "process_log": dg.MetadataValue.path(str(process_log)),
         "loss_curve": embedded_png(plot, "loss curve"),
         "loss_curve_path": dg.MetadataValue.path(str(plot)),
         "loss_by_step": dg.MetadataValue.json(_thinned([[e["step"], round(e["loss"], 4)] for e in losses])),
