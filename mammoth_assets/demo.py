@@ -199,6 +199,10 @@ def run_demo(
             results.append(result)
         print(outcome.line(), file=out, flush=True)
         outcomes.append(outcome)
+        if outcome.failed_runs:  # later stages read what this one did not write
+            print(f"[demo] stopped: stage {stage.name!r} failed; its errors are above and in the log",
+                  file=out, flush=True)
+            break
     print("", file=out)
     print(summary_table(outcomes), file=out)
     log_file = dagster_log_path()

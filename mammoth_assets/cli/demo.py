@@ -75,5 +75,7 @@ def run(args: argparse.Namespace) -> int:
     # handlers, partitioned checks) are not news to the person running the demo.
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-    results = run_demo(stages, log_level=args.log_level)
+    # A failed run ends the demo with the table and the run's error (logged at ERROR), not a
+    # Python traceback.
+    results = run_demo(stages, raise_on_error=False, log_level=args.log_level)
     return 0 if all(result.success for result in results) else 1

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from dagster import get_dagster_logger
 import polars as pl
 
 from mammoth_assets.core import evaluation
@@ -85,8 +86,24 @@ def _hub_revision(model_id: str) -> str | None:
     return None
 
 
+def _is_training_recipe(name: str) -> bool:
+    from mammoth_assets.core.sft.recipe import RecipeError, recipe_path
+
+    try:
+        recipe_path(name)
+    except RecipeError:
+        return False
+    return True
+
+
 def model_record(warehouse: Warehouse, checkpoint: str, config: EvaluatedModelConfig) -> dict[str, Any]:
     model, source, provenance = resolve_model(warehouse, checkpoint)
+    if source == "hub_id" and _is_training_recipe(checkpoint):
+        raise dg.Failure(
+            description=f"checkpoint {checkpoint!r} is a training recipe with no sft_checkpoint "
+            f"yet: materialize sft_checkpoint for partition {checkpoint!r} first",
+            metadata={"checkpoint": checkpoint},
+        )
     local = Path(model) if source != "hub_id" else None
     revision, size = None, None
     if local is not None:
@@ -100,6 +117,10 @@ def model_record(warehouse: Warehouse, checkpoint: str, config: EvaluatedModelCo
             size = sum(p.stat().st_size for p in local.rglob("*") if p.is_file())
     else:
         revision = _hub_revision(model)
+        if revision is None:
+            get_dagster_logger().warning(
+                f"{model}: no revision from the hub or the local cache (offline, or a served name "
+                "that is not a hub id); the id alone fingerprints it")
         # An unknown revision cannot be told apart from a later one: the id alone is the version.
         fingerprint = hashlib.sha256(f"{model}@{revision or 'unresolved'}".encode()).hexdigest()
     return {

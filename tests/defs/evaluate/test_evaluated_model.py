@@ -145,3 +145,18 @@ def test_retrained_weights_make_generations_stale_and_unchanged_weights_do_not(
                           resources=resources, run_config=generation_config).success
     resolve()
     assert _status(instance, "benchmark_generations", generation_key) == StaleStatus.FRESH
+
+
+def test_a_recipe_that_was_never_trained_is_not_taken_for_a_hub_id(warehouse, tiny_model):
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("checkpoint", ["sample-tiny", "org/some-model"])
+    result = dg.materialize([evaluated_model], instance=instance, partition_key="sample-tiny",
+                            resources=_resources(warehouse, tiny_model), raise_on_error=False)
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
+    assert "training recipe with no sft_checkpoint yet" in failure.description
+    # a hub id resolves offline too: its id (and revision when the cache knows it) is the version
+    result = dg.materialize([evaluated_model], instance=instance, partition_key="org/some-model",
+                            resources=_resources(warehouse, tiny_model))
+    row = warehouse.read_table("evaluated_models").row(0, named=True)
+    assert (row["kind"], row["source"], row["model"], row["revision"]) == ("base", "hub_id", "org/some-model", None)
