@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mammoth_assets.core import safe_paths
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = PROJECT_ROOT / "sql"
 SAMPLE_DUMP = "CC-MAIN-SAMPLE"
@@ -27,10 +29,12 @@ def warehouse_path() -> Path:
 
 
 def artifacts_dir(*parts: str) -> Path:
-    """A directory under the data dir for non-table artefacts (models, checkpoints, exports)."""
-    path = data_dir().joinpath("artifacts", *parts)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """A directory under the data dir for non-table artefacts (models, checkpoints, exports). Each
+    part (a recipe or instruction-set name, ...) must be a safe name, and the directory must resolve
+    inside `artifacts/`."""
+    root = data_dir() / "artifacts"
+    root.mkdir(parents=True, exist_ok=True)
+    return safe_paths.child_dir(root, *parts, what="artifact directory name")
 
 
 def sample_mirror_dir() -> Path:

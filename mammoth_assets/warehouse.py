@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mammoth_assets import paths
+from mammoth_assets.core import safe_paths
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LOCK_MESSAGES = ("Could not set lock", "Conflicting lock", "database is locked", "lock on file")
@@ -185,9 +186,11 @@ class Warehouse:
 
     # -- writes ------------------------------------------------------------------------------
     def staging_dir(self, *parts: str) -> Path:
-        path = self.path.parent / "staging" / Path(*parts)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        """`staging/<parts...>` beside the warehouse; each part (a table name, a partition key) must
+        be a safe name and the directory must resolve inside `staging/` (no '..', no symlink out)."""
+        staging = self.path.parent / "staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        return safe_paths.child_dir(staging, *parts, what="staging directory name (partition key?)")
 
     def replace_partition(
         self, table: str, partition_column: str, key: Any, data: Tabular | Sequence[Path] | Path

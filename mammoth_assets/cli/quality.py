@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+from collections import Counter
 
 from mammoth_assets.core import instruction_sets as sets
 
@@ -20,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--kind", choices=["train", "test"], default="train",
                      help="train: an instruction set to rate and train on; test: a judging test set")
     add.add_argument("--description", default="", help="free text shown with the declaration")
+    add.add_argument("--encoding", default="utf-8",
+                     help="text encoding of a JSON/JSONL file (default utf-8; e.g. latin-1)")
     add.add_argument("--no-partition", action="store_true",
                      help="only write the declaration; the sensor adds the partition later")
     add.set_defaults(handler=add_instruction_set)
@@ -28,12 +31,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.set_defaults(handler=list_instruction_sets)
 
 
+PREVIEW_RECORDS = 100
+
+
 def _preview(declaration: sets.InstructionSetDeclaration) -> list[dict]:
-    """Read a few records now so a wrong path or format fails here, not in a run."""
+    """Read the first records now so a wrong path, format or encoding fails here, not in a run."""
     kind, _ = sets.resolve_source(declaration.source)
     if kind != "file":
         return []
-    return list(itertools.islice(sets.iter_examples(declaration), 5))
+    return list(itertools.islice(sets.iter_examples(declaration), PREVIEW_RECORDS))
 
 
 def add_instruction_set(args: argparse.Namespace) -> int:
@@ -43,14 +49,19 @@ def add_instruction_set(args: argparse.Namespace) -> int:
     try:
         declaration = sets.InstructionSetDeclaration(
             name=args.name, source=source, split=args.split, kind=args.kind,
-            description=args.description,
+            description=args.description, encoding=args.encoding,
         )
         preview = _preview(declaration)
     except sets.InstructionSetError as error:
         print(f"error: {error}")
         return 2
-    path = sets.add_declaration(declaration)
     valid = sum(1 for row in preview if row["status"] == "ok")
+    if preview and not valid:
+        print(f"error: none of the first {len(preview)} records of {source} is usable; not declared:")
+        for reason, count in Counter(row["reason"] for row in preview).most_common(5):
+            print(f"  {count} x {reason}")
+        return 1
+    path = sets.add_declaration(declaration)
     print(f"declared {args.name} -> {source} in {path}" + (f" ({valid}/{len(preview)} sample records valid)" if preview else ""))
     if args.kind == "train" and not args.no_partition:
         import dagster as dg
@@ -67,6 +78,14 @@ def add_instruction_set(args: argparse.Namespace) -> int:
 
 
 def list_instruction_sets(args: argparse.Namespace) -> int:
-    for name, declaration in sorted(sets.all_declarations().items()):
+    errors: list[str] = []
+    try:
+        declarations = sets.all_declarations(errors)
+    except sets.InstructionSetError as error:
+        print(f"error: {error}")
+        return 2
+    for name, declaration in sorted(declarations.items()):
         print(f"{name:24} {declaration.kind:5} {declaration.source}")
-    return 0
+    for error in errors:
+        print(f"invalid: {error}")
+    return 1 if errors else 0

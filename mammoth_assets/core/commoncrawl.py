@@ -32,7 +32,8 @@ import httpx
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from mammoth_assets import paths
-from mammoth_assets.core import documents
+from mammoth_assets.core import documents, safe_paths
+from mammoth_assets.core.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,10 @@ FILE_KINDS = ("wet", "warc")
 
 
 class CommonCrawlError(RuntimeError):
-    pass
+    """Its message is redacted (URL credentials, tokens): it ends up in tables, metadata and logs."""
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(redact(str(message)), *args)
 
 
 class NotFoundError(CommonCrawlError):
@@ -89,6 +93,10 @@ def local_path(url: str) -> Path:
 def paths_file(dump: str, kind: str = "wet") -> str:
     if kind not in FILE_KINDS:
         raise CommonCrawlError(f"file kind must be one of {FILE_KINDS}, not {kind!r}")
+    try:
+        safe_paths.dump_id(dump)
+    except safe_paths.UnsafeNameError as error:
+        raise CommonCrawlError(str(error)) from error
     return f"crawl-data/{dump}/{kind}.paths.gz"
 
 
@@ -111,8 +119,16 @@ _TRANSIENT = (httpx.TransportError,)
 
 def _client(policy: RetryPolicy) -> httpx.Client:
     return httpx.Client(
-        timeout=httpx.Timeout(policy.timeout_s), follow_redirects=True, headers={"User-Agent": USER_AGENT}
+        timeout=httpx.Timeout(policy.timeout_s), follow_redirects=True, headers={"User-Agent": USER_AGENT},
+        auth=_netrc_auth(),
     )
+
+
+def _netrc_auth() -> httpx.Auth | None:
+    """Credentials for a private mirror come from ~/.netrc (or $NETRC), never from the URL: URLs
+    are stored in the warehouse and shown in the UI."""
+    path = Path(os.environ.get("NETRC") or Path.home() / ".netrc")
+    return httpx.NetRCAuth(str(path)) if path.is_file() else None
 
 
 def fetch_bytes(url: str, policy: RetryPolicy = RetryPolicy(), client: httpx.Client | None = None) -> bytes:
@@ -298,13 +314,25 @@ def list_files(
     policy: RetryPolicy = RetryPolicy(),
     client: httpx.Client | None = None,
 ) -> list[str]:
-    """Relative paths of a dump's WET or WARC files, in `<kind>.paths.gz` order."""
+    """Relative paths of a dump's WET or WARC files, in `<kind>.paths.gz` order. A listing with any
+    line that is not a safe relative path (`..`, absolute, odd characters) is refused whole: such a
+    mirror is broken or hostile, and its names would become download and cache paths."""
     raw = fetch_bytes(resolve(base_url, paths_file(dump, kind)), policy, client)
     try:
         text = gzip.decompress(raw).decode("utf-8")
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
         raise CorruptArchiveError(f"{paths_file(dump, kind)}: {error}") from error
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [(number, line.strip()) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    refused = []
+    for number, line in lines:
+        try:
+            safe_paths.relative_file(line, f"{kind}.paths.gz line {number}")
+        except safe_paths.UnsafeNameError as error:
+            refused.append(str(error))
+    if refused:
+        shown = "; ".join(refused[:3]) + (f"; and {len(refused) - 3} more" if len(refused) > 3 else "")
+        raise CommonCrawlError(f"{paths_file(dump, kind)} under {base_url} lists unsafe paths: {shown}")
+    return [line for _, line in lines]
 
 
 def select_files(listed: list[str], sample_files: int, seed: int, dump: str) -> list[int]:
@@ -356,8 +384,15 @@ def cache_dir() -> Path:
 
 
 def cached_path(base_url: str, relative: str, root: Path | None = None) -> Path:
-    host = urlsplit(normalize_base_url(base_url)).netloc or "local"
-    return (root or cache_dir()) / host / relative
+    """Where the download cache keeps `relative` from `base_url`: always inside the cache root."""
+    parts = urlsplit(normalize_base_url(base_url))
+    # hostname, not netloc: a URL's user:password must never become a directory name.
+    host = (parts.hostname or "local") + (f":{parts.port}" if parts.port else "")
+    try:
+        safe_paths.relative_file(relative, "file path")
+        return safe_paths.path_under(root or cache_dir(), host, relative)
+    except (safe_paths.UnsafeNameError, safe_paths.UnsafePathError) as error:
+        raise CommonCrawlError(str(error)) from error
 
 
 def fetch_file(
@@ -369,6 +404,10 @@ def fetch_file(
 ) -> DownloadResult:
     """A local path for one file of a dump: the mirror's own file for local mirrors, otherwise a
     verified copy in the download cache (downloaded once)."""
+    try:
+        safe_paths.relative_file(relative, "file path")
+    except safe_paths.UnsafeNameError as error:
+        raise CommonCrawlError(str(error)) from error
     url = resolve(base_url, relative)
     if not is_remote(url):
         path = local_path(url)
@@ -585,10 +624,18 @@ class DumpDiscovery:
         )
 
     def matches(self, dump: str) -> bool:
+        """A dump id (whatever the configured pattern admits, see `safe_paths.dump_id`) that matches
+        the pattern and is not older than `since`."""
         import re
 
-        return bool(re.search(self.pattern, dump)) and (not self.since or dump >= self.since)
+        return (safe_paths.is_dump_id(dump) and bool(re.search(self.pattern, dump))
+                and (not self.since or dump >= self.since))
 
     def list_dumps(self, policy: RetryPolicy = RetryPolicy(attempts=3)) -> list[str]:
-        """Matching dump ids, oldest first."""
-        return sorted(d for d in parse_collinfo(fetch_bytes(self.collinfo_url, policy)) if self.matches(d))
+        """Matching dump ids, oldest first. Ids that are not dump ids are ignored with a warning."""
+        listed = parse_collinfo(fetch_bytes(self.collinfo_url, policy))
+        refused = [d for d in listed if not safe_paths.is_dump_id(d)]
+        if refused:
+            log.warning("ignoring %d collection ids that are not Common Crawl dump ids: %s",
+                        len(refused), ", ".join(repr(d)[:80] for d in refused[:5]))
+        return sorted(d for d in listed if self.matches(d))

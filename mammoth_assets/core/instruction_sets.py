@@ -19,18 +19,23 @@ with Self-Instruct `instances`).
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import itertools
 import json
 import re
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
 from mammoth_assets import paths
+from mammoth_assets.core import safe_paths
+from mammoth_assets.core.line_reader import iter_lines
 
 EXAMPLE_COLUMNS = (
     "instruction_set",
@@ -45,9 +50,11 @@ EXAMPLE_COLUMNS = (
     "status",
     "reason",
 )
-SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the mammoth_assets package
 _ID_KEYS = ("example_id", "id", "pair_id", "qa_id", "idx", "question_id", "uid")
+MAX_FIELD_CHARS = 1_000_000  # a longer instruction or response is invalid, not loaded into training
+MAX_LINE_BYTES = 16 << 20  # a JSONL line longer than this is invalid and never read into memory
 
 
 class InstructionSetError(ValueError):
@@ -61,16 +68,21 @@ class InstructionSetDeclaration:
     split: str = "train"
     kind: str = "train"  # "train" (an instruction set to rate) or "test" (a judging test set)
     description: str = ""
+    encoding: str = "utf-8"  # of a JSON/JSONL file (a byte-order mark wins)
 
     def __post_init__(self) -> None:
-        if not SET_NAME.match(self.name):
-            raise InstructionSetError(
-                f"instruction set name {self.name!r}: use letters, digits, '_', '-', '.'"
-            )
+        try:
+            safe_paths.safe_name(self.name, "instruction set name")
+        except safe_paths.UnsafeNameError as error:
+            raise InstructionSetError(str(error)) from error
         if self.kind not in ("train", "test"):
             raise InstructionSetError(f"instruction set {self.name!r}: kind must be train or test")
-        if not self.source:
+        if not isinstance(self.source, str) or not self.source:
             raise InstructionSetError(f"instruction set {self.name!r} has no source")
+        try:
+            codecs.lookup(self.encoding)
+        except (LookupError, TypeError) as error:
+            raise InstructionSetError(f"instruction set {self.name!r}: unknown encoding {self.encoding!r}") from error
 
 
 # -- declarations -----------------------------------------------------------------------------
@@ -85,26 +97,38 @@ def user_declarations_path() -> Path:
     return paths.data_dir() / "instruction_sets.yaml"
 
 
-def read_declarations(path: Path) -> dict[str, InstructionSetDeclaration]:
+def read_declarations(path: Path, errors: list[str] | None = None) -> dict[str, InstructionSetDeclaration]:
+    """Declarations in one YAML file. A bad entry raises InstructionSetError, or, when `errors` is
+    given, is appended there (with its reason) and skipped so the good entries still count."""
     if not path.exists():
         return {}
-    document = yaml.safe_load(path.read_text()) or {}
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise InstructionSetError(f"{path}: unreadable declarations file ({error})") from error
     entries = document.get("instruction_sets", {}) if isinstance(document, dict) else None
     if not isinstance(entries, dict):
         raise InstructionSetError(f"{path}: expected a mapping under 'instruction_sets'")
     declarations = {}
     for name, entry in entries.items():
-        entry = {"source": entry} if isinstance(entry, str) else dict(entry or {})
         try:
+            if not isinstance(entry, (str, dict, type(None))):
+                raise InstructionSetError(f"entry is a {type(entry).__name__}, expected a source or a mapping")
+            entry = {"source": entry} if isinstance(entry, str) else dict(entry or {})
             declarations[str(name)] = InstructionSetDeclaration(name=str(name), **entry)
-        except TypeError as error:
-            raise InstructionSetError(f"{path}: instruction set {name!r}: {error}") from error
+        except (TypeError, InstructionSetError) as error:
+            message = f"{path}: instruction set {str(name)[:80]!r}: {error}"
+            if errors is None:
+                raise InstructionSetError(message) from error
+            errors.append(message)
     return declarations
 
 
-def all_declarations() -> dict[str, InstructionSetDeclaration]:
-    """The repo's declarations, overridden by the user's (data-dir) declarations."""
-    return {**read_declarations(repo_declarations_path()), **read_declarations(user_declarations_path())}
+def all_declarations(errors: list[str] | None = None) -> dict[str, InstructionSetDeclaration]:
+    """The repo's declarations, overridden by the user's (data-dir) declarations. With `errors`,
+    bad entries are reported there instead of raising."""
+    return {**read_declarations(repo_declarations_path(), errors),
+            **read_declarations(user_declarations_path(), errors)}
 
 
 def find_declaration(name: str) -> InstructionSetDeclaration:
@@ -123,7 +147,9 @@ def add_declaration(declaration: InstructionSetDeclaration, path: Path | None = 
     document = yaml.safe_load(path.read_text()) if path.exists() else None
     document = document or {}
     entries = document.setdefault("instruction_sets", {})
-    entry = {k: v for k, v in asdict(declaration).items() if k != "name" and v not in ("",)}
+    defaults = {"encoding": "utf-8"}
+    entry = {k: v for k, v in asdict(declaration).items()
+             if k != "name" and v not in ("",) and defaults.get(k) != v}
     entries[declaration.name] = entry
     path.write_text(yaml.safe_dump(document, sort_keys=True))
     return path
@@ -145,39 +171,66 @@ def resolve_source(source: str) -> tuple[str, str]:
     return "file", str(Path(source).expanduser())
 
 
-def read_file_records(path: str | Path) -> Iterator[Any]:
-    """Raw records of a JSON, JSONL(.gz) or Parquet file, streamed where the format allows."""
+def read_file_records(path: str | Path, encoding: str = "utf-8") -> Iterator[Any]:
+    """Raw records of a JSON, JSONL(.gz) or Parquet file, streamed where the format allows. A JSONL
+    line that cannot be read (other encoding, bad JSON, too long) becomes an `_Unreadable` record
+    with its reason; a whole file that cannot be read raises InstructionSetError."""
     path = Path(path)
     if not path.exists():
         raise InstructionSetError(f"instruction file not found: {path}")
     suffixes = "".join(path.suffixes[-2:]).lower()
-    if suffixes.endswith(".parquet"):
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
-            yield from batch.to_pylist()
-    elif suffixes.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
-        opener = gzip.open if suffixes.endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8") as handle:
-            for line_number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as error:
-                    yield _Unreadable(f"line {line_number}: invalid JSON ({error.msg})")
-    elif suffixes.endswith((".json", ".json.gz")):
-        opener = gzip.open if suffixes.endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8") as handle:
+    try:
+        if suffixes.endswith(".parquet"):
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
+                yield from batch.to_pylist()
+        elif suffixes.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
+            yield from _jsonl_records(path, encoding)
+        elif suffixes.endswith((".json", ".json.gz")):
+            yield from _json_records(path, encoding)
+        else:
+            raise InstructionSetError(f"{path}: unsupported file type (use .json, .jsonl or .parquet)")
+    except (OSError, EOFError, zlib.error, pa.ArrowException) as error:
+        raise InstructionSetError(f"{path}: unreadable ({type(error).__name__}: {error})") from error
+
+
+def _jsonl_records(path: Path, encoding: str) -> Iterator[Any]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        lines = iter_lines(handle, encoding, MAX_LINE_BYTES, "set `encoding: latin-1` in its declaration")
+        for line_number, text, error in lines:
+            if error is not None:
+                yield _Unreadable(f"line {line_number}: {error}")
+                continue
             try:
-                document = json.load(handle)
-            except json.JSONDecodeError as error:
-                raise InstructionSetError(f"{path}: invalid JSON ({error})") from error
-        if isinstance(document, dict):
-            document = next((v for v in document.values() if isinstance(v, list)), None)
-        if not isinstance(document, list):
-            raise InstructionSetError(f"{path}: expected a JSON list of records")
-        yield from document
-    else:
-        raise InstructionSetError(f"{path}: unsupported file type (use .json, .jsonl or .parquet)")
+                yield json.loads(text)
+            except json.JSONDecodeError as decode_error:
+                yield _Unreadable(f"line {line_number}: invalid JSON ({decode_error.msg})")
+            except RecursionError:
+                yield _Unreadable(f"line {line_number}: invalid JSON (nested too deeply)")
+
+
+def _json_records(path: Path, encoding: str) -> Iterator[Any]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        raw = handle.read()
+    if raw.startswith(codecs.BOM_UTF8):
+        raw, encoding = raw[3:], "utf-8"
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    try:
+        document = json.loads(raw.decode(encoding))
+    except UnicodeDecodeError as error:
+        raise InstructionSetError(
+            f"{path}: not valid {encoding} (byte 0x{raw[error.start]:02x} at offset {error.start}); "
+            "a Latin-1/cp1252 file? set `encoding: latin-1` in its declaration"
+        ) from error
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise InstructionSetError(f"{path}: invalid JSON ({error})") from error
+    if isinstance(document, dict):
+        document = next((v for v in document.values() if isinstance(v, list)), None)
+    if not isinstance(document, list):
+        raise InstructionSetError(f"{path}: expected a JSON list of records")
+    yield from document
 
 
 def read_hf_records(dataset_id: str, split: str = "train") -> Iterator[Any]:  # pragma: no cover
@@ -213,12 +266,31 @@ def is_coding(instruction: str, input_text: str = "", output: str = "") -> bool:
     )
 
 
-def _text(value: Any) -> str:
+class _FieldError(ValueError):
+    """A field that cannot be text: the record becomes an invalid row with this reason."""
+
+
+def _text(value: Any, field: str = "field") -> str:
+    """A field as text: strings, numbers, and OpenAI-style content parts ([{"type": "text", ...}]).
+    Booleans, objects and other lists are not instruction text; neither is a field longer than
+    MAX_FIELD_CHARS."""
     if value is None:
         return ""
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value).strip()
+    if isinstance(value, str):
+        text = value.strip()
+    elif isinstance(value, bool) or not isinstance(value, (int, float, list)):
+        raise _FieldError(f"{field} is {'a boolean' if isinstance(value, bool) else 'a ' + type(value).__name__}, not text")
+    elif isinstance(value, list):
+        if not all(isinstance(p, Mapping) and p.get("type") == "text" and isinstance(p.get("text"), str) for p in value):
+            raise _FieldError(f"{field} is a list, not text")
+        text = "".join(p["text"] for p in value).strip()
+    elif isinstance(value, float) and value != value:  # NaN: a missing value in a Parquet column
+        return ""
+    else:
+        text = str(value)
+    if len(text) > MAX_FIELD_CHARS:
+        raise _FieldError(f"{field} is {len(text):,} characters (limit {MAX_FIELD_CHARS:,})")
+    return text
 
 
 def _chat_fields(turns: Any) -> tuple[str, str, str] | None:
@@ -230,7 +302,7 @@ def _chat_fields(turns: Any) -> tuple[str, str, str] | None:
         if not isinstance(turn, Mapping):
             return None
         role = str(turn.get("role", turn.get("from", ""))).lower()
-        content = _text(turn.get("content", turn.get("value")))
+        content = _text(turn.get("content", turn.get("value")), f"{role or 'turn'} content")
         if role == "system":
             system = content
         elif role in ("user", "human") and user is None:
@@ -248,20 +320,21 @@ def record_fields(record: Mapping[str, Any]) -> tuple[str, str, str] | None:
     keys = set(record)
     if "instruction" in keys and "instances" in keys:  # Self-Instruct user-oriented test set
         instances = record.get("instances") or [{}]
-        first = instances[0] if isinstance(instances[0], Mapping) else {}
-        return _text(record["instruction"]), _text(first.get("input")), _text(first.get("output"))
+        first = instances[0] if isinstance(instances, list) and instances and isinstance(instances[0], Mapping) else {}
+        return (_text(record["instruction"], "instruction"), _text(first.get("input"), "input"),
+                _text(first.get("output"), "output"))
     if "instruction" in keys:
         context = record.get("input", record.get("context"))
         output = record.get("output", record.get("response"))
-        return _text(record["instruction"]), _text(context), _text(output)
+        return _text(record["instruction"], "instruction"), _text(context, "input"), _text(output, "output")
     if "question" in keys:
-        return _text(record["question"]), "", _text(record.get("answer"))
+        return _text(record["question"], "question"), "", _text(record.get("answer"), "answer")
     for key in ("messages", "conversations"):
         if key in keys:
             return _chat_fields(record[key])
     for key in ("prompt", "text", "Instruction"):
         if key in keys:
-            return _text(record[key]), "", _text(record.get("output", record.get("response")))
+            return _text(record[key], key), "", _text(record.get("output", record.get("response")), "output")
     return None
 
 
@@ -269,7 +342,7 @@ def _record_id(record: Mapping[str, Any], index: int) -> str:
     for key in _ID_KEYS:
         value = record.get(key)
         if value is not None and str(value).strip():
-            return str(value).strip()
+            return str(value).strip()[:200]
     return f"{index:07d}"
 
 
@@ -277,7 +350,7 @@ def _category(record: Mapping[str, Any]) -> str | None:
     for key in ("category", "Skill", "motivation_app", "domain"):
         value = record.get(key)
         if value is not None and str(value).strip():
-            return str(value).strip()
+            return str(value).strip()[:200]
     return None
 
 
@@ -305,7 +378,10 @@ def normalise_record(
     row["example_id"] = _record_id(record, index)
     row["source"] = f"{source}#{row['example_id']}"
     row["category"] = _category(record)
-    fields = record_fields(record)
+    try:
+        fields = record_fields(record)
+    except _FieldError as error:
+        return {**row, "status": "invalid", "reason": str(error)}
     if fields is None:
         keys = sorted(record)[:8]
         return {**row, "status": "invalid", "reason": f"unrecognised record shape (keys {keys})"}
@@ -341,7 +417,7 @@ def normalise_records(
 def iter_declared_records(declaration: InstructionSetDeclaration) -> Iterator[Any]:
     kind, location = resolve_source(declaration.source)
     if kind == "file":
-        return read_file_records(location)
+        return read_file_records(location, declaration.encoding)
     if kind == "hf":
         return read_hf_records(location, declaration.split)
     raise InstructionSetError(

@@ -11,9 +11,9 @@ import pytest
 from mammoth_assets import __version__
 from mammoth_assets.cli import build_parser, main
 
-# Commands whose modules other work is rewriting (sandboxed program runs; grading formats); their
-# arguments get their help there. Remove a name once its module documents every argument.
-ELSEWHERE = {"run-programs", "grade"}
+# A command whose module other work is rewriting (sandboxed program runs); its arguments get their
+# help there. Remove the name once its module documents every argument.
+ELSEWHERE = {"run-programs"}
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:

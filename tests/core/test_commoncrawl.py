@@ -30,11 +30,11 @@ def test_list_files_errors_are_clear(sample_mirror: Path, tmp_path: Path) -> Non
         cc.list_files("CC-MAIN-1999-01", "wet", str(sample_mirror))
     with pytest.raises(cc.CommonCrawlError, match="file kind"):
         cc.list_files(DUMP, "wat", str(sample_mirror))
-    bad = tmp_path / "crawl-data" / "CC-BAD" / "wet.paths.gz"
+    bad = tmp_path / "crawl-data" / "CC-MAIN-BAD" / "wet.paths.gz"
     bad.parent.mkdir(parents=True)
     bad.write_bytes(b"not gzip")
     with pytest.raises(cc.CorruptArchiveError):
-        cc.list_files("CC-BAD", "wet", str(tmp_path))
+        cc.list_files("CC-MAIN-BAD", "wet", str(tmp_path))
     with serve(sample_mirror) as (base_url, _):
         with pytest.raises(cc.NotFoundError):
             cc.list_files("CC-MAIN-1999-01", "wet", base_url, FAST)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from pathlib import Path
 from typing import Literal
 
@@ -18,8 +17,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mammoth_assets import paths
+from mammoth_assets.core import safe_paths
 
-RECIPE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+RECIPE_NAME = safe_paths.SAFE_NAME  # a recipe name becomes a partition key and a directory name
 TINY_MODEL_ALIAS = "mammoth:tiny-chat"  # the project's own tiny model, built on demand
 
 
@@ -102,8 +102,7 @@ class Recipe(_Strict):
 
     @model_validator(mode="after")
     def _valid(self) -> "Recipe":
-        if not RECIPE_NAME.match(self.name):
-            raise ValueError(f"recipe name {self.name!r} must match {RECIPE_NAME.pattern}")
+        safe_paths.safe_name(self.name, "recipe name")  # UnsafeNameError is a ValueError
         if not self.training_sets:
             raise ValueError("a recipe needs at least one training set")
         names = [s.name for s in self.training_sets]
@@ -140,8 +139,10 @@ def load_recipe(path: str | Path) -> Recipe:
 
 
 def recipe_path(name: str, directory: Path | None = None) -> Path:
-    if not RECIPE_NAME.match(name):
-        raise RecipeError(f"not a recipe name: {name!r}")
+    try:
+        safe_paths.safe_name(name, "recipe name")
+    except safe_paths.UnsafeNameError as error:
+        raise RecipeError(str(error)) from error
     path = (directory or recipes_dir()) / f"{name}.yaml"
     if not path.exists():
         raise RecipeError(f"no recipe file {path}")
@@ -150,4 +151,10 @@ def recipe_path(name: str, directory: Path | None = None) -> Path:
 
 def list_recipe_names(directory: Path | None = None) -> list[str]:
     directory = directory or recipes_dir()
-    return sorted(p.stem for p in directory.glob("*.yaml") if RECIPE_NAME.match(p.stem))
+    return sorted(p.stem for p in directory.glob("*.yaml") if RECIPE_NAME.fullmatch(p.stem))
+
+
+def unsafe_recipe_files(directory: Path | None = None) -> list[Path]:
+    """Recipe files whose stem is not a safe name: never registered, reported instead."""
+    directory = directory or recipes_dir()
+    return sorted(p for p in directory.glob("*.yaml") if not RECIPE_NAME.fullmatch(p.stem))

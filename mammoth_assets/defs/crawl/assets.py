@@ -2,7 +2,6 @@
 
 import multiprocessing
 import os
-import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -13,6 +12,8 @@ from pydantic import Field
 
 from mammoth_assets import paths
 from mammoth_assets.core import commoncrawl as cc
+from mammoth_assets.core import safe_paths
+from mammoth_assets.core.redaction import redact, redact_url, url_has_credentials
 from mammoth_assets.core.crawl_ingest import (
     DOCUMENT_SCHEMA,
     FILE_SCHEMA,
@@ -82,14 +83,20 @@ class WetFilesConfig(dg.Config):
     metadata={"dagster/column_schema": _column_schema(WET_FILES_SCHEMA, {"file_index": "position in wet.paths.gz"})},
 )
 def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    dump = context.partition_key
+    dump = dump_key(context)
     base_url = resolve_base_url(config.base_url, dump)
+    if url_has_credentials(base_url):
+        raise dg.Failure(
+            description=f"the mirror URL {redact_url(base_url)} carries credentials, which would be stored in "
+            "wet_files and shown in the UI: put them in ~/.netrc (or $NETRC) and give the URL without them",
+            allow_retries=False,
+        )
     try:
         plan = cc.plan_wet_files(dump, base_url, config.sample_files, config.sample_seed)
     except cc.CommonCrawlError as error:
         raise dg.Failure(
-            description=f"cannot list the WET files of {dump} under {base_url}: {error}",
-            metadata={"dump": dump, "base_url": base_url},
+            description=redact(f"cannot list the WET files of {dump} under {redact_url(base_url)}: {error}"),
+            metadata={"dump": dump, "base_url": redact_url(base_url)},
         ) from error
     if plan.warc_listing_error:
         context.log.warning(f"no warc.paths.gz for {dump} ({plan.warc_listing_error}); WARC names derived from WET names")
@@ -98,7 +105,7 @@ def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehou
     return dg.MaterializeResult(
         metadata={
             "dump": dump,
-            "base_url": base_url,
+            "base_url": redact_url(base_url),
             "files_listed": plan.listed,
             "files_selected": stored,
             "files_without_warc": int(frame["warc_file"].null_count()),
@@ -148,7 +155,7 @@ class WebDocumentsConfig(dg.Config):
 def web_documents(
     context: dg.AssetExecutionContext, config: WebDocumentsConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    dump = context.partition_key
+    dump = dump_key(context)
     wh = warehouse.get()
     files = wh.query("crawl_wet_files_of_dump", {"dump": dump}) if wh.table_exists("wet_files") else pl.DataFrame()
     if files.is_empty():
@@ -158,12 +165,21 @@ def web_documents(
     results = _ingest_files(context, dump, files, staging, config)
     elapsed = time.perf_counter() - started
     stored = _swap_in(wh, dump, results, staging)
-    shutil.rmtree(staging, ignore_errors=True)
+    safe_paths.remove_tree(staging.parent, staging)
     return dg.MaterializeResult(metadata=reporting.documents_metadata(wh, dump, results, stored, elapsed))
 
 
+def dump_key(context: dg.AssetExecutionContext) -> str:
+    """The run's cc_dump key, refused with a clear error unless it is a Common Crawl dump id (a key
+    can be typed into the UI; it becomes directory and URL parts)."""
+    try:
+        return safe_paths.dump_id(context.partition_key)
+    except safe_paths.UnsafeNameError as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from error
+
+
 def _fresh_dir(path: Path) -> Path:
-    shutil.rmtree(path, ignore_errors=True)
+    safe_paths.remove_tree(path.parent, path)
     path.mkdir(parents=True)
     return path
 

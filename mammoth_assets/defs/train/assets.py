@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
+from mammoth_assets.core.redaction import redact
 from mammoth_assets.core.sft.metrics import plot_loss_curve, read_loss_log
 from mammoth_assets.core.sft.recipe import (
     LaunchSpec,
@@ -100,7 +101,8 @@ def _output_to(log: Path, command: list[str]) -> list[str]:
 
 
 def _failure(message: str, **metadata: Any) -> dg.Failure:
-    return dg.Failure(description=message, metadata=metadata, allow_retries=False)
+    """A failure whose text (training log tails, launcher errors) is redacted before it is stored."""
+    return dg.Failure(description=redact(message), metadata=metadata, allow_retries=False)
 
 
 @dg.asset(
