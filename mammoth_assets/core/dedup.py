@@ -1,13 +1,16 @@
-"""Exact and near-duplicate removal for QA pairs (exact: normalized question; near: MinHash LSH).
+"""Exact and near-duplicate removal for QA pairs: the pure parts (normalization, shingles, MinHash
+signatures, LSH band keys, exact-Jaccard verification of candidate pairs).
 
-Signatures are computed for all rows at once (shingles hashed in polars, the 128 permutations
-applied with numpy), then an LSH banding index (band count from datasketch's optimal split for
-the threshold) proposes candidates whose estimated similarity is verified against the threshold.
+The pipeline that scales (`mammoth_assets.core.dedup_warehouse`) keeps signatures in the warehouse
+as one row per (row, band) with the band's hash, finds candidate pairs by joining rows that share
+a bucket (SQL), verifies every candidate by exact Jaccard on the shingle sets (Python, streamed in
+batches) and decides in SQL, so no step holds all rows in memory. The banding favours recall: a
+missed pair is a duplicate left in the data, a false candidate only costs one exact check.
 
-Rows are visited in the order given (callers sort them so the preferred copy comes first) and a
-row is dropped when it duplicates a row already kept. Rows that share a `group` (the several
-refinements of one extracted pair, which the paper keeps side by side) are never duplicates of
-each other unless their question and answer are identical.
+Decisions follow the order given (callers sort rows so the preferred copy comes first): a row is
+dropped when it duplicates a row that is kept. Rows that share a `group` (the several refinements
+of one extracted pair, which the paper keeps side by side) are never duplicates of each other
+unless their question and answer are identical.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from datasketch.lsh import _optimal_param  # band/row split minimizing FP + FN weight (datasketch)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -111,6 +113,143 @@ def minhash(text: str, num_perm: int = 128, shingle_size: int = 3, seed: int = 1
     return Signature(signatures([text], num_perm, shingle_size, seed)[0])
 
 
+# Edge reasons, by priority when a row duplicates several kept rows.
+IDENTICAL_IN_GROUP, EXACT_DUPLICATE, NEAR_DUPLICATE = "identical_in_group", "exact_duplicate", "near_duplicate"
+QUESTION_BAND = -1  # the bucket of a row's normalized question: exact duplicates are candidates too
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_params(threshold: float, num_perm: int, target_recall: float = 0.995) -> tuple[int, int]:
+    """(bands, rows per band) with the most rows per band (fewest false candidates) whose chance
+    of making a pair at exactly `threshold` a candidate, 1 - (1 - t^r)^b, reaches `target_recall`.
+    For t = 0.8 and 128 permutations: 21 x 6 (0.998); datasketch's default split (9 x 13, equal
+    weights) reaches 0.58 there, which is why recall against exact Jaccard was 0.75."""
+    if not 0.0 < threshold < 1.0:
+        raise ValueError("threshold must be in (0, 1)")
+    for rows in range(num_perm, 0, -1):
+        bands = num_perm // rows
+        if 1.0 - (1.0 - threshold**rows) ** bands >= target_recall:
+            return bands, rows
+    return num_perm, 1
+
+
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(n, bands) uint64: one hash per band of each signature (64-bit, so distinct band contents
+    practically never share a bucket)."""
+    if bands * rows > sig.shape[1]:
+        raise ValueError(f"{bands} x {rows} bands need {bands * rows} permutations, have {sig.shape[1]}")
+    rng = np.random.RandomState(7)
+    weights = rng.randint(1, 2**63, size=rows, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    shaped = sig[:, : bands * rows].reshape(len(sig), bands, rows)
+    with np.errstate(over="ignore"):
+        mixed = (shaped * weights).sum(axis=2, dtype=np.uint64)
+        mixed ^= mixed >> np.uint64(31)  # splitmix64 finalizer
+        mixed *= _MIX
+        mixed ^= mixed >> np.uint64(29)
+    return mixed
+
+
+def text_keys(texts: Sequence[str], seed: int = 1) -> np.ndarray:
+    """uint64 hash of each text's normalized form (the exact-duplicate bucket)."""
+    normalized = pl.Series([normalize_text(t) for t in texts], dtype=pl.String)
+    return normalized.hash(seed=seed).to_numpy().astype(np.uint64)
+
+
+@dataclass(frozen=True)
+class SignatureSpec:
+    """What a stored signature means: all of it must match for buckets to be comparable."""
+
+    num_perm: int = 128
+    bands: int = 21
+    rows: int = 6
+    shingle_size: int = 3
+    near_text: str = "question_answer"
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if self.near_text not in ("question", "question_answer"):
+            raise ValueError("near_text must be 'question' or 'question_answer'")
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(f"{self.bands} x {self.rows} bands need more than {self.num_perm} permutations")
+
+    @property
+    def label(self) -> str:
+        return (f"minhash-p{self.num_perm}-b{self.bands}x{self.rows}-w{self.shingle_size}"
+                f"-{self.near_text}-s{self.seed}")  # fmt: skip
+
+    @classmethod
+    def from_label(cls, label: str) -> SignatureSpec:
+        match = re.fullmatch(r"minhash-p(\d+)-b(\d+)x(\d+)-w(\d+)-(question_answer|question)-s(\d+)", label)
+        if match is None:
+            raise ValueError(f"not a signature label: {label!r}")
+        perm, bands, rows, width, text, seed = match.groups()
+        return cls(int(perm), int(bands), int(rows), int(width), text, int(seed))
+
+    def near(self, question: str, answer: str) -> str:
+        return question if self.near_text == "question" else f"{question}\n{answer}"
+
+
+def bucket_frame(
+    item_ids: Sequence[str], questions: Sequence[str], answers: Sequence[str], spec: SignatureSpec
+) -> pl.DataFrame:
+    """One row per (row, band): its bucket, plus the question bucket (band -1). Rows without any
+    shingle get no MinHash bands (their all-empty signatures would all share one bucket)."""
+    texts = [spec.near(q or "", a or "") for q, a in zip(questions, answers)]
+    sig = signatures(texts, spec.num_perm, spec.shingle_size, spec.seed)
+    keys = band_keys(sig, spec.bands, spec.rows)
+    has_shingles = (sig != _MAX).any(axis=1)
+    ids = np.asarray(item_ids, dtype=object)
+    band_ids = np.repeat(ids[has_shingles], spec.bands)
+    bands = np.tile(np.arange(spec.bands, dtype=np.int16), int(has_shingles.sum()))
+    minhash = pl.DataFrame(
+        {"item_id": band_ids, "band": bands, "bucket": keys[has_shingles].reshape(-1)},
+        schema={"item_id": pl.String, "band": pl.Int16, "bucket": pl.UInt64},
+    )
+    question = pl.DataFrame(
+        {"item_id": list(item_ids), "band": np.full(len(item_ids), QUESTION_BAND, dtype=np.int16),
+         "bucket": text_keys(questions, spec.seed)},
+        schema={"item_id": pl.String, "band": pl.Int16, "bucket": pl.UInt64},
+    )  # fmt: skip
+    return pl.concat([question, minhash])
+
+
+def jaccard(a: set, b: set) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 1.0
+
+
+def verify_pairs(pairs: pl.DataFrame, threshold: float, spec: SignatureSpec) -> pl.DataFrame:
+    """Edges among candidate pairs (columns a_id, b_id, a_group, b_group, a_question, a_answer,
+    b_question, b_answer), by exact rules: same group and identical normalized question and answer
+    -> identical_in_group; different groups and identical normalized question -> exact_duplicate;
+    different groups and exact Jaccard of the shingle sets >= threshold -> near_duplicate."""
+    out: dict[str, list] = {"a_id": [], "b_id": [], "reason": [], "similarity": []}
+    for row in pairs.iter_rows(named=True):
+        aq, bq = normalize_text(row["a_question"]), normalize_text(row["b_question"])
+        if row["a_group"] == row["b_group"]:
+            if aq == bq and normalize_text(row["a_answer"]) == normalize_text(row["b_answer"]):
+                reason, similarity = IDENTICAL_IN_GROUP, 1.0
+            else:
+                continue
+        elif aq == bq:
+            reason, similarity = EXACT_DUPLICATE, 1.0
+        else:
+            similarity = jaccard(
+                shingles(spec.near(row["a_question"] or "", row["a_answer"] or ""), spec.shingle_size),
+                shingles(spec.near(row["b_question"] or "", row["b_answer"] or ""), spec.shingle_size),
+            )
+            if similarity < threshold:
+                continue
+            reason = NEAR_DUPLICATE
+        out["a_id"].append(row["a_id"])
+        out["b_id"].append(row["b_id"])
+        out["reason"].append(reason)
+        out["similarity"].append(similarity)
+    return pl.DataFrame(
+        out, schema={"a_id": pl.String, "b_id": pl.String, "reason": pl.String, "similarity": pl.Float64}
+    )
+
+
 def deduplicate(
     rows: Iterable[DedupRow],
     *,
@@ -118,62 +257,18 @@ def deduplicate(
     num_perm: int = 128,
     shingle_size: int = 3,
     near_text: str = "question_answer",
+    bands: int | None = None,
+    rows_per_band: int | None = None,
+    max_bucket_peers: int = 64,
 ) -> list[DedupDecision]:
-    """One decision per row, in input order.
+    """One decision per row, in input order, through the same warehouse pipeline the `webinstruct`
+    asset runs (a scratch DuckDB file): for tests, benchmarks and small sets."""
+    from mammoth_assets.core.dedup_warehouse import deduplicate_in_scratch_warehouse
 
-    `near_text` chooses what the MinHash compares: "question" or "question_answer". A row is a
-    near duplicate when an LSH candidate from another group has an estimated Jaccard similarity
-    of at least `threshold` (candidates below it are LSH false positives and do not count)."""
-    if not 0.0 < threshold < 1.0:
-        raise ValueError("threshold must be in (0, 1)")
-    if near_text not in ("question", "question_answer"):
-        raise ValueError("near_text must be 'question' or 'question_answer'")
-    rows = list(rows)
-    texts = [r.question if near_text == "question" else f"{r.question}\n{r.answer}" for r in rows]
-    sig = signatures(texts, num_perm, shingle_size)
-    bands, width = _optimal_param(threshold, num_perm, 0.5, 0.5)
-    tables: list[dict[bytes, list[int]]] = [{} for _ in range(bands)]
-    exact: dict[str, tuple[str, str]] = {}  # normalized question -> (group, first kept row id)
-    kept_pairs: dict[tuple[str, str, str], str] = {}  # (group, question, answer) -> row id
-    decisions: list[DedupDecision] = []
-    for i, row in enumerate(rows):
-        question, answer = normalize_text(row.question), normalize_text(row.answer)
-        identical = kept_pairs.get((row.group, question, answer))
-        if identical is not None:
-            decisions.append(DedupDecision(row.row_id, False, "identical_in_group", identical, 1.0))
-            continue
-        first = exact.get(question)
-        if first is not None and first[0] != row.group:
-            decisions.append(DedupDecision(row.row_id, False, "exact_duplicate", first[1], 1.0))
-            continue
-        keys = [sig[i, band * width : (band + 1) * width].tobytes() for band in range(bands)]
-        candidates = {
-            j
-            for band, key in enumerate(keys)
-            for j in tables[band].get(key, ())
-            if rows[j].group != row.group
-        }
-        if candidates:
-            others = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
-            similarity = (sig[others] == sig[i]).mean(axis=1)
-            best = int(np.argmax(similarity))
-            if similarity[best] >= threshold:
-                decisions.append(
-                    DedupDecision(
-                        row.row_id,
-                        False,
-                        "near_duplicate",
-                        rows[int(others[best])].row_id,
-                        float(similarity[best]),
-                    )
-                )
-                continue
-        exact.setdefault(question, (row.group, row.row_id))
-        kept_pairs[(row.group, question, answer)] = row.row_id
-        for band, key in enumerate(keys):
-            tables[band].setdefault(key, []).append(i)
-        decisions.append(DedupDecision(row.row_id, True, "", None))
-    return decisions
+    if bands is None or rows_per_band is None:
+        bands, rows_per_band = band_params(threshold, num_perm)
+    spec = SignatureSpec(num_perm, bands, rows_per_band, shingle_size, near_text)
+    return deduplicate_in_scratch_warehouse(list(rows), spec, threshold, max_bucket_peers)
 
 
 def duplicate_rate(rows: Iterable[DedupRow]) -> float:

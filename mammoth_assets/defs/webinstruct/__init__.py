@@ -1,23 +1,24 @@
 """Dagster definitions for the webinstruct domain: page text -> decontamination -> extraction ->
-refinement (per Common Crawl dump) -> the deduplicated, exported `webinstruct` dataset."""
+refinement -> MinHash buckets (per Common Crawl dump) -> the deduplicated, exported `webinstruct`
+dataset."""
 
 import dagster as dg
 
 from mammoth_assets.defs.webinstruct.checks import ASSET_CHECKS
-from mammoth_assets.defs.webinstruct.dataset import webinstruct
+from mammoth_assets.defs.webinstruct.dataset import webinstruct, webinstruct_minhash
 from mammoth_assets.defs.webinstruct.decontamination import decontaminated_documents
 from mammoth_assets.defs.webinstruct.extraction import extracted_qa
 from mammoth_assets.defs.webinstruct.page_texts import page_texts
 from mammoth_assets.defs.webinstruct.refinement import refined_qa
 
-ASSETS = [page_texts, decontaminated_documents, extracted_qa, refined_qa, webinstruct]
+ASSETS = [page_texts, decontaminated_documents, extracted_qa, refined_qa, webinstruct_minhash, webinstruct]
+PER_DUMP_ASSETS = ASSETS[:5]
 
 webinstruct_job = dg.define_asset_job(
     "webinstruct_per_dump",
-    selection=dg.AssetSelection.assets(
-        page_texts, decontaminated_documents, extracted_qa, refined_qa
-    ),
-    description="Page text, decontamination, extraction and refinement of one Common Crawl dump.",
+    selection=dg.AssetSelection.assets(*PER_DUMP_ASSETS),
+    description="Page text, decontamination, extraction, refinement and MinHash buckets of one "
+    "Common Crawl dump.",
 )
 
 defs = dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, jobs=[webinstruct_job])
@@ -56,4 +57,4 @@ def demo_run_config() -> dict[str, dict]:
     }
 
 
-__all__ = ["ASSETS", "ASSET_CHECKS", "defs", "demo_run_config"]
+__all__ = ["ASSETS", "ASSET_CHECKS", "PER_DUMP_ASSETS", "defs", "demo_run_config"]

