@@ -1,5 +1,6 @@
-"""`decontaminated_documents`: every page that shares a word 10-gram with a benchmark question or
-answer is removed (MAmmoTH2), recording which benchmark item it matched."""
+"""`decontaminated_documents`: every page that shares a word 10-gram with a benchmark item (whole,
+as on a page, or its question, a choice, its answer) is removed (MAmmoTH2), recording which
+benchmark item it matched; the metadata says per benchmark how many items the index can catch."""
 
 import json
 import time
@@ -184,6 +185,10 @@ def decontaminated_documents(
         "ngram_n": config.ngram_n,
         "index_ngrams": len(index),
         "index_items": index.item_count,
+        "index_coverage": dg.MetadataValue.md(
+            "| benchmark | items | catchable |\n|---|---:|---:|\n"
+            + "\n".join(f"| {b} | {t} | {c} |" for b, (t, c) in index.coverage().items())
+        ),
         "index_cached": cached,
         "index_seconds": round(seconds, 3),
         "removed_sample": markdown_sample(

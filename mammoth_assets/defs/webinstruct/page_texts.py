@@ -1,6 +1,6 @@
-"""`page_texts`: the text QA extraction reads, from each recalled page's WARC HTML (rule-based
-cleanup keeping math, lists and tables), with the WET text as fallback; plus the page's
-schema.org QA pairs parsed from the HTML (JSON-LD / microdata)."""
+"""`page_texts`: the text QA extraction reads, from each recalled page's WARC HTML (formulas as
+TeX, then resiliparse's main content with lists, tables and code kept), with the WET text as
+fallback; plus the page's schema.org QA pairs parsed from the HTML (JSON-LD / microdata)."""
 
 import json
 from collections import Counter
@@ -141,8 +141,9 @@ def page_rows(base: str, dump: str, batch: pl.DataFrame, parse_structured: bool)
     deps=[dg.AssetKey("recalled_documents")],
     group_name="webinstruct",
     kinds={"duckdb", "python"},
-    description="Extraction text of every recalled page: cleaned WARC HTML (math, lists, tables "
-    "kept) or the WET text as fallback, with schema.org QA pairs from the HTML.",
+    description="Extraction text of every recalled page: the main content of its WARC HTML "
+    "(formulas as TeX; lists, tables, code kept) or the WET text as fallback, with schema.org QA "
+    "pairs from the HTML.",
 )
 def page_texts(
     context: dg.AssetExecutionContext, config: PageTextsConfig, warehouse: WarehouseResource
