@@ -52,10 +52,15 @@ def recipe_keys(instance: dg.DagsterInstance) -> list[str]:
     return _register(instance, "training_recipe", [SAMPLE_RECIPE])
 
 
+def checkpoint_keys(instance: dg.DagsterInstance) -> list[str]:
+    """The trained sample checkpoint and its base model, side by side in the comparison."""
+    return _register(instance, "checkpoint", [SAMPLE_RECIPE, BASE_CHECKPOINT])
+
+
 def evaluation_partition_keys(instance: dg.DagsterInstance) -> list[dg.MultiPartitionKey]:
     from mammoth_assets.core.benchmarks import SUPPORTED_BENCHMARKS, available_benchmarks
 
-    checkpoints = _register(instance, "checkpoint", [SAMPLE_RECIPE, BASE_CHECKPOINT])
+    checkpoints = checkpoint_keys(instance)
     present = set(available_benchmarks()) if paths.shared_data_dir().exists() else set()
     wanted = [b for b in os.environ.get("MAMMOTH_DEMO_BENCHMARKS", "").split(",") if b]
     benchmarks = [

@@ -5,10 +5,14 @@ rationales, SFT and evaluation, each stage a real Dagster run with its asset che
 
 from __future__ import annotations
 
+import io
+import re
+
 import dagster as dg
 import pytest
 
 from mammoth_assets import paths
+from mammoth_assets.defs.plots import embedded_png_bytes
 from mammoth_assets.demo import default_stages, run_demo, stage_run_config
 from mammoth_assets.warehouse import Warehouse
 
@@ -24,9 +28,10 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory):
         # Three benchmarks keep CI short; `make demo` evaluates every benchmark present.
         patch.setenv("MAMMOTH_DEMO_BENCHMARKS", "gsm8k,math500,bbh")
         instance = dg.DagsterInstance.ephemeral()
-        results = run_demo(default_stages(), instance=instance, raise_on_error=False)
+        printed = io.StringIO()
+        results = run_demo(default_stages(), instance=instance, raise_on_error=False, out=printed)
         warehouse = Warehouse(path=paths.warehouse_path())
-        yield results, instance, warehouse, data
+        yield results, instance, warehouse, data, printed.getvalue()
 
 
 def test_every_stage_run_succeeds(demo_run) -> None:
@@ -47,7 +52,7 @@ def test_every_asset_check_passes(demo_run) -> None:
 
 
 def test_sample_partition_lands_in_the_warehouse(demo_run) -> None:
-    _, _, warehouse, _ = demo_run
+    _, _, warehouse, *_ = demo_run
     documents = warehouse.query_text(
         "SELECT dump, count(*) AS n FROM web_documents GROUP BY dump"
     ).to_dicts()
@@ -59,7 +64,7 @@ def test_sample_partition_lands_in_the_warehouse(demo_run) -> None:
 
 
 def test_downstream_stages_produce_rows(demo_run) -> None:
-    _, _, warehouse, _ = demo_run
+    _, _, warehouse, *_ = demo_run
     for table in ("quality_scores", "alpagasus_subset", "verified_rationales", "sft_checkpoint",
                   "benchmark_scores"):
         assert warehouse.count(table) > 0, table
@@ -73,7 +78,7 @@ def test_rematerializing_llm_stages_pays_for_no_llm_call(
     from mammoth_assets.definitions import defs
     from mammoth_assets.demo_partitions import sample_shard_keys
 
-    _, instance, _, data = demo_run
+    _, instance, _, data, _ = demo_run
     monkeypatch.setenv("MAMMOTH_DATA_DIR", str(data))  # the autouse fixture points elsewhere
     runs = [([dg.AssetKey("domain_verdicts")], None)]
     shards = sample_shard_keys(instance)
@@ -102,3 +107,33 @@ def test_rematerializing_llm_stages_pays_for_no_llm_call(
         assert total["requests"] > 0, asset
         assert total["backend"] == 0, asset
         assert total["hits"] == total["requests"], asset
+
+
+def test_the_demo_prints_a_line_per_stage_and_a_summary_table(demo_run) -> None:
+    results, *_, printed = demo_run
+    lines = printed.splitlines()
+    stages = [stage.name for stage in default_stages()]
+    stage_lines = [line for line in lines if line.startswith("[demo] ")]
+    assert [line.split()[1] for line in stage_lines] == [name.split()[0] for name in stages]
+    assert all(re.search(r"ok in \d+ s: \d+ assets", line) for line in stage_lines)
+    header = next(i for i, line in enumerate(lines) if line.startswith("stage "))
+    assert lines[header].split() == ["stage", "runs", "seconds", "assets", "checks", "passed",
+                                     "checks", "failed", "result"]
+    total = next(line for line in lines[header:] if line.startswith("total "))
+    assert total.split()[1] == str(len(results)) and total.split()[-1] == "ok"
+    assert len(lines) < 60
+
+
+def test_every_plot_is_embedded_in_the_metadata(demo_run) -> None:
+    """Plots render in the UI wherever it runs: a data URI, never a link to a local file."""
+    results, *_ = demo_run
+    images = {}
+    for result in results:
+        for event in result.get_asset_materialization_events():
+            for label, value in event.materialization.metadata.items():
+                if isinstance(value, dg.MarkdownMetadataValue) and "![" in value.value:
+                    images[(event.asset_key.to_user_string(), label)] = value.value
+    assert len({asset for asset, _ in images}) >= 9  # every plot site of the graph
+    for (asset, label), text in images.items():
+        assert "file://" not in text, (asset, label)
+        assert embedded_png_bytes(text).startswith(b"\x89PNG"), (asset, label)

@@ -10,6 +10,7 @@ import polars as pl
 
 from mammoth_assets import paths
 from mammoth_assets.core.crawl_ingest import ShardScan
+from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.warehouse import Warehouse
 
 MB = 1_000_000
@@ -69,7 +70,7 @@ def shard_metadata(wh: Warehouse, part, scan: ShardScan) -> dict[str, object]:
     }
     plot = documents_plot(wh, part, languages)
     if plot is not None:
-        metadata["profile_plot"] = dg.MetadataValue.md(f"![document profile](file://{plot})")
+        metadata["profile_plot"] = embedded_png(plot, "document profile")
         metadata["profile_plot_path"] = dg.MetadataValue.path(str(plot))
     return metadata
 

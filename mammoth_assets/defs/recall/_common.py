@@ -13,6 +13,7 @@ import polars as pl
 
 from mammoth_assets import paths
 from mammoth_assets.core import recall as recall_core
+from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.warehouse import Warehouse
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -52,7 +53,7 @@ def plot_path(name: str) -> Path:
 
 
 def image_md(path: Path) -> dg.MetadataValue:
-    return dg.MetadataValue.md(f"![{path.stem}](file://{path})")
+    return embedded_png(path, path.stem)
 
 
 def markdown_table(frame: pl.DataFrame, max_cell: int = 80) -> dg.MetadataValue:

@@ -9,6 +9,7 @@ import polars as pl
 from pydantic import Field
 
 from mammoth_assets.core import recall_domains as rd
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.recall import _common
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
@@ -122,6 +123,8 @@ def _judge(domains: pl.DataFrame, evidence: dict[str, list[dict]], llm: LLMResou
 @dg.asset(
     deps=["recall_scores_round1"],
     group_name="recall",
+    pool=LLM_POOL,
+    code_version=prompt_code_version(PROMPT),
     kinds={"duckdb"},
     check_specs=[
         dg.AssetCheckSpec(

@@ -11,6 +11,7 @@ import dagster as dg
 import polars as pl
 
 from mammoth_assets import paths
+from mammoth_assets.defs.plots import embedded_png
 
 SAMPLE_ROWS = 5
 CELL_CHARS = 90
@@ -85,7 +86,7 @@ def bar_plot(
     path = plots_dir() / filename
     figure.savefig(path, dpi=90)
     plt.close(figure)
-    return dg.MetadataValue.md(f"![{title}](file://{path})")
+    return embedded_png(path, title)
 
 
 def histogram_plot(
@@ -106,7 +107,7 @@ def histogram_plot(
     path = plots_dir() / filename
     figure.savefig(path, dpi=90)
     plt.close(figure)
-    return dg.MetadataValue.md(f"![{title}](file://{path})")
+    return embedded_png(path, title)
 
 
 def usage_metadata(llm: Any, responses: list, prefix: str) -> dict[str, Any]:

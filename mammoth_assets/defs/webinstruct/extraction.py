@@ -22,6 +22,7 @@ from mammoth_assets.core.qa_extraction import (
     check_pair,
     parse_extraction,
 )
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.partitions import cc_dump_shard_partitions
 from mammoth_assets.defs.shard_tables import shard_of
 from mammoth_assets.defs.resources import WarehouseResource
@@ -194,6 +195,8 @@ def evaluate_page(
     partitions_def=cc_dump_shard_partitions,
     deps=["decontaminated_documents", "page_texts"],
     group_name="webinstruct",
+    pool=LLM_POOL,
+    code_version=prompt_code_version(PROMPT),
     kinds={"duckdb", "python"},
     description="QA pairs found on each decontaminated page (schema.org data or a few-shot LLM), "
     "grounding-checked; page outcomes (pairs/void/failed) in extracted_qa_pages.",

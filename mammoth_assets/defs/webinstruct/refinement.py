@@ -14,6 +14,7 @@ from mammoth_assets.core.refinement import (
     check_refinement,
     parse_refinement,
 )
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.partitions import cc_dump_shard_partitions
 from mammoth_assets.defs.shard_tables import shard_of
 from mammoth_assets.defs.resources import WarehouseResource
@@ -201,6 +202,8 @@ def apply_unrefined_fallback(rows: list[dict]) -> None:
     partitions_def=cc_dump_shard_partitions,
     deps=["extracted_qa"],
     group_name="webinstruct",
+    pool=LLM_POOL,
+    code_version=prompt_code_version(PROMPT),
     kinds={"duckdb", "python"},
     description="Each grounded QA pair refined by each configured refiner (format, LaTeX, "
     "missing steps); drifting refinements rejected with their reason.",

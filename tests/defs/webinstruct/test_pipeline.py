@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from mammoth_assets.core.sample_dump import DUMP
+from mammoth_assets.defs.plots import embedded_png_bytes
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS, PER_DUMP_ASSETS, PER_SHARD_ASSETS, demo_run_config
 from mammoth_assets.llm import LLMResource
@@ -213,7 +214,7 @@ def test_final_dataset_exports_walk_back_to_pages_and_card_discloses_fallback(
     card = (export / "README.md").read_text()
     assert "keep_unrefined_when_rejected=True" in card and "gsm8k" in card
     assert "| extracted_qa_pages | " in card  # counts per stage
-    assert Path(meta["funnel_plot"].split("file://", 1)[1].rstrip(")")).exists()
+    assert embedded_png_bytes(meta["funnel_plot"]).startswith(b"\x89PNG")
 
 
 def test_all_asset_checks_ran_in_the_runs_and_passed(pipeline: PipelineRun):
