@@ -14,8 +14,12 @@ from mammoth_assets.definitions import build_definitions
 from mammoth_assets.defs.profiles import ProfileError, profile_config, sample_config
 
 
-def _default(defs: dg.Definitions, asset: str, field: str):
-    schema = defs.resolve_assets_def(asset).op.config_schema.as_field().config_type
+def _default(defs: dg.Definitions, op_name: str, field: str):
+    """The config default of the op named `op_name` (an asset's, or a multi-asset's such as
+    crawl_and_score_shard): profiles are keyed by op name, like run config."""
+    ops = [a.op for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition) and a.is_executable]
+    (op,) = [op for op in ops if op.name == op_name]
+    schema = op.config_schema.as_field().config_type
     return schema.fields[field].default_value
 
 
