@@ -1,30 +1,24 @@
 """Run by tests/ui/test_dagster_ui.py in its own process, with the test's MAMMOTH_DATA_DIR and
-DAGSTER_HOME: build the sample mirror and materialize the sample dump's files and documents (with
-their checks) on that instance, as `make demo` does, so the UI has a materialization and a plot
-to show. Prints the run's status."""
+DAGSTER_HOME: run the demo's first web-data steps on that instance (list the sample dump's files
+and shards, train the round-1 classifier, read and score every shard, with their checks), as
+`make demo` does, so the UI has a materialization and a plot to show. Prints the runs' status."""
 
 import sys
 
 import dagster as dg
 
-from mammoth_assets import paths
-from mammoth_assets.core.sample_dump import ensure_sample_mirror
-from mammoth_assets.definitions import build_definitions
+from mammoth_assets.demo import default_stages, run_demo
+
+WEB_DOCUMENT_STEPS = 3  # wet_files; recall_seeds + recall_classifier; web_documents per shard
 
 
 def main() -> int:
-    ensure_sample_mirror()
-    keys = [dg.AssetKey("wet_files"), dg.AssetKey("web_documents")]
-    job = build_definitions("sample").resolve_implicit_job_def_def_for_assets(keys)
     with dg.DagsterInstance.get() as instance:
-        instance.add_dynamic_partitions("cc_dump", [paths.SAMPLE_DUMP])
-        result = job.execute_in_process(
-            instance=instance, partition_key=paths.SAMPLE_DUMP, asset_selection=keys,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            raise_on_error=False,
-        )
-    print("success" if result.success else "failure")
-    return 0 if result.success else 1
+        results = run_demo(default_stages()[:WEB_DOCUMENT_STEPS], instance=instance,
+                           raise_on_error=False, out=sys.stderr)
+    success = bool(results) and all(result.success for result in results)
+    print("success" if success else "failure")
+    return 0 if success else 1
 
 
 if __name__ == "__main__":
