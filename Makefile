@@ -12,6 +12,11 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: venv demo test test-fast test-vllm ui validate benchmarks clean
 
+# The demo and the UI launch sample-scale settings (the tiny model, the bundled sample dump), so a
+# Materialize click after `make demo` repeats the demo. `MAMMOTH_PROFILE=paper make ui` for the
+# papers' settings (see mammoth_assets/defs/profiles.py).
+demo ui: export MAMMOTH_PROFILE ?= sample
+
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)

@@ -6,8 +6,8 @@ Rows, one process each (so the figures are per core):
   raw FastWARC loop      iterate the records and read their bytes, nothing else (the floor)
   warcio loop            the same with warcio (the reader datatrove's WarcReader uses)
   crawl reader           commoncrawl.iter_text_records: size/UTF-8/truncation checks, skip reasons
-  web_documents path     crawl_ingest.ingest_wet_file: + row building (NFC, domain, language,
-                         ids) and Parquet staging, i.e. everything the asset does per file
+  web_documents path     crawl_ingest.iter_shard_documents: + row building (NFC, domain, language,
+                         ids) and Parquet staging of the rows (the shard pass without scoring)
 For WARC files the reader also converts HTML to text (resiliparse), as for a mirror without WET.
 Files: the sample mirror (built if absent) plus the WET/WARC files in ../shared/data/web if present.
 """
@@ -27,7 +27,8 @@ from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from mammoth_assets import paths
 from mammoth_assets.core import commoncrawl as cc
-from mammoth_assets.core.crawl_ingest import IngestSettings, ingest_wet_file
+from mammoth_assets.core.crawl_ingest import IngestSettings, StagingParts, iter_shard_documents
+from mammoth_assets.core.shards import ShardFile
 from mammoth_assets.core.sample_dump import DUMP, ensure_sample_mirror
 
 SHARED_WET = ["commoncrawl__whirlwind-python/whirlwind.warc.wet.gz"]
@@ -77,10 +78,13 @@ def stage_path(files: list[Path], _: str) -> int:
     staging = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
     try:
         documents = 0
-        for number, path in enumerate(files):
-            base = path.parent.as_uri() + "/"
-            result = ingest_wet_file("BENCH", base, path.name, None, staging / str(number), IngestSettings())
-            documents += result.documents
+        (staging / "rows").mkdir()
+        (staging / "rejects").mkdir()
+        rows, rejects = StagingParts(staging / "rows"), StagingParts(staging / "rejects")
+        shard = [ShardFile(i, path.name, None, path.parent.as_uri() + "/") for i, path in enumerate(files)]
+        for batch in iter_shard_documents("BENCH", "00000", shard, IngestSettings(), [], rejects):
+            rows.write(batch)
+            documents += batch.height
         return documents
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -27,6 +27,16 @@ def sample_dump_keys(instance: dg.DagsterInstance) -> list[str]:
     return _register(instance, "cc_dump", [paths.SAMPLE_DUMP])
 
 
+def sample_shard_keys(instance: dg.DagsterInstance) -> list[dg.MultiPartitionKey]:
+    """The sample dump's shards, as listed by its latest wet_files materialization."""
+    from mammoth_assets.core.shards import shard_names
+    from mammoth_assets.defs.crawl.sensors import listed_shards
+
+    listed = listed_shards(instance, paths.SAMPLE_DUMP)
+    count = listed[0] if listed else 0
+    return [dg.MultiPartitionKey({"cc_dump": paths.SAMPLE_DUMP, "shard": s}) for s in shard_names(count)]
+
+
 def instruction_set_keys(instance: dg.DagsterInstance) -> list[str]:
     keys = ["webinstruct"]
     if paths.shared_data_dir().exists():
@@ -42,10 +52,15 @@ def recipe_keys(instance: dg.DagsterInstance) -> list[str]:
     return _register(instance, "training_recipe", [SAMPLE_RECIPE])
 
 
+def checkpoint_keys(instance: dg.DagsterInstance) -> list[str]:
+    """The trained sample checkpoint and its base model, side by side in the comparison."""
+    return _register(instance, "checkpoint", [SAMPLE_RECIPE, BASE_CHECKPOINT])
+
+
 def evaluation_partition_keys(instance: dg.DagsterInstance) -> list[dg.MultiPartitionKey]:
     from mammoth_assets.core.benchmarks import SUPPORTED_BENCHMARKS, available_benchmarks
 
-    checkpoints = _register(instance, "checkpoint", [SAMPLE_RECIPE, BASE_CHECKPOINT])
+    checkpoints = checkpoint_keys(instance)
     present = set(available_benchmarks()) if paths.shared_data_dir().exists() else set()
     wanted = [b for b in os.environ.get("MAMMOTH_DEMO_BENCHMARKS", "").split(",") if b]
     benchmarks = [

@@ -1,7 +1,7 @@
--- Languages and domains of one dump's documents, for metadata and plots.
+-- Languages and domains of one shard's documents, for metadata and plots.
 SELECT coalesce(language, 'unknown') AS language, count(*) AS documents,
        count(DISTINCT domain) AS domains, sum(length_chars) AS chars
 FROM web_documents
-WHERE dump = $dump
+WHERE shard_key = $shard_key
 GROUP BY ALL
 ORDER BY documents DESC

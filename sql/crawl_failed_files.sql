@@ -1,5 +1,5 @@
--- WET files of one dump that could not be read (download or open failed), with the error.
+-- WET files of one shard that could not be read (download or open failed), with the error.
 SELECT wet_file, error
 FROM web_documents_files
-WHERE dump = $dump AND error IS NOT NULL
+WHERE shard_key = $shard_key AND error IS NOT NULL
 ORDER BY wet_file

@@ -1,18 +1,14 @@
--- web_documents: one row per text document of a dump, with its provenance in the WET/WARC files.
+-- web_documents: one compact row per document of a shard (no text): what every later stage and
+-- check needs. The WET/WARC file names are in wet_files (join on dump, file_index).
 CREATE TABLE IF NOT EXISTS web_documents (
     dump VARCHAR NOT NULL,
+    shard VARCHAR NOT NULL,
+    shard_key VARCHAR NOT NULL,
     doc_id VARCHAR NOT NULL,
     url VARCHAR NOT NULL,
-    host VARCHAR,
     domain VARCHAR,
     language VARCHAR,
-    title VARCHAR,
-    text VARCHAR NOT NULL,
     length_chars BIGINT NOT NULL,
-    wet_file VARCHAR NOT NULL,
-    wet_record_id VARCHAR NOT NULL,
-    wet_offset BIGINT NOT NULL,
-    warc_file VARCHAR,
-    warc_record_id VARCHAR,
-    fetch_time TIMESTAMPTZ
+    file_index INTEGER NOT NULL,
+    wet_offset BIGINT NOT NULL
 )

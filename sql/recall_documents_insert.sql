@@ -1,11 +1,9 @@
--- Round-2 result for one dump: all documents with score and kept/dropped status (threshold in SQL).
+-- Staged round-2 scores of one shard, with the kept decision (threshold applied in SQL).
 INSERT INTO recalled_documents BY NAME
-SELECT w.*, s.score,
-       s.has_text AND s.score >= $threshold AS kept,
-       CASE WHEN s.has_text AND s.score >= $threshold THEN 'kept' ELSE 'dropped' END AS status,
-       CASE WHEN NOT s.has_text THEN 'empty_text'
-            WHEN s.score < $threshold THEN 'below_threshold' END AS reason,
+SELECT * EXCLUDE (length_chars), length_chars,
+       score >= $threshold AS kept,
+       CASE WHEN score >= $threshold THEN 'kept' ELSE 'dropped' END AS status,
+       CASE WHEN score < $threshold THEN 'below_threshold' END AS reason,
        $threshold AS threshold, $classifier_sha256 AS classifier_sha256
-FROM web_documents w
-JOIN read_parquet($files) s ON s.dump = w.dump AND s.doc_id = w.doc_id
-WHERE w.dump = $dump
+FROM read_parquet($files)
+WHERE shard_key = $shard_key

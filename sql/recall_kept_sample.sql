@@ -1,7 +1,8 @@
--- A few kept documents of one dump, best scores first, for the metadata sample table.
-SELECT r.url, r.domain, round(r.score, 4) AS score, left(w.title, 80) AS title
+-- A few kept documents of one shard, best scores first, for the metadata sample table.
+SELECT d.url, d.domain, round(r.score, 4) AS score, left(t.title, 80) AS title
 FROM query_table($table) r
-JOIN web_documents w ON w.dump = r.dump AND w.doc_id = r.doc_id
-WHERE r.dump = $dump AND r.status = 'kept'
-ORDER BY r.score DESC, r.url
+JOIN web_documents d ON d.shard_key = r.shard_key AND d.doc_id = r.doc_id
+LEFT JOIN web_document_texts t ON t.shard_key = r.shard_key AND t.doc_id = r.doc_id
+WHERE r.shard_key = $shard_key AND r.status = 'kept'
+ORDER BY r.score DESC, d.url
 LIMIT $limit

@@ -1,5 +1,6 @@
--- Round-1 scores: one row per document of the dump, kept or dropped with a reason.
+-- Round-1 scores: one row per document of a shard, kept or dropped with a reason.
 CREATE TABLE IF NOT EXISTS recall_scores_round1 (
-    dump VARCHAR, doc_id VARCHAR, url VARCHAR, domain VARCHAR, score DOUBLE, kept BOOLEAN,
-    status VARCHAR, reason VARCHAR, threshold DOUBLE, classifier_sha256 VARCHAR
+    dump VARCHAR NOT NULL, shard VARCHAR NOT NULL, shard_key VARCHAR NOT NULL, doc_id VARCHAR NOT NULL,
+    domain VARCHAR, score FLOAT, kept BOOLEAN, status VARCHAR, reason VARCHAR, threshold DOUBLE,
+    classifier_sha256 VARCHAR
 )

@@ -1,2 +1,2 @@
--- Dumps present in web_documents.
-SELECT DISTINCT dump FROM web_documents ORDER BY dump
+-- Dumps whose WET files are listed (wet_files).
+SELECT DISTINCT dump FROM wet_files ORDER BY dump

@@ -1,11 +1,11 @@
 -- Reconciliation of one dump: every decontaminated page ends as pairs, void or failed (with a
 -- reason), and its pair counts match the pair rows (proposed = kept + rejected).
-WITH pages AS (SELECT doc_id FROM decontaminated_documents WHERE status = 'kept' AND dump = $dump),
-     out AS (SELECT * FROM extracted_qa_pages WHERE dump = $dump),
+WITH pages AS (SELECT doc_id FROM decontaminated_documents WHERE status = 'kept' AND shard_key = $shard_key),
+     out AS (SELECT * FROM extracted_qa_pages WHERE shard_key = $shard_key),
      pair_counts AS (SELECT doc_id, count(*) AS proposed, count(*) FILTER (WHERE status = 'kept') AS kept,
                             count(*) FILTER (WHERE status <> 'kept' AND coalesce(reason, '') = '') AS unexplained
-                     FROM extracted_qa WHERE dump = $dump GROUP BY doc_id)
-SELECT $dump AS dump,
+                     FROM extracted_qa WHERE shard_key = $shard_key GROUP BY doc_id)
+SELECT $shard_key AS dump,
        (SELECT count(*) FROM pages) AS rows_in,
        (SELECT count(*) FROM out) AS rows_out,
        (SELECT count(*) FROM out WHERE outcome = 'pairs') AS kept,

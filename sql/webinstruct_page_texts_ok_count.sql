@@ -1,1 +1,1 @@
-SELECT count(*) FROM page_texts WHERE dump = $dump AND status = 'ok'
+SELECT count(*) FROM page_texts WHERE shard_key = $shard_key AND status = 'ok'

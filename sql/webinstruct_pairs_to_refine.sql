@@ -1,5 +1,5 @@
--- Grounded extracted pairs of one dump, the input of refinement.
+-- Grounded extracted pairs of one shard, the input of refinement.
 SELECT dump, pair_id, doc_id, question, answer, method
 FROM extracted_qa
-WHERE dump = $dump AND status = 'kept'
+WHERE shard_key = $shard_key AND status = 'kept'
 ORDER BY pair_id

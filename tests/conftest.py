@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -10,6 +11,10 @@ import pytest
 
 from mammoth_assets import paths
 from mammoth_assets.warehouse import Warehouse
+
+# Tests see the config classes' own (paper) defaults, whatever profile the shell selected; tests
+# of the profiles build their definitions explicitly.
+os.environ.pop("MAMMOTH_PROFILE", None)
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,10 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from mammoth_assets import __version__
+
     parser = argparse.ArgumentParser(prog="mammoth", description="mammoth_assets utilities")
+    parser.add_argument("--version", action="version", version=f"mammoth {__version__}")
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if module.name.startswith("_"):

@@ -18,24 +18,26 @@ def _default_base(dump: str) -> str:
 def register(subparsers: argparse._SubParsersAction) -> None:
     listing = subparsers.add_parser("list-files", help="list a dump's WET or WARC files")
     listing.add_argument("dump", help="e.g. CC-MAIN-2024-10 or CC-MAIN-SAMPLE")
-    listing.add_argument("--kind", choices=cc.FILE_KINDS, default="wet")
+    listing.add_argument("--kind", choices=cc.FILE_KINDS, default="wet", help="which file listing (default wet)")
     listing.add_argument("--base-url", default=None,
                          help=f"mirror URL or path (default {cc.DEFAULT_BASE_URL}; the local sample mirror for {paths.SAMPLE_DUMP})")
     listing.add_argument("--limit", type=int, default=0, help="print only the first N paths")
     listing.set_defaults(handler=list_files)
 
     fetch = subparsers.add_parser("fetch-file", help="download one file of a dump into the cache (resumable, verified)")
-    fetch.add_argument("dump")
+    fetch.add_argument("dump", help="e.g. CC-MAIN-2024-10 or CC-MAIN-SAMPLE")
     fetch.add_argument("path", help="relative path as listed by list-files")
-    fetch.add_argument("--base-url", default=None)
+    fetch.add_argument("--base-url", default=None,
+                       help="mirror to read from (default: the sample mirror for the sample dump, else Common Crawl)")
     fetch.set_defaults(handler=fetch_file)
 
     inspect = subparsers.add_parser(
         "inspect-archive", help="read a local WET/WARC file as web_documents would: documents and skip reasons"
     )
-    inspect.add_argument("file", type=Path)
+    inspect.add_argument("file", type=Path, help="a local WARC or WET file (.gz)")
     inspect.add_argument("--kind", choices=cc.FILE_KINDS, default=None, help="default: wet for *.wet.gz, else warc")
-    inspect.add_argument("--max-record-bytes", type=int, default=cc.DEFAULT_MAX_RECORD_BYTES)
+    inspect.add_argument("--max-record-bytes", type=int, default=cc.DEFAULT_MAX_RECORD_BYTES,
+                         help=f"records larger than this are rejected (default {cc.DEFAULT_MAX_RECORD_BYTES:,})")
     inspect.add_argument("--quirks", action="store_true", help="FastWARC lenient parsing")
     inspect.add_argument("--show", type=int, default=3, help="print the first N documents' URL and title")
     inspect.set_defaults(handler=inspect_archive)

@@ -9,8 +9,8 @@ from pathlib import Path
 def register(subcommands: argparse._SubParsersAction) -> None:
     build = subcommands.add_parser("build-tiny-model", help="build the tiny offline chat model")
     build.add_argument("--dest", type=Path, default=None, help="default: <data dir>/models/tiny-chat")
-    build.add_argument("--seed", type=int, default=0)
-    build.add_argument("--arch", choices=["llama", "qwen2"], default="llama")
+    build.add_argument("--seed", type=int, default=0, help="weight initialisation seed")
+    build.add_argument("--arch", choices=["llama", "qwen2"], default="llama", help="model architecture (default llama)")
     build.add_argument("--train-steps", type=int, default=0, help="brief training for text-like output (e.g. 60)")
     build.set_defaults(handler=build_tiny_model)
 
@@ -19,12 +19,12 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     )
     serve.add_argument("--model", default="", help="HF id or local path; default: the tiny model")
     serve.add_argument("--served-model-name", default="", help="name clients ask for")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--batch-size", type=int, default=16)
-    serve.add_argument("--device", default="auto")
-    serve.add_argument("--dtype", default="auto")
-    serve.add_argument("--cpu-threads", type=int, default=0)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--batch-size", type=int, default=16, help="requests generated together (default 16)")
+    serve.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
+    serve.add_argument("--dtype", default="auto", help="torch dtype, e.g. bfloat16; auto: the model's")
+    serve.add_argument("--cpu-threads", type=int, default=0, help="torch threads on CPU (0: torch's default)")
     serve.set_defaults(handler=serve_llm)
 
     cache = subcommands.add_parser("llm-cache", help="summarise the LLM request cache")
@@ -65,9 +65,16 @@ def show_cache(args: argparse.Namespace) -> int:
 
     cache = RequestCache(args.path or None)
     with pl.Config(tbl_rows=50, tbl_cols=20, tbl_width_chars=220, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
-        print(cache.summary())
+        summary = cache.summary()
+        print(summary)
         if args.stage:
+            calls = cache.calls(args.stage)
+            if calls.is_empty():
+                stages = sorted(set(summary["stage"].to_list())) if "stage" in summary.columns else []
+                print(f"mammoth llm-cache: no calls recorded for stage {args.stage!r}; "
+                      f"stages in the cache: {', '.join(stages) or 'none'}")
+                return 1
             columns = ["started_at", "backend", "model_id", "requests", "cache_hits", "backend_requests",
                        "failures", "completion_tokens", "backend_seconds"]
-            print(cache.calls(args.stage).select(columns))
+            print(calls.select(columns))
     return 0

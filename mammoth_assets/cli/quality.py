@@ -18,8 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("name", help="partition name, e.g. alpaca_52k")
     add.add_argument("source", help="a .json/.jsonl/.parquet path, shared:<path>, or hf:<dataset id>")
     add.add_argument("--split", default="train", help="Hugging Face split (default train)")
-    add.add_argument("--kind", choices=["train", "test"], default="train")
-    add.add_argument("--description", default="")
+    add.add_argument("--kind", choices=["train", "test"], default="train",
+                     help="train: an instruction set to rate and train on; test: a judging test set")
+    add.add_argument("--description", default="", help="free text shown with the declaration")
     add.add_argument("--encoding", default="utf-8",
                      help="text encoding of a JSON/JSONL file (default utf-8; e.g. latin-1)")
     add.add_argument("--no-partition", action="store_true",

@@ -21,6 +21,15 @@ def _recipe(argument: str):
     return load_recipe(path if path.suffix in (".yaml", ".yml") else recipe_path(argument))
 
 
+def list_recipe_names_safe() -> list[str]:
+    from mammoth_assets.core.sft.recipe import list_recipe_names
+
+    try:
+        return list_recipe_names()
+    except OSError:
+        return []
+
+
 def run_train(args: argparse.Namespace) -> int:
     from mammoth_assets.core.sft.metrics import read_loss_log
     from mammoth_assets.core.sft.recipe import LaunchSpec
@@ -31,7 +40,14 @@ def run_train(args: argparse.Namespace) -> int:
 
     import polars as pl
 
-    recipe = _recipe(args.recipe)
+    from mammoth_assets.core.sft.recipe import RecipeError
+
+    try:
+        recipe = _recipe(args.recipe)
+    except RecipeError as error:
+        names = ", ".join(list_recipe_names_safe())
+        print(f"mammoth train: {error}" + (f"\nrecipes in training_recipes/: {names}" if names else ""))
+        return 2
     if args.launcher or args.num_gpus:
         update = {"launcher": args.launcher or recipe.launch.launcher,
                   "num_gpus": args.num_gpus or recipe.launch.num_gpus}  # fmt: skip
@@ -88,11 +104,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--max-steps", type=int, default=-1, help="stop after N optimizer steps")
     train.add_argument("--no-deepspeed", action="store_true", help="plain Trainer, no ZeRO")
     train.add_argument("--restart", action="store_true", help="discard checkpoints, start at step 0")
-    train.add_argument("--launcher", choices=["python", "torchrun", "deepspeed"], default="")
-    train.add_argument("--num-gpus", type=int, default=0)
+    train.add_argument("--launcher", choices=["python", "torchrun", "deepspeed"], default="",
+                       help="how to start the ranks (default: the recipe's)")
+    train.add_argument("--num-gpus", type=int, default=0, help="ranks per node (default: the recipe's)")
     train.add_argument("--record", action="store_true",
                        help="write sft_checkpoint / sft_training_examples rows to the warehouse")
     train.set_defaults(handler=run_train)
     recipes = subparsers.add_parser("train-recipes", help="list or register training recipes")
-    recipes.add_argument("action", choices=["list", "register"])
+    recipes.add_argument("action", choices=["list", "register"],
+                         help="list the valid recipes, or register them as training_recipe partitions")
     recipes.set_defaults(handler=run_recipes)

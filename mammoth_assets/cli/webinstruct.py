@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="benchmark directory (default ../shared/data/benchmarks)",
     )
-    index.add_argument("-n", type=int, default=10)
+    index.add_argument("-n", type=int, default=10, help="n-gram length in words (default 10, the paper's)")
     index.add_argument(
         "--check", type=Path, nargs="*", default=(), help="text files to check for overlap"
     )
@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     clean = subparsers.add_parser(
         "clean-page", help="print the extraction text and schema.org pairs of an HTML file"
     )
-    clean.add_argument("file", type=Path)
+    clean.add_argument("file", type=Path, help="an HTML file to clean to text")
     clean.set_defaults(handler=clean_page)
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import polars as pl
 import tldextract
 
 # Control characters except tab and newline; carriage returns become newlines first.
@@ -75,6 +76,12 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", text)
+
+
+def nfc(text: str) -> str:
+    """`text` in Unicode NFC. Checking costs about a quarter of normalising, and almost every
+    crawled text is NFC already (measured: all 20,000 of a synthetic file), so check first."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def language_code(header_value: str | None) -> str | None:
@@ -169,3 +176,74 @@ def warc_path_for_wet(wet_path: str) -> str:
     if "/wet/" in wet_path and wet_path.endswith(".warc.wet.gz"):
         return wet_path.replace("/wet/", "/warc/").removesuffix(".wet.gz") + ".gz"
     return wet_path.removesuffix(".wet.gz") + ".gz" if wet_path.endswith(".wet.gz") else wet_path
+
+
+_CONTROL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_HOST_PATTERN = r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#@:\[\]]+)(?::\d+)?(?:[/?#]|$)"
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_language_code(value: str | None) -> str | None:
+    return language_code(value)
+
+
+def documents_frame(columns: dict[str, list]) -> pl.DataFrame:
+    """`document_row` for a whole batch at once, vectorised in Polars (Rust) where it can be: the
+    same normalisation, host, domain, language, title and date, about 3x cheaper per document
+    than building one dict per record. `columns` holds raw values per record: doc_id, url,
+    language (ISO code or None), text (already NFC: see `nfc`, applied as records are read),
+    wet/warc provenance and fetch_time (a WARC-Date string)."""
+    import polars as pl
+
+    frame = pl.DataFrame(
+        {
+            "doc_id": pl.Series(columns["doc_id"], dtype=pl.String),
+            "url": pl.Series(columns["url"], dtype=pl.String),
+            "language": pl.Series(columns["language"], dtype=pl.String),
+            "text": pl.Series(columns["text"], dtype=pl.String),
+            "file_index": pl.Series(columns["file_index"], dtype=pl.Int32),
+            "wet_file": pl.Series(columns["wet_file"], dtype=pl.String),
+            "wet_record_id": pl.Series(columns["wet_record_id"], dtype=pl.String),
+            "wet_offset": pl.Series(columns["wet_offset"], dtype=pl.Int64),
+            "warc_file": pl.Series(columns["warc_file"], dtype=pl.String),
+            "warc_record_id": pl.Series(columns["warc_record_id"], dtype=pl.String),
+            "fetch_time": pl.Series(columns["fetch_time"], dtype=pl.String),
+        }
+    )
+    text = (
+        pl.col("text").str.replace_all("\r\n", "\n", literal=True)
+        .str.replace_all("\r", "\n", literal=True).str.replace_all(_CONTROL_PATTERN, "")
+    )  # fmt: skip
+    frame = frame.with_columns(
+        text.alias("text"),
+        pl.col("url").str.extract(_HOST_PATTERN, 1).str.to_lowercase().str.strip_chars_end(".").alias("host"),
+        pl.col("fetch_time").str.replace("Z$", "+00:00").str.to_datetime(
+            "%Y-%m-%dT%H:%M:%S%z", strict=False, time_unit="us", time_zone="UTC"
+        ),
+    )
+    if frame["host"].null_count():  # userinfo, IPv6, odd schemes: the slow exact path
+        frame = frame.with_columns(
+            pl.when(pl.col("host").is_null())
+            .then(pl.col("url").map_elements(host_of, return_dtype=pl.String))
+            .otherwise(pl.col("host")).alias("host")
+        )
+    hosts = frame["host"].unique()
+    domains = pl.Series([registered_domain(h or "") for h in hosts.to_list()], dtype=pl.String)
+    first_line = pl.col("text").str.split_exact("\n", 1).struct.field("field_0").str.strip_chars()
+    frame = frame.with_columns(
+        pl.col("host").replace_strict(hosts, domains, return_dtype=pl.String).alias("domain"),
+        pl.when(first_line.str.len_chars().is_between(1, 300)).then(first_line).otherwise(None).alias("title"),
+        pl.col("text").str.len_chars().cast(pl.Int64).alias("length_chars"),
+    )
+    missing = frame["language"].is_null()
+    if missing.any():  # no WARC-Identified-Content-Language header: detect from the text
+        detected = [detect_language(t) for t in frame.filter(missing)["text"].to_list()]
+        frame = frame.with_columns(
+            pl.col("language").fill_null(pl.Series(_scatter(missing.to_list(), detected), dtype=pl.String))
+        )
+    return frame
+
+
+def _scatter(mask: list[bool], values: list) -> list:
+    it = iter(values)
+    return [next(it) if m else None for m in mask]

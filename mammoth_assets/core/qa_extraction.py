@@ -1,7 +1,9 @@
 """Question-answer pairs from a web page: deterministic structured data first, LLM output second.
 
 - `structured_qa_pairs(html)`: schema.org FAQPage / QAPage in JSON-LD or microdata gives the
-  pairs without an LLM call (method `jsonld` or `microdata`).
+  pairs without an LLM call (method `jsonld` or `microdata`): each Question with its accepted
+  answer, else its most upvoted suggested answer; a Question without an answer gives no pair,
+  and vocabularies that are not schema.org's (capitalised keys) are not read.
 - `EXTRACTION_SCHEMA` / `parse_extraction(...)`: the LLM answers with a JSON object
   `{"pairs": [{"question": ..., "answer": ...}]}`; an empty list means the page holds no pair
   (void). Anything else is a failure with a reason.
@@ -100,17 +102,65 @@ def _walk(value: Any) -> Iterable[dict[str, Any]]:
             yield from _walk(child)
 
 
+def _votes(value: Any) -> int:
+    """An upvoteCount as an int (JSON-LD number or string, microdata content); 0 when absent."""
+    try:
+        return int(float(str(value).strip()))
+    except (TypeError, ValueError):
+        return 0
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    text: str
+    votes: int
+    author: str  # "" when the markup names none
+
+
+def best_answer(candidates: list[_Candidate], question_author: str = "") -> str:
+    """The text of the one most upvoted candidate; '' when there is none or several share the
+    top votes (no unique best: the LLM path reads the thread instead). Where votes do not tell
+    the candidates apart (a forum without voting), replies by the question's own author are set
+    aside first: forum threads list the asker's "thanks, that worked" as answers too (on Q&A
+    sites a voted self-answer stays a candidate)."""
+    usable = [c for c in candidates if c.text]
+    if len({c.votes for c in usable}) == 1 and question_author:
+        usable = [c for c in usable if c.author != question_author]
+    if not usable:
+        return ""
+    top = max(c.votes for c in usable)
+    best = [c for c in usable if c.votes == top]
+    return best[0].text if len(best) == 1 else ""
+
+
+def _author(node: Any) -> str:
+    author = node.get("author") if isinstance(node, dict) else None
+    if isinstance(author, list):
+        author = author[0] if author else None
+    if isinstance(author, dict):
+        return str(author.get("@id") or author.get("url") or author.get("name") or "")
+    return str(author or "")
+
+
+def _answer_nodes(question: dict[str, Any], key: str) -> list[Any]:
+    answers = question.get(key)
+    return answers if isinstance(answers, list) else [answers] if answers else []
+
+
 def _answer_of(question: dict[str, Any]) -> str:
+    """The accepted answer's text, else the most upvoted suggested answer's (schema.org QAPage:
+    `acceptedAnswer`, `suggestedAnswer` with `upvoteCount`)."""
     for key in ("acceptedAnswer", "suggestedAnswer"):
-        answer = question.get(key)
-        if isinstance(answer, list):
-            answer = answer[0] if answer else None
-        if isinstance(answer, dict):
-            text = _plain(answer.get("text"))
-            if text:
-                return text
-        elif isinstance(answer, str) and answer.strip():
-            return _plain(answer)
+        candidates = []
+        for answer in _answer_nodes(question, key):
+            if isinstance(answer, dict):
+                text, votes = _plain(answer.get("text")), _votes(answer.get("upvoteCount"))
+                candidates.append(_Candidate(text, votes, _author(answer)))
+            elif isinstance(answer, str):
+                candidates.append(_Candidate(_plain(answer), 0, ""))
+        text = best_answer(candidates, _author(question))
+        if text:
+            return text
     return ""
 
 
@@ -150,8 +200,9 @@ def _jsonld_pairs(blocks: list[Any]) -> list[QAPair]:
     return pairs
 
 
-def _itemprop(element, name: str):
-    """The first descendant with `itemprop=name` that belongs to this item, not a nested one."""
+def _itemprops(element, name: str) -> list:
+    """Descendants with `itemprop=name` that belong to this item, not to a nested one."""
+    found = []
     for child in element.iter():
         if child is element or not isinstance(child.tag, str):
             continue
@@ -160,8 +211,29 @@ def _itemprop(element, name: str):
             while owner is not None and owner is not element and owner.get("itemscope") is None:
                 owner = owner.getparent()
             if owner is element:
-                return child
-    return None
+                found.append(child)
+    return found
+
+
+def _itemprop(element, name: str):
+    """The first descendant with `itemprop=name` that belongs to this item, not a nested one."""
+    found = _itemprops(element, name)
+    return found[0] if found else None
+
+
+def _microdata_author(item) -> str:
+    author = _itemprop(item, "author")
+    if author is None:
+        return ""
+    name = _itemprop(author, "name") if author.get("itemscope") is not None else author
+    return " ".join((name if name is not None else author).text_content().split())
+
+
+def _microdata_votes(answer) -> int:
+    votes = _itemprop(answer, "upvoteCount")
+    if votes is None:
+        return 0
+    return _votes(votes.get("content") or votes.get("data-value") or votes.text_content())
 
 
 def _microdata_text(element) -> str:
@@ -182,10 +254,19 @@ def _microdata_pairs(root) -> list[QAPair]:
         question = (
             f"{name}\n\n{body}" if name and body and not body.startswith(name) else (body or name)
         )
-        answer_item = _itemprop(item, "acceptedAnswer")
-        if answer_item is None:
-            answer_item = _itemprop(item, "suggestedAnswer")
-        answer = _microdata_text(_itemprop(answer_item, "text")) if answer_item is not None else ""
+        answer = ""
+        for key in ("acceptedAnswer", "suggestedAnswer"):
+            candidates = [
+                _Candidate(
+                    _microdata_text(_itemprop(node, "text")),
+                    _microdata_votes(node),
+                    _microdata_author(node),
+                )
+                for node in _itemprops(item, key)
+            ]
+            answer = best_answer(candidates, _microdata_author(item))
+            if answer:
+                break
         if question and answer:
             pairs.append(QAPair(question, answer))
     return pairs

@@ -178,15 +178,20 @@ def _load_classifier(path: str, mtime_ns: int, size: int):
 def score_normalized(model, normalized: Sequence[str]) -> np.ndarray:
     """P(positive) for each already-normalized line. An empty line has no evidence: it scores 0
     (fastText would answer with its label prior)."""
-    if not len(normalized):
+    return score_lines(model, [line + "\n" for line in normalized])
+
+
+def score_lines(model, lines: Sequence[str]) -> np.ndarray:
+    """`score_normalized` for lines that already end with a newline (and hold no other one), as
+    Polars makes them in bulk: fastText's own `predict` checks and copies every line in Python,
+    about 5% of a whole scoring pass, so this calls its batch predictor directly."""
+    if not len(lines):
         return np.zeros(0, dtype=np.float64)
-    labels, probs = model.predict(list(normalized), k=1, threshold=0.0)
-    scores = np.zeros(len(normalized), dtype=np.float64)
-    for i, (line, label, prob) in enumerate(zip(normalized, labels, probs)):
-        if line and len(label):
-            p = min(float(prob[0]), 1.0)
-            scores[i] = p if label[0] == POSITIVE else 1.0 - p
-    return scores
+    labels, probs = model.f.multilinePredict(list(lines), 1, 0.0, "strict")
+    p = np.fromiter((min(float(v[0]), 1.0) if len(v) else 0.0 for v in probs), dtype=np.float64, count=len(lines))
+    positive = np.fromiter((bool(l) and l[0] == POSITIVE for l in labels), dtype=bool, count=len(lines))
+    empty = np.fromiter((len(line) <= 1 for line in lines), dtype=bool, count=len(lines))
+    return np.where(empty, 0.0, np.where(positive, p, 1.0 - p))
 
 
 def score_texts(model, texts: pl.Series | Sequence[str | None], max_chars: int = DEFAULT_MAX_CHARS) -> np.ndarray:

@@ -28,6 +28,7 @@ import fcntl
 import gzip
 import hashlib
 import json
+import os
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -129,11 +130,24 @@ class _Capture:
 
 # -- public API ---------------------------------------------------------------------------------
 def build_sample_mirror(
-    dest: Path, seed: int = 0, extra_pages: Sequence[dict] | None = None, dump: str = DUMP
+    dest: Path,
+    seed: int = 0,
+    extra_pages: Sequence[dict] | None = None,
+    dump: str = DUMP,
+    files: int = FILES_PER_TYPE,
+    docs_per_file: int = 0,
+    with_warc: bool = True,
 ) -> SampleManifest:
     """Write the CC-MAIN-SAMPLE mirror under `dest` (deterministic for a seed). `dump` names the
-    collection differently, e.g. to hold two distinct dumps in tests."""
+    collection differently, e.g. to hold two distinct dumps in tests.
+
+    `docs_per_file` > 0 writes a synthetic dump of any size instead: `files` WET (and WARC) files
+    of exactly that many records each, from the same generator with the same labels (the sites'
+    pages repeat with new indexes and fresh random content), written file by file so memory
+    stays flat. `with_warc=False` skips the WARC files (WET only: faster, for benchmarks)."""
     dest = Path(dest)
+    if docs_per_file > 0:
+        return _build_scaled_mirror(dest, seed, dump, files, docs_per_file, with_warc)
     rng = random.Random(seed)
     site_pages = generate_pages(rng)
     site_pages += edge_pages(rng)
@@ -144,12 +158,12 @@ def build_sample_mirror(
     dump_dir = dest / "crawl-data" / dump
     warc_paths, wet_paths = [], []
     labels = []
-    for number in range(FILES_PER_TYPE):
+    for number in range(files):
         segment = f"1761955200000.{number}"
         name = f"{dump}-20261101000000-20261101030000-{number:05d}"
         warc_rel = f"crawl-data/{dump}/segments/{segment}/warc/{name}.warc.gz"
         wet_rel = f"crawl-data/{dump}/segments/{segment}/wet/{name}.warc.wet.gz"
-        batch = captures[number::FILES_PER_TYPE]
+        batch = captures[number::files]
         _write_pair(rng, dest, warc_rel, wet_rel, batch, dump)
         warc_paths.append(warc_rel)
         wet_paths.append(wet_rel)
@@ -176,6 +190,50 @@ def build_sample_mirror(
         seed_domains_path=seeds_path,
         collinfo_path=collinfo_path,
     )
+
+
+def _build_scaled_mirror(
+    dest: Path, seed: int, dump: str, files: int, docs_per_file: int, with_warc: bool
+) -> SampleManifest:
+    dump_dir = dest / "crawl-data" / dump
+    dump_dir.mkdir(parents=True, exist_ok=True)
+    labels_path = dump_dir / "sample-labels.jsonl"
+    warc_paths, wet_paths, domains, pages = [], [], set(), 0
+    round_size = sum(site.pages for site in SITES)
+    with open(labels_path, "w") as labels:
+        for number in range(files):
+            rng = random.Random(f"{seed}:{dump}:{number}")
+            site_pages = edge_pages(rng) if number == 0 else []
+            rounds = 0
+            while len(site_pages) < docs_per_file:
+                site_pages += generate_pages(rng, offset=(number * (docs_per_file // round_size + 2) + rounds) * 1000)
+                rounds += 1
+            edge, rest = site_pages[: 3 if number == 0 else 0], site_pages[3 if number == 0 else 0 :]
+            rng.shuffle(rest)  # a file smaller than a round still holds every kind of page
+            chosen = (edge + rest)[:docs_per_file]
+            captures = [_capture(rng, page, i) for i, page in enumerate(chosen)]
+            rng.shuffle(captures)
+            segment = f"1761955200000.{number}"
+            name = f"{dump}-20261101000000-20261101030000-{number:05d}"
+            warc_rel = f"crawl-data/{dump}/segments/{segment}/warc/{name}.warc.gz"
+            wet_rel = f"crawl-data/{dump}/segments/{segment}/wet/{name}.warc.wet.gz"
+            _write_pair(rng, dest, warc_rel, wet_rel, captures, dump, with_warc)
+            warc_paths.append(warc_rel)
+            wet_paths.append(wet_rel)
+            for capture in captures:
+                row = _label(capture, warc_rel, wet_rel)
+                domains.add(row["domain"])
+                labels.write(json.dumps(row, ensure_ascii=False) + "\n")
+            pages += len(captures)
+    if with_warc:
+        _write_gzip_lines(dump_dir / "warc.paths.gz", warc_paths)
+    _write_gzip_lines(dump_dir / "wet.paths.gz", wet_paths)
+    seeds_path = dump_dir / "seed-domains.txt"
+    seeds_path.write_text("".join(d + "\n" for d in SEED_DOMAINS))
+    collinfo_path = dest / "collinfo.json"
+    collinfo_path.write_text(json.dumps(collinfo_entries([dump]), indent=1) + "\n")
+    return SampleManifest(dest, dump, seed, tuple(wet_paths), tuple(warc_paths), pages, len(domains),
+                          labels_path, seeds_path, collinfo_path)
 
 
 def ensure_sample_mirror(dest: Path | None = None) -> Path:
@@ -218,14 +276,15 @@ def collinfo_entries(dumps: Sequence[str]) -> list[dict[str, str]]:
 
 
 # -- pages --------------------------------------------------------------------------------------
-def generate_pages(rng: random.Random) -> list[Page]:
+def generate_pages(rng: random.Random, offset: int = 0) -> list[Page]:
+    """One round of every site's pages; `offset` shifts the page indexes (so URLs) of a round."""
     result: list[Page] = []
     for site in SITES:
         build = page_builders.BUILDERS[site.kind]
         injected = set(rng.sample(range(site.pages), INJECTED_SITES.get(site.domain, 0)))
         legacy_index = rng.randrange(site.pages) if site.domain in LEGACY_CHARSETS else -1
         for index in range(site.pages):
-            page = build(rng, site, index)
+            page = build(rng, site, offset + index)
             if index in injected:
                 page = page_builders.with_prompt_injection(rng, page)
             if index == legacy_index:
@@ -341,9 +400,12 @@ def _warcinfo(rng: random.Random, filename: str, fields: dict[str, str]) -> tupl
 
 
 def _write_pair(
-    rng: random.Random, dest: Path, warc_rel: str, wet_rel: str, batch: list[_Capture], dump: str
+    rng: random.Random, dest: Path, warc_rel: str, wet_rel: str, batch: list[_Capture], dump: str,
+    with_warc: bool = True,
 ) -> None:
     warc_path, wet_path = dest / warc_rel, dest / wet_rel
+    if not with_warc:
+        warc_path = Path(os.devnull)
     warc_path.parent.mkdir(parents=True, exist_ok=True)
     wet_path.parent.mkdir(parents=True, exist_ok=True)
     info = {

@@ -2,8 +2,20 @@
 
 import dagster as dg
 
+DUMP_DIMENSION = "cc_dump"
+SHARD_DIMENSION = "shard"
+
 # One partition per Common Crawl dump (CC-MAIN-2024-10, ...). The bundled sample is CC-MAIN-SAMPLE.
-cc_dump_partitions = dg.DynamicPartitionsDefinition(name="cc_dump")
+cc_dump_partitions = dg.DynamicPartitionsDefinition(name=DUMP_DIMENSION)
+
+# Shard indexes within a dump ("00000", "00001", ...): `wet_files` adds as many as its dump needs.
+shard_partitions = dg.DynamicPartitionsDefinition(name=SHARD_DIMENSION)
+
+# Per-document stages run per shard of a dump: the unit of work that runs in parallel, is retried
+# alone and is never redone once finished. The dump stays the unit users see (`dump_progress`).
+cc_dump_shard_partitions = dg.MultiPartitionsDefinition(
+    {DUMP_DIMENSION: cc_dump_partitions, SHARD_DIMENSION: shard_partitions}
+)
 
 # One partition per instruction set (webinstruct, or an external Alpaca/chat file from config).
 instruction_set_partitions = dg.DynamicPartitionsDefinition(name="instruction_set")

@@ -122,3 +122,30 @@ def test_html_to_text_gives_title_then_blocks() -> None:
 )
 def test_host_of(url: str, host: str) -> None:
     assert d.host_of(url) == host
+
+
+def test_the_batch_path_gives_the_same_rows_as_document_row() -> None:
+    """The streaming pass builds rows in bulk (NFC checked per record, the rest in Polars); every
+    column must equal the one-record reference `document_row`, tricky inputs included."""
+    from mammoth_assets.core.commoncrawl import TextRecord
+    from mammoth_assets.core.crawl_ingest import _Columns
+    from mammoth_assets.core.shards import ShardFile
+
+    cases = [
+        ("https://Forum.AlgebraHelpers.com/threads/1", "Help with algebra\r\nSolve 2x = 4\x07", "eng"),
+        ("https://exercices.example.fr/q", "Cafe\u0301 et the\u0301\rQuestion 1 \u00e9", "fra"),  # decomposed accents
+        ("http://user:pw@[2001:db8::1]:8080/x", "Title\n" + "x" * 400, None),  # IPv6, userinfo; no header
+        ("https://www.example.co.uk./a", "A title that is fine\n\x00\x1fbody", "deu,eng"),
+    ]
+    file = ShardFile(3, "crawl-data/x.warc.wet.gz", "crawl-data/x.warc.gz", "/m")
+    columns = _Columns()
+    for i, (url, text, language) in enumerate(cases):
+        columns.add("D", file, TextRecord(f"<urn:uuid:{i}>", url, 100 * i, text, len(text.encode()),
+                                          "2024-02-21T00:10:55Z", language, f"<urn:uuid:r{i}>"))
+    batch = columns.frame("D", "00000")
+    for i, (url, text, language) in enumerate(cases):
+        reference = d.document_row(dump="D", url=url, text=text, wet_file=file.wet_file, wet_record_id=f"<urn:uuid:{i}>",
+                                   wet_offset=100 * i, warc_file=file.warc_file, warc_record_id=f"<urn:uuid:r{i}>",
+                                   language_header=language, warc_date="2024-02-21T00:10:55Z")
+        row = batch.row(i, named=True)
+        assert {k: row[k] for k in reference} == reference, url

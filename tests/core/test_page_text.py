@@ -3,38 +3,46 @@ from pathlib import Path
 
 import pytest
 
+import lxml.html
+
 from mammoth_assets.core.page_text import (
     chunk_text,
     clean_html,
     fetch_html_range,
     fetch_html_sequential,
+    mathml_to_tex,
+    protect_math,
 )
 
 PAGE = """<html><head><title>t</title><script>var tracking = 1;</script><style>p{}</style></head><body>
-<nav class="main-nav"><a>Home</a><a>About</a></nav>
-<div class="ad-banner">BUY NOW</div>
-<div id="cookie-consent">We use cookies</div>
-<article><h1>Solve the equation</h1>
-<p>Find <script type="math/tex">x^2=4</script> roots and
-<span class="katex"><math><semantics><mi>y</mi><annotation encoding="application/x-tex">\\frac{1}{2}</annotation></semantics></math></span>.</p>
-<p>Inline \\(a+b\\) stays as written.</p>
-<ul><li>first <b>item</b></li><li>second<ul><li>nested</li></ul></li></ul>
-<ol><li>one</li><li>two</li></ol>
-<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>
-<p>Answer: x = 2<br>or x = -2</p></article>
-<aside>Related posts</aside>
-<footer>Copyright 2026</footer></body></html>"""
+<nav class="main-nav"><ul><li><a href="/">Home</a></li><li><a href="/about">About</a></li></ul></nav>
+<div id="cookie-consent">We use cookies to improve your experience. <a href="/ok">Accept</a></div>
+<main><article><h1>Solve the equation</h1>
+<p>Find the roots of <script type="math/tex">x^2=4</script> and simplify
+<span class="katex"><span class="katex-mathml"><math><semantics><mi>y</mi><annotation encoding="application/x-tex">\\frac{1}{2}</annotation></semantics></math></span><span class="katex-html" aria-hidden="true">12</span></span>
+before you go on with the rest of this worked exercise from the algebra course.</p>
+<p>Inline \\(a+b\\) stays as written, and so does a display formula written with dollars in the text.</p>
+<p>The steps of the solution are the following, in the order the teacher wrote them on the board:</p>
+<ul><li>first take the square root of both sides of the <b>equation</b></li><li>second, remember both signs of the root<ul><li>the positive root</li></ul></li></ul>
+<ol><li>one solution is two</li><li>the other solution is minus two</li></ol>
+<table><tr><th>x</th><th>x squared</th></tr><tr><td>2</td><td>4</td></tr><tr><td>-2</td><td>4</td></tr></table>
+<pre><code>def roots():\n    return (2, -2)</code></pre>
+<p>Answer: x = 2<br>or x = -2, and both values satisfy the original equation when substituted.</p></article></main>
+<footer><p>Copyright 2026 Example School. All rights reserved.</p></footer></body></html>"""
 
 
-def test_clean_html_keeps_math_lists_tables_and_drops_chrome():
+def test_clean_html_keeps_math_lists_tables_code_and_drops_chrome():
     text = clean_html(PAGE)
     assert "# Solve the equation" in text
     assert "$x^2=4$" in text and "$\\frac{1}{2}$" in text and "\\(a+b\\)" in text
-    assert "- first item" in text and "  - nested" in text
-    assert "1. one" in text and "2. two" in text
-    assert "| a | b |" in text and "| 1 | 2 |" in text
-    assert "x = 2\nor x = -2" in text
-    for chrome in ("Home", "BUY NOW", "cookies", "Related posts", "Copyright", "tracking"):
+    assert "12" not in text.replace("2026", "")  # KaTeX's rendered copy is gone
+    assert "- first take the square root of both sides of the equation" in text
+    assert "  - the positive root" in text
+    assert "1. one solution is two" in text and "2. the other solution is minus two" in text
+    assert "| x | x squared |" in text and "| -2 | 4 |" in text
+    assert "```\ndef roots():\n    return (2, -2)\n```" in text
+    assert "Answer: x = 2\nor x = -2" in text
+    for chrome in ("Home", "cookies", "Copyright", "tracking"):
         assert chrome not in text
 
 
@@ -42,6 +50,60 @@ def test_clean_html_of_empty_or_broken_input_is_empty():
     assert clean_html("") == ""
     assert clean_html("   ") == ""
     assert clean_html("<html><body><nav>only chrome</nav></body></html>") == ""
+
+
+def _math(fragment: str) -> str:
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    protect_math(root)
+    return root.text_content()
+
+
+def test_mathjax_scripts_become_tex_and_their_rendered_copies_go():
+    html = (
+        '<p>Let <span class="MathJax_Preview">x</span><span class="MathJax" id="MathJax-Element-1-Frame">'
+        '<nobr>x</nobr><span class="MJX_Assistive_MathML"><math><mi>x</mi></math></span></span>'
+        '<script type="math/tex" id="MathJax-Element-1">x_1</script> and '
+        '<div class="MathJax_Display"><span class="MathJax">rendered</span></div>'
+        '<script type="math/tex; mode=display">\\sum_i x_i</script></p>'
+    )
+    assert _math(html) == "Let $x_1$ and $$\\sum_i x_i$$"
+
+
+def test_mathml_without_annotation_is_converted_not_flattened():
+    html = (
+        "<p>Change: <math><mrow><mi>Δ</mi><mo>%</mo><mo>=</mo><mfrac><mrow><mi>new</mi><mo>-</mo>"
+        "<mi>old</mi></mrow><mi>old</mi></mfrac><mo>×</mo><mn>100</mn></mrow></math></p>"
+    )
+    text = _math(html)
+    assert "\\frac{" in text and text.startswith("Change: $") and text.endswith("$")
+    assert "new-oldold" not in text.replace(" ", "")
+    assert mathml_to_tex(lxml.html.fragment_fromstring("<math><msup><mi>x</mi><mn>2</mn></msup></math>")) == "{x}^{2}"
+
+
+def test_display_mathml_and_annotation_win_over_conversion():
+    html = (
+        '<p><math display="block"><semantics><mrow><mi>a</mi></mrow>'
+        '<annotation encoding="application/x-tex">{\\displaystyle \\sigma ^{2}}</annotation></semantics></math></p>'
+    )
+    assert _math(html) == "$${\\displaystyle \\sigma ^{2}}$$"
+
+
+def test_latex_images_from_known_renderers_give_their_tex():
+    cases = {
+        # WordPress.com (alt holds the TeX)
+        '<img class="latex" src="https://s0.wp.com/latex.php?latex=%5Ckappa&bg=ffffff&fg=000000&s=0" alt="\\kappa">': "$\\kappa$",
+        # WordPress with an uninformative alt: TeX from the src query
+        '<img src="https://s0.wp.com/latex.php?latex=%5Cfrac%7Ba%7D%7Bb%7D&bg=ffffff" alt="">': "$\\frac{a}{b}$",
+        # codecogs: the whole query is the TeX, renderer options stripped
+        '<img src="https://latex.codecogs.com/png.latex?%5Cdpi%7B120%7D%20x%5E2%2By%5E2" alt="image">': "$x^2+y^2$",
+        # mimetex behind a forum's [tex] tag, with vBulletin's literal <br /> in the alt
+        '<img src="/cgi-bin/mimetex.cgi?z=\\frac{1}{2}" alt="z=\\frac{1}{2}<br />">': "$z=\\frac{1}{2}$",
+        # Google charts
+        '<img src="https://chart.googleapis.com/chart?cht=tx&chl=e%5E%7Bi%5Cpi%7D">': "$e^{i\\pi}$",
+    }
+    for fragment, expected in cases.items():
+        assert _math(f"<p>{fragment}</p>") == expected, fragment
+    assert _math('<p><img src="/photo.jpg" alt="a cat"></p>') == ""  # an ordinary image is left alone
 
 
 def test_chunks_overlap_and_cover_the_text():

@@ -9,10 +9,9 @@ import dagster as dg
 import pytest
 
 from mammoth_assets.core.sample_dump import DUMP
-from mammoth_assets.defs.crawl import web_documents, wet_files
-from mammoth_assets.defs.crawl.checks import checks
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.warehouse import Warehouse
+from tests.defs.shard_runs import crawl_dump, crawl_shard, list_dump, train_round1
 
 pytestmark = pytest.mark.slow
 
@@ -30,28 +29,22 @@ def test_crawl_assets_and_checks_run_on_ducklake(
     lake_warehouse: Warehouse, sample_mirror: Path
 ) -> None:
     instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("cc_dump", [DUMP])
     resources = {"warehouse": lake_resource(lake_warehouse)}
+    assert list_dump(instance, resources, DUMP, sample_mirror.as_uri(), files_per_shard=2).success
+    train_round1(instance, resources, sample_mirror / "crawl-data" / DUMP / "seed-domains.txt")
 
-    def run() -> dg.ExecuteInJobResult:
-        return dg.materialize(
-            [wet_files, web_documents, *checks],
-            partition_key=DUMP,
-            instance=instance,
-            resources=resources,
-            run_config={"ops": {"wet_files": {"config": {"base_url": sample_mirror.as_uri()}}}},
-        )
-
-    first = run()
-    assert first.success
-    evaluations = first.get_asset_check_evaluations()
-    assert evaluations and all(e.passed for e in evaluations), [
-        (e.check_name, e.metadata) for e in evaluations if not e.passed
-    ]
+    shards = crawl_dump(instance, resources, DUMP)
+    assert set(shards) == {"00000", "00001"}
+    for result in shards.values():
+        assert result.success
+        evaluations = result.get_asset_check_evaluations()
+        assert evaluations and all(e.passed for e in evaluations), [
+            (e.check_name, e.metadata) for e in evaluations if not e.passed
+        ]
     documents = lake_warehouse.count("web_documents", "dump", DUMP)
-    assert documents > 100
-    # Re-materializing replaces the partition: same rows, not twice as many.
-    assert run().success
+    assert documents > 100 and lake_warehouse.count("recall_scores_round1", "dump", DUMP) == documents
+    # Re-materializing a shard replaces its rows: same rows, not twice as many.
+    assert crawl_shard(instance, resources, DUMP, "00000").success
     assert lake_warehouse.count("web_documents", "dump", DUMP) == documents
     assert any(Path(lake_warehouse.data_path).rglob("*.parquet"))
     assert not (Path(lake_warehouse.data_path).parent / "warehouse.duckdb").exists()

@@ -1,10 +1,6 @@
 """`wet_files` and `web_documents`: which files of a dump to read, and their text documents."""
 
-import multiprocessing
 import os
-import time
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -14,21 +10,15 @@ from mammoth_assets import paths
 from mammoth_assets.core import commoncrawl as cc
 from mammoth_assets.core import safe_paths
 from mammoth_assets.core.redaction import redact, redact_url, url_has_credentials
-from mammoth_assets.core.crawl_ingest import (
-    DOCUMENT_SCHEMA,
-    FILE_SCHEMA,
-    FileIngestResult,
-    IngestSettings,
-    ingest_wet_file,
-)
+from mammoth_assets.core.crawl_ingest import DOCUMENT_SCHEMA
+from mammoth_assets.core.shards import DEFAULT_FILES_PER_SHARD, assign_shards, shard_count, shard_names
 from mammoth_assets.core.sample_dump import ensure_sample_mirror
 from mammoth_assets.defs.crawl import reporting
-from mammoth_assets.defs.partitions import cc_dump_partitions
+from mammoth_assets.defs.partitions import cc_dump_partitions, shard_partitions
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.warehouse import Warehouse
 
 GROUP = "crawl"
-WET_FILES_SCHEMA = {"dump": pl.String, "file_index": pl.Int64, "wet_file": pl.String,
+WET_FILES_SCHEMA = {"dump": pl.String, "file_index": pl.Int64, "shard": pl.String, "wet_file": pl.String,
                     "warc_file": pl.String, "base_url": pl.String, "url": pl.String}
 ENV_BASE_URL = "MAMMOTH_CC_BASE_URL"
 
@@ -53,13 +43,13 @@ DOCUMENT_COLUMNS = _column_schema(
     DOCUMENT_SCHEMA,
     {
         "dump": "partition key (Common Crawl dump id)",
+        "shard": "shard of the dump (files_per_shard consecutive WET files of wet.paths.gz)",
+        "shard_key": "<dump>|<shard>: the cc_dump x shard partition the row belongs to",
         "doc_id": "sha1 of dump and WET record id",
         "domain": "registered domain (public suffix list bundled with tldextract)",
         "language": "ISO 639-1 where one exists: WET header, else resiliparse detection",
-        "title": "first line of the WET text when short enough to be a title",
-        "text": "WET text, NFC, control characters removed",
+        "file_index": "position of the WET file in wet.paths.gz (wet_files has its name and WARC file)",
         "wet_offset": "byte offset of the record's gzip member in the WET file",
-        "warc_record_id": "WARC-Refers-To: the response record in warc_file",
     },
 )
 
@@ -72,6 +62,10 @@ class WetFilesConfig(dg.Config):
     )
     sample_files: int = Field(default=0, ge=0, description="Read this many files, chosen at random (0 = every file).")
     sample_seed: int = Field(default=0, description="Seed of the random file sample.")
+    files_per_shard: int = Field(
+        default=DEFAULT_FILES_PER_SHARD, ge=1,
+        description="Consecutive selected WET files per shard (the unit of work of the per-document stages).",
+    )
 
 
 @dg.asset(
@@ -79,8 +73,9 @@ class WetFilesConfig(dg.Config):
     group_name=GROUP,
     kinds={"duckdb", "python"},
     description="The WET files of a Common Crawl dump to read (all, or a random sample), each with its "
-    "matching WARC file and full URL.",
-    metadata={"dagster/column_schema": _column_schema(WET_FILES_SCHEMA, {"file_index": "position in wet.paths.gz"})},
+    "matching WARC file, full URL and shard; registers the dump's shards as `shard` partitions.",
+    metadata={"dagster/column_schema": _column_schema(WET_FILES_SCHEMA, {"file_index": "position in wet.paths.gz",
+                                                                         "shard": "shard of the file"})},
 )
 def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     dump = dump_key(context)
@@ -100,73 +95,32 @@ def wet_files(context: dg.AssetExecutionContext, config: WetFilesConfig, warehou
         ) from error
     if plan.warc_listing_error:
         context.log.warning(f"no warc.paths.gz for {dump} ({plan.warc_listing_error}); WARC names derived from WET names")
-    frame = pl.DataFrame(plan.rows, schema=WET_FILES_SCHEMA)
-    stored = warehouse.get().replace_partition("wet_files", "dump", dump, frame)
+    shards = assign_shards(len(plan.rows), config.files_per_shard)
+    frame = pl.DataFrame([{**row, "shard": s} for row, s in zip(plan.rows, shards)], schema=WET_FILES_SCHEMA)
+    wh = warehouse.get()
+    relaid = layout_changed(wh, dump, frame)
+    if relaid:
+        context.log.warning(f"{dump}: the file -> shard layout changed; its per-shard rows are dropped and "
+                            "every shard must be crawled again")
+        drop_dump_shards(wh, dump)
+    stored = wh.replace_partition("wet_files", "dump", dump, frame)
+    count = shard_count(stored, config.files_per_shard)
+    register_shards(context.instance, count)
     return dg.MaterializeResult(
         metadata={
             "dump": dump,
             "base_url": redact_url(base_url),
             "files_listed": plan.listed,
             "files_selected": stored,
+            "files_per_shard": config.files_per_shard,
+            "layout_changed": relaid,
+            "shards": count,
             "files_without_warc": int(frame["warc_file"].null_count()),
             "files": dg.MetadataValue.md(reporting.markdown_table(frame.select("file_index", "wet_file", "warc_file"), 20)),
         }
     )
 
 
-class WebDocumentsConfig(dg.Config):
-    max_record_bytes: int = Field(
-        default=cc.DEFAULT_MAX_RECORD_BYTES, gt=0,
-        description="WET records with more text bytes than this are rejected as too_large (CC truncates at 1 MiB).",
-    )
-    workers: int = Field(default=1, ge=1, description="Processes reading WET files in parallel.")
-    batch_rows: int = Field(default=5000, gt=0, description="Documents per staged Parquet part (bounds memory).")
-    quirks_mode: bool = Field(
-        default=False, description="FastWARC lenient parsing (reads LF-only files, but may skip garbage silently)."
-    )
-    download_attempts: int = Field(default=6, ge=1, description="HTTP attempts per file (retries with backoff, resume).")
-    timeout_s: float = Field(default=60.0, gt=0, description="HTTP timeout per request.")
-    keep_downloads: bool = Field(
-        default=True,
-        description="Keep downloaded WET files in the cache under the data dir (False: delete each once read, "
-        "for whole dumps that would not fit on disk).",
-    )
-
-    def settings(self) -> IngestSettings:
-        return IngestSettings(
-            max_record_bytes=self.max_record_bytes,
-            batch_rows=self.batch_rows,
-            quirks_mode=self.quirks_mode,
-            retry=cc.RetryPolicy(attempts=self.download_attempts, timeout_s=self.timeout_s),
-            keep_downloads=self.keep_downloads,
-        )
-
-
-@dg.asset(
-    partitions_def=cc_dump_partitions,
-    deps=[wet_files],
-    group_name=GROUP,
-    kinds={"duckdb", "python"},
-    description="Text documents of a dump from its WET conversion records: url, host, registered domain, "
-    "language, title, text, length and provenance (WET/WARC file, record ids, byte offset). Records that "
-    "cannot become documents go to web_documents_rejects with a reason; per-file counts to web_documents_files.",
-    metadata={"dagster/column_schema": DOCUMENT_COLUMNS},
-)
-def web_documents(
-    context: dg.AssetExecutionContext, config: WebDocumentsConfig, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    dump = dump_key(context)
-    wh = warehouse.get()
-    files = wh.query("crawl_wet_files_of_dump", {"dump": dump}) if wh.table_exists("wet_files") else pl.DataFrame()
-    if files.is_empty():
-        raise dg.Failure(description=f"wet_files has no files for {dump}: materialize wet_files for this partition first")
-    staging = _fresh_dir(wh.staging_dir("web_documents", dump))
-    started = time.perf_counter()
-    results = _ingest_files(context, dump, files, staging, config)
-    elapsed = time.perf_counter() - started
-    stored = _swap_in(wh, dump, results, staging)
-    safe_paths.remove_tree(staging.parent, staging)
-    return dg.MaterializeResult(metadata=reporting.documents_metadata(wh, dump, results, stored, elapsed))
 
 
 def dump_key(context: dg.AssetExecutionContext) -> str:
@@ -178,53 +132,35 @@ def dump_key(context: dg.AssetExecutionContext) -> str:
         raise dg.Failure(description=str(error), allow_retries=False) from error
 
 
-def _fresh_dir(path: Path) -> Path:
-    safe_paths.remove_tree(path.parent, path)
-    path.mkdir(parents=True)
-    return path
+def register_shards(instance: dg.DagsterInstance, count: int) -> None:
+    """Make sure the `shard` dimension has keys 00000 .. count-1 (shared by every dump)."""
+    known = set(instance.get_dynamic_partitions(shard_partitions.name))
+    missing = [name for name in shard_names(count) if name not in known]
+    if missing:
+        instance.add_dynamic_partitions(shard_partitions.name, missing)
 
 
-def _ingest_files(
-    context: dg.AssetExecutionContext, dump: str, files: pl.DataFrame, staging: Path, config: WebDocumentsConfig
-) -> list[FileIngestResult]:
-    settings = config.settings()
-    jobs = [
-        (dump, row["base_url"], row["wet_file"], row["warc_file"], str(staging / f"{row['file_index']:06d}"), settings)
-        for row in files.iter_rows(named=True)
-    ]
-    results: list[FileIngestResult] = []
-
-    def report(result: FileIngestResult) -> None:
-        results.append(result)
-        context.log.info(
-            f"[{len(results)}/{len(jobs)}] {result.wet_file}: {result.documents} documents, "
-            f"{result.rejected} rejected {result.reasons or ''} in {result.seconds:.1f}s"
-            + (f" ERROR {result.error}" if result.error else "")
-        )
-
-    if config.workers == 1 or len(jobs) == 1:
-        for job in jobs:
-            report(ingest_wet_file(*job))
-    else:
-        with ProcessPoolExecutor(config.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for result in pool.map(ingest_wet_file, *zip(*jobs)):
-                report(result)
-    return results
+# Tables holding rows per (dump, shard): a new shard layout makes their rows of the dump stale.
+PER_SHARD_TABLES = (
+    "web_documents", "web_document_texts", "web_documents_rejects", "web_documents_files",
+    "recall_scores_round1", "recalled_documents", "page_texts", "decontaminated_documents",
+    "extracted_qa_pages", "extracted_qa", "refined_qa",
+)
 
 
-def _swap_in(wh: Warehouse, dump: str, results: list[FileIngestResult], staging: Path) -> int:
-    """Replace the dump's rows in web_documents, its rejects and file counts in one transaction."""
-    file_stats = staging / "files.parquet"
-    pl.DataFrame([r.file_row() for r in results], schema=FILE_SCHEMA).write_parquet(file_stats)
-    parts = {
-        "web_documents": [p for r in results for p in r.document_parts],
-        "web_documents_rejects": [p for r in results for p in r.reject_parts],
-        "web_documents_files": [str(file_stats)],
-    }
+def layout_changed(wh, dump: str, frame: pl.DataFrame) -> bool:
+    if not wh.table_exists("wet_files"):
+        return False
+    before = wh.query("crawl_wet_files_layout", {"dump": dump})
+    if before.is_empty():
+        return False
+    return not before.equals(frame.select("wet_file", "shard").sort("wet_file"))
+
+
+def drop_dump_shards(wh, dump: str) -> None:
+    from mammoth_assets.warehouse import identifier
+
     with wh.transaction() as con:
-        for table, files in parts.items():
-            con.execute(wh.sql(f"crawl_{table}_create"))
-            con.execute(wh.sql(f"crawl_{table}_delete"), {"dump": dump})
-            if files:
-                con.execute(wh.sql(f"crawl_{table}_insert"), {"dump": dump, "files": files})
-        return con.execute(wh.sql("crawl_partition_document_count"), {"dump": dump}).fetchone()[0]
+        for table in PER_SHARD_TABLES:
+            if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = $t", {"t": table}).fetchone()[0]:
+                con.execute(f"DELETE FROM {identifier(table)} WHERE dump = $dump", {"dump": dump})

@@ -1,19 +1,21 @@
-"""Asset checks of the crawl stage, evaluated per `cc_dump` partition."""
+"""Asset checks of the crawl stage: per shard (`cc_dump x shard`) for documents, per dump for files."""
 
 import warnings
 
 import dagster as dg
 
-from mammoth_assets.defs.crawl.assets import web_documents, wet_files
+from mammoth_assets.defs.crawl.assets import wet_files
 from mammoth_assets.defs.crawl.reporting import markdown_table
-from mammoth_assets.defs.partitions import cc_dump_partitions
+from mammoth_assets.defs.partitions import cc_dump_partitions, cc_dump_shard_partitions
 from mammoth_assets.defs.resources import WarehouseResource
+from mammoth_assets.defs.shard_tables import shard_of
 
 # Partitioned asset checks are a Dagster preview feature; they are what makes each check read the
 # partition of the run it belongs to, so the warning is expected.
 warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec")
 
 _REQUIRED = ("web_documents", "web_documents_rejects", "web_documents_files", "wet_files")
+WEB_DOCUMENTS = dg.AssetKey("web_documents")
 
 
 def _missing_tables(warehouse: WarehouseResource) -> list[str]:
@@ -26,15 +28,16 @@ def _not_materialized(missing: list[str]) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(
-    asset=web_documents,
-    partitions_def=cc_dump_partitions,
+    asset=WEB_DOCUMENTS,
+    partitions_def=cc_dump_shard_partitions,
     blocking=True,
-    description="No doc_id occurs twice within the dump.",
+    description="No doc_id occurs twice within the shard (across shards: dump_progress's check, once per dump).",
 )
 def web_documents_unique_doc_id(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
     if missing := _missing_tables(warehouse):
         return _not_materialized(missing)
-    duplicates = warehouse.get().query("crawl_duplicate_doc_ids", {"dump": context.partition_key})
+    part = shard_of(context)
+    duplicates = warehouse.get().query("crawl_duplicate_doc_ids", {"shard_key": part.key})
     return dg.AssetCheckResult(
         passed=duplicates.is_empty(),
         metadata={"duplicated_doc_ids": duplicates.height, "examples": dg.MetadataValue.md(markdown_table(duplicates))},
@@ -42,18 +45,21 @@ def web_documents_unique_doc_id(context: dg.AssetCheckExecutionContext, warehous
 
 
 @dg.asset_check(
-    asset=web_documents,
-    partitions_def=cc_dump_partitions,
+    asset=WEB_DOCUMENTS,
+    partitions_def=cc_dump_shard_partitions,
     blocking=True,
-    description="For every WET file read: records seen = documents stored + records rejected (with a reason).",
+    description="For every WET file of the shard: records seen = documents stored + records rejected (with a reason).",
 )
 def web_documents_reconciled(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
     if missing := _missing_tables(warehouse):
         return _not_materialized(missing)
-    per_file = warehouse.get().query("crawl_reconciliation", {"dump": context.partition_key})
+    part = shard_of(context)
+    wh = warehouse.get()
+    per_file = wh.query("crawl_reconciliation", {"shard_key": part.key})
     unbalanced = per_file.filter(per_file["unaccounted"] != 0)
+    expected_files = wh.query("crawl_wet_files_of_shard", {"dump": part.dump, "shard": part.shard}).height
     return dg.AssetCheckResult(
-        passed=not per_file.is_empty() and unbalanced.is_empty(),
+        passed=per_file.height == expected_files and unbalanced.is_empty(),
         metadata={
             "files": per_file.height,
             "records_seen": int(per_file["records"].sum()) if per_file.height else 0,
@@ -66,37 +72,33 @@ def web_documents_reconciled(context: dg.AssetCheckExecutionContext, warehouse: 
 
 
 @dg.asset_check(
-    asset=web_documents,
-    partitions_def=cc_dump_partitions,
+    asset=WEB_DOCUMENTS,
+    partitions_def=cc_dump_shard_partitions,
     blocking=True,
-    description="Rows stored under this partition carry its key in `dump` and come only from the WET files "
-    "wet_files selected for it; every selected file has its counts recorded.",
+    description="Rows stored under this shard carry its dump and shard and come only from the WET files "
+    "wet_files assigned to it; every such file has its counts recorded.",
 )
 def web_documents_dump_matches_partition(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
     if missing := _missing_tables(warehouse):
         return _not_materialized(missing)
-    row = warehouse.get().query("crawl_partition_provenance", {"dump": context.partition_key}).row(0, named=True)
-    passed = (
-        row["foreign_file_rows"] == 0
-        and row["null_dump_rows"] == 0
-        and row["file_stats"] == row["selected_files"]
-        and row["selected_files"] > 0
-    )
+    part = shard_of(context)
+    row = warehouse.get().query("crawl_partition_provenance", part.params).row(0, named=True)
+    passed = row["foreign_file_rows"] == 0 and row["mislabelled_rows"] == 0 and row["file_stats"] == row["selected_files"]
     return dg.AssetCheckResult(passed=passed, metadata={k: int(v) for k, v in row.items()})
 
 
 @dg.asset_check(
-    asset=web_documents,
-    partitions_def=cc_dump_partitions,
-    description="Every selected WET file was read (a file that failed after all download retries is recorded "
-    "as a download_failed reject; this warns so the partition can be re-materialized).",
+    asset=WEB_DOCUMENTS,
+    partitions_def=cc_dump_shard_partitions,
+    description="Every WET file of the shard was read (a file that failed after all download retries is "
+    "recorded as a download_failed reject; this warns so the shard can be re-materialized).",
 )
 def web_documents_all_files_read(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
     if missing := _missing_tables(warehouse):
         return _not_materialized(missing)
-    failed = warehouse.get().query("crawl_failed_files", {"dump": context.partition_key})
+    failed = warehouse.get().query("crawl_failed_files", {"shard_key": shard_of(context).key})
     return dg.AssetCheckResult(
         passed=failed.is_empty(),
         severity=dg.AssetCheckSeverity.WARN,
@@ -108,7 +110,7 @@ def web_documents_all_files_read(context: dg.AssetCheckExecutionContext, warehou
     asset=wet_files,
     partitions_def=cc_dump_partitions,
     blocking=True,
-    description="At least one WET file is selected for the dump and no file is listed twice.",
+    description="At least one WET file is selected for the dump, no file is listed twice, and every file has a shard.",
 )
 def wet_files_selected(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
     wh = warehouse.get()
@@ -116,16 +118,18 @@ def wet_files_selected(context: dg.AssetCheckExecutionContext, warehouse: Wareho
         return _not_materialized(["wet_files"])
     files = wh.query("crawl_wet_files_of_dump", {"dump": context.partition_key})
     duplicates = files.height - files["wet_file"].n_unique() if files.height else 0
+    unsharded = int(files["shard"].null_count()) if files.height else 0
     return dg.AssetCheckResult(
-        passed=files.height > 0 and duplicates == 0,
-        metadata={"files": files.height, "duplicate_paths": duplicates},
+        passed=files.height > 0 and duplicates == 0 and unsharded == 0,
+        metadata={"files": files.height, "duplicate_paths": duplicates, "files_without_shard": unsharded,
+                  "shards": files["shard"].n_unique() if files.height else 0},
     )
 
 
-checks = [
+shard_checks = [
     web_documents_unique_doc_id,
     web_documents_reconciled,
     web_documents_dump_matches_partition,
     web_documents_all_files_read,
-    wet_files_selected,
 ]
+checks = [*shard_checks, wet_files_selected]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from mammoth_assets import paths
-from mammoth_assets.core.crawl_ingest import FileIngestResult
+from mammoth_assets.core.crawl_ingest import ShardScan
+from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.warehouse import Warehouse
 
 MB = 1_000_000
@@ -39,45 +39,46 @@ def counts_table(counts: dict[str, int], key: str = "reason") -> str:
     return markdown_table(pl.DataFrame({key: list(counts), "records": list(counts.values())}).sort("records", descending=True), 50)
 
 
-def documents_metadata(
-    wh: Warehouse, dump: str, results: list[FileIngestResult], stored: int, elapsed: float
-) -> dict[str, object]:
-    reasons: Counter[str] = Counter()
-    for result in results:
-        reasons.update(result.reasons)
-    records = sum(r.records for r in results)
-    rejected = sum(r.rejected for r in results)
-    compressed = sum(r.compressed_bytes for r in results)
-    text_bytes = sum(r.text_bytes for r in results)
-    languages = wh.query("crawl_document_profile", {"dump": dump})
+def shard_metadata(wh: Warehouse, part, scan: ShardScan) -> dict[str, object]:
+    """Counts, reasons, throughput, languages, a sample table and a plot for one shard."""
+    compressed = sum(r.compressed_bytes for r in scan.files)
+    text_bytes = sum(r.text_bytes for r in scan.files)
+    elapsed, cpu = scan.seconds, scan.cpu_seconds
+    languages = wh.query("crawl_document_profile", {"shard_key": part.key})
     metadata: dict[str, object] = {
-        "dump": dump,
-        "dagster/row_count": stored,
-        "documents": stored,
-        "records_seen": records,
-        "rejected": rejected,
-        "rejected_by_reason": dg.MetadataValue.md(counts_table(dict(reasons))),
-        "files_read": len(results),
-        "files_failed": sum(1 for r in results if r.error),
+        "dump": part.dump,
+        "shard": part.shard,
+        "dagster/row_count": scan.documents,
+        "documents": scan.documents,
+        "records_seen": scan.records,
+        "rejected": scan.rejected,
+        "rejected_by_reason": dg.MetadataValue.md(counts_table(scan.reasons())),
+        "texts_kept": scan.texts,
+        "files_read": len(scan.files),
+        "files_failed": sum(1 for r in scan.files if r.error),
+        "downloads_deleted_after_read": sum(1 for r in scan.files if r.deleted_after_read),
         "compressed_mb": round(compressed / MB, 3),
         "text_mb": round(text_bytes / MB, 3),
         "seconds": round(elapsed, 3),
-        "docs_per_s": round(stored / elapsed, 1) if elapsed else 0.0,
+        "cpu_seconds": round(cpu, 3),
+        "docs_per_s": round(scan.documents / elapsed, 1) if elapsed else 0.0,
+        "docs_per_cpu_s": round(scan.documents / cpu, 1) if cpu else 0.0,
         "compressed_mb_per_s": round(compressed / MB / elapsed, 3) if elapsed else 0.0,
-        "downloads_resumed": sum(r.resumed for r in results),
+        "downloads_resumed": sum(r.resumed for r in scan.files),
         "languages": dg.MetadataValue.md(markdown_table(languages, 15)),
-        "sample": dg.MetadataValue.md(markdown_table(wh.query("crawl_document_sample", {"dump": dump, "limit": 8}), 8)),
+        "sample": dg.MetadataValue.md(markdown_table(wh.query("crawl_document_sample", {"shard_key": part.key, "limit": 8}), 8)),
     }
-    plot = documents_plot(wh, dump, languages)
+    plot = documents_plot(wh, part, languages)
     if plot is not None:
-        metadata["profile_plot"] = dg.MetadataValue.md(f"![document profile](file://{plot})")
+        metadata["profile_plot"] = embedded_png(plot, "document profile")
         metadata["profile_plot_path"] = dg.MetadataValue.path(str(plot))
     return metadata
 
 
-def documents_plot(wh: Warehouse, dump: str, languages: pl.DataFrame) -> Path | None:
+def documents_plot(wh: Warehouse, part, languages: pl.DataFrame) -> Path | None:
     """Document length histogram (log scale) beside documents per language."""
-    lengths = wh.query("crawl_document_lengths", {"dump": dump})["length_chars"].to_list()
+    dump = f"{part.dump} shard {part.shard}"
+    lengths = wh.query("crawl_document_lengths", {"shard_key": part.key})["length_chars"].to_list()
     if not lengths:
         return None
     import matplotlib
@@ -98,7 +99,7 @@ def documents_plot(wh: Warehouse, dump: str, languages: pl.DataFrame) -> Path | 
     right.set_title("documents per language")
     right.tick_params(axis="x", rotation=45)
     figure.tight_layout()
-    target = paths.artifacts_dir("plots", "crawl") / f"web_documents-{dump}.png"
+    target = paths.artifacts_dir("plots", "crawl") / f"web_documents-{part.dump}-{part.shard}.png"
     figure.savefig(target, dpi=90)
     plt.close(figure)
     return target

@@ -1,4 +1,9 @@
-"""Dagster definitions for the evaluate domain: generate, grade, score, compare."""
+"""Dagster definitions for the evaluate domain: resolve the model, generate, grade, score, compare.
+
+    sft_checkpoint[recipe] --identity--> evaluated_model[checkpoint] --checkpoint dimension-->
+    benchmark_generations[checkpoint x benchmark] -> benchmark_grades -> benchmark_scores
+    -> benchmark_comparison (every partition)
+"""
 
 import dagster as dg
 
@@ -8,17 +13,20 @@ from mammoth_assets.defs.evaluate.assets import (
     benchmark_grades,
     benchmark_scores,
 )
-from mammoth_assets.defs.evaluate.checks import ASSET_CHECKS
-from mammoth_assets.defs.evaluate.jobs import evaluation_job, regrade_job
-from mammoth_assets.defs.evaluate.sensors import evaluate_new_checkpoints
+from mammoth_assets.defs.evaluate.checks import ASSET_CHECKS as SCORE_CHECKS
+from mammoth_assets.defs.evaluate.jobs import evaluated_model_job, evaluation_job, regrade_job
+from mammoth_assets.defs.evaluate.models import evaluated_model, evaluated_model_loadable
+from mammoth_assets.defs.evaluate.sensors import evaluate_new_checkpoints, evaluate_resolved_models
 
-ASSETS = [benchmark_generations, benchmark_grades, benchmark_scores, benchmark_comparison]
+ASSETS = [evaluated_model, benchmark_generations, benchmark_grades, benchmark_scores,
+          benchmark_comparison]
+ASSET_CHECKS = [evaluated_model_loadable, *SCORE_CHECKS]
 
 defs = dg.Definitions(
     assets=ASSETS,
     asset_checks=ASSET_CHECKS,
-    jobs=[evaluation_job, regrade_job],
-    sensors=[evaluate_new_checkpoints],
+    jobs=[evaluated_model_job, evaluation_job, regrade_job],
+    sensors=[evaluate_new_checkpoints, evaluate_resolved_models],
 )
 
 
@@ -27,17 +35,9 @@ def demo_run_config() -> dict[str, dict]:
     (the tiny model's context is 2,048 tokens), 16 new tokens. A random model states no answer,
     so the unparsable ceiling is 1.0 here (default 0.10)."""
     return {
+        "evaluated_model": {},
         "benchmark_generations": {"limit": 5, "shots": 1, "max_tokens": 16},
         "benchmark_grades": {},
         "benchmark_scores": {"unparsable_ceiling": 1.0},
         "benchmark_comparison": {"base_checkpoint": "tiny"},
     }
-
-
-def demo_partition_keys(checkpoint: str = "tiny") -> list[dg.MultiPartitionKey]:
-    """The evaluation partitions the demo materializes: `checkpoint` (add it to the `checkpoint`
-    dynamic partitions first) on every benchmark available locally (GPQA needs its CSV)."""
-    from mammoth_assets.core.benchmarks import available_benchmarks
-    from mammoth_assets.defs.evaluate.partitions import evaluation_key
-
-    return [evaluation_key(checkpoint, name) for name in available_benchmarks()]

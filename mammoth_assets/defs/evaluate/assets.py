@@ -8,6 +8,7 @@ generations with nothing changed is answered from the LLM request cache).
 
 import datetime as dt
 import json
+import warnings
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -17,7 +18,10 @@ import polars as pl
 from mammoth_assets import paths
 from mammoth_assets.core import evaluation, fewshot, grading
 from mammoth_assets.core.benchmarks import BenchmarkError, default_root, load_benchmark
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
+from mammoth_assets.defs.evaluate.models import evaluated_model
 from mammoth_assets.defs.evaluate.partitions import evaluation_partitions
+from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.types import LLMResponse
@@ -50,6 +54,12 @@ COMPARISON_SCHEMA = {
 }
 GRADER_VERSION = "grading-v1"
 SUBSET_BENCHMARKS = ("bbh", "mmlu_stem", "mmlu_math")  # item ids are "<task or subject>/<n>"  # bump when extraction/comparison changes: visible per grade row
+
+
+with warnings.catch_warnings():  # beta in Dagster 1.13, and exactly the mapping needed here
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    # Each checkpoint x benchmark partition reads the model of its checkpoint.
+    CHECKPOINT_DIMENSION = dg.MultiToSingleDimensionPartitionMapping("checkpoint")
 
 
 class GenerationConfig(dg.Config):
@@ -94,24 +104,17 @@ def _partition(context: dg.AssetExecutionContext) -> tuple[str, str, str]:
     return str(key), dims["checkpoint"], dims["benchmark"]
 
 
-def resolve_model(warehouse: Warehouse, checkpoint: str) -> tuple[str, str, dict[str, Any]]:
-    """(model path or id, how it was found, the training row's provenance) for a checkpoint key."""
-    recorded, provenance = None, {}
-    if warehouse.table_exists("sft_checkpoint"):
-        rows = warehouse.query("evaluate_sft_checkpoint_of_recipe", {"recipe": checkpoint})
-        if rows.height and "checkpoint_path" in rows.columns and rows["checkpoint_path"][0]:
-            row = rows.row(0, named=True)
-            recorded = str(row["checkpoint_path"])
-            provenance = {k: row[k] for k in ("base_model", "training_set_hash") if row.get(k)}
-    tiny = None
-    if checkpoint == evaluation.TINY_CHECKPOINT:
-        from mammoth_assets.llm.tiny_model import ensure_tiny_model
-
-        tiny = str(ensure_tiny_model())
-    model = evaluation.checkpoint_model(checkpoint, recorded, tiny)
-    source = "sft_checkpoint" if recorded else ("tiny_model" if tiny else (
-        "local_path" if Path(checkpoint).exists() else "hub_id"))
-    return model, source, provenance
+def evaluated_model_row(warehouse: Warehouse, checkpoint: str) -> dict[str, Any]:
+    """What `evaluated_model` resolved for this checkpoint key (model to load, provenance)."""
+    rows = (warehouse.query("evaluate_model_of_checkpoint", {"checkpoint": checkpoint})
+            if warehouse.table_exists("evaluated_models") else None)
+    if rows is None or rows.height == 0:
+        raise dg.Failure(
+            description=f"checkpoint {checkpoint!r} is not resolved: materialize evaluated_model "
+            f"for partition {checkpoint!r} first",
+            metadata={"checkpoint": checkpoint},
+        )
+    return rows.row(0, named=True)
 
 
 def _items_and_context(benchmark: str, config: GenerationConfig):
@@ -194,7 +197,10 @@ def markdown_sample(frame: pl.DataFrame, columns: Sequence[str], rows: int) -> s
 
 @dg.asset(
     partitions_def=evaluation_partitions,
+    deps=[dg.AssetDep(evaluated_model, partition_mapping=CHECKPOINT_DIMENSION)],
     group_name="evaluate",
+    pool=LLM_POOL,
+    code_version=prompt_code_version("evaluate_cot", "evaluate_published", "evaluate_pot"),
     kinds={"duckdb", "python"},
     description="Few-shot CoT (optionally hybrid PoT) generations per benchmark item, greedy, "
     "through the LLM request cache; one row per item, failures kept with their error.",
@@ -207,7 +213,10 @@ def benchmark_generations(
 ) -> dg.MaterializeResult:
     partition, checkpoint, benchmark = _partition(context)
     store = warehouse.get()
-    model, model_source, provenance = resolve_model(store, checkpoint)
+    resolved = evaluated_model_row(store, checkpoint)
+    model, model_source = resolved["model"], resolved["source"]
+    provenance = {k: resolved[k] for k in ("base_model", "training_set_hash", "fingerprint")
+                  if resolved.get(k)}
     try:
         items, fewshot_context = _items_and_context(benchmark, config)
     except BenchmarkError as error:
@@ -332,6 +341,7 @@ def grade_rows(generations: pl.DataFrame, config: GradingConfig) -> list[dict[st
     partitions_def=evaluation_partitions,
     deps=[benchmark_generations],
     group_name="evaluate",
+    code_version=GRADER_VERSION,
     kinds={"duckdb", "python"},
     description="Per-item grades from stored generations: extracted answer, correct, unparsable "
     "(counted as wrong, never defaulted). Regrading re-runs no generation.",
@@ -433,7 +443,7 @@ def benchmark_comparison(
         "checkpoints": dg.MetadataValue.json(sorted({r["checkpoint"] for r in rows})),
         "base_checkpoint": config.base_checkpoint,
         "table": dg.MetadataValue.md(evaluation.comparison_markdown(rows)),
-        "chart": dg.MetadataValue.md(f"![benchmark comparison](file://{chart})"),
+        "chart": embedded_png(chart, "benchmark comparison"),
         "chart_path": dg.MetadataValue.path(str(chart)),
         "paper_source": reference["source"],
     })

@@ -1,19 +1,23 @@
-"""Jobs: evaluate (generate -> grade -> score) and regrade (grade -> score, no generation)."""
+"""Jobs: resolve a checkpoint's model, evaluate (generate -> grade -> score), regrade (grade ->
+score, no generation)."""
 
 import dagster as dg
 
-from mammoth_assets.defs.evaluate.partitions import evaluation_partitions
+# Partitioning is inferred from the selected assets.
+evaluated_model_job = dg.define_asset_job(
+    "evaluated_model_job",
+    selection=dg.AssetSelection.assets("evaluated_model"),
+    description="Resolve and fingerprint the model of one checkpoint key.",
+)
 
 evaluation_job = dg.define_asset_job(
     "evaluation_job",
     selection=dg.AssetSelection.assets("benchmark_generations", "benchmark_grades", "benchmark_scores"),
-    partitions_def=evaluation_partitions,
     description="Generate, grade and score one checkpoint x benchmark partition.",
 )
 
 regrade_job = dg.define_asset_job(
     "regrade_job",
     selection=dg.AssetSelection.assets("benchmark_grades", "benchmark_scores"),
-    partitions_def=evaluation_partitions,
     description="Re-grade stored generations after a grader change (no model calls).",
 )

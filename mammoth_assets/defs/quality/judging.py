@@ -17,6 +17,8 @@ from mammoth_assets.core.alpagasus import (
     parse_judge,
     tally,
 )
+from mammoth_assets.defs.plots import embedded_png
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.quality.plots import win_tie_lose_png
 from mammoth_assets.defs.quality.tables import (
     ANSWER_SCHEMA,
@@ -101,6 +103,8 @@ def model_id_of(llm: LLMResource) -> str:
 @dg.asset(
     deps=["sft_checkpoint"],  # lineage for `recipe:<name>` model specs
     group_name="quality",
+    pool=LLM_POOL,
+    code_version=prompt_code_version("quality_answer"),
     kinds={"duckdb"},
     description="Two models' answers to the AlpaGasus test sets (Vicuna, Koala, Self-Instruct, "
     "WizardLM), generated through the LLM layer; one row per item and model.",
@@ -290,6 +294,8 @@ def _tally_row(comparison: str, test_set: str, group: pl.DataFrame) -> dict[str,
 @dg.asset(
     deps=[judge_answers],
     group_name="quality",
+    pool=LLM_POOL,
+    code_version=prompt_code_version("quality_judge_pair"),
     kinds={"duckdb"},
     description="Pairwise judge (1-10 for both answers in one prompt), every item judged in both "
     "orders; folded into Win/Tie/Lose for model A and the winning score (Win - Lose)/N + 1.",
@@ -354,7 +360,7 @@ def judge_verdicts(
             "sample": dg.MetadataValue.md(
                 markdown_table(store.query("quality_judge_verdicts_sample", {"rows": 6}))
             ),
-            "win_tie_lose_plot": dg.MetadataValue.md(f"![win tie lose](file://{plot})"),
+            "win_tie_lose_plot": embedded_png(plot, "win tie lose"),
             "win_tie_lose_path": dg.MetadataValue.path(str(plot)),
             **usage.metadata(),
         }

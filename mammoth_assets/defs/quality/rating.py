@@ -8,7 +8,9 @@ import polars as pl
 
 from mammoth_assets import paths
 from mammoth_assets.core.alpagasus import RATING_REGEX, ParseStatus, parse_rating, score_histogram
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.partitions import instruction_set_partitions
+from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.quality.examples import instruction_examples
 from mammoth_assets.defs.quality.plots import score_histogram_png
 from mammoth_assets.defs.quality.tables import SCORE_SCHEMA, UsageTally, markdown_table
@@ -82,6 +84,8 @@ def score_row(
     partitions_def=instruction_set_partitions,
     deps=[instruction_examples],
     group_name="quality",
+    pool=LLM_POOL,
+    code_version=prompt_code_version("quality_rate_accuracy", "quality_rate_helpfulness"),
     kinds={"duckdb"},
     description="AlpaGasus ratings (0-5) of every valid example: score, raw rater text, parse "
     "status, rater model and prompt version. Cached per request, so a rerun only pays for "
@@ -145,7 +149,7 @@ def quality_scores(
             "prompt_version": prompt_version,
             "by_parse_status": dg.MetadataValue.md(markdown_table(summary)),
             "score_histogram": dg.MetadataValue.json(histogram),
-            "score_histogram_plot": dg.MetadataValue.md(f"![score histogram](file://{plot})"),
+            "score_histogram_plot": embedded_png(plot, "score histogram"),
             "score_histogram_path": dg.MetadataValue.path(str(plot)),
             "sample": dg.MetadataValue.md(markdown_table(sample)),
             **usage.metadata(),

@@ -14,6 +14,7 @@ import polars as pl
 from mammoth_assets import paths
 from mammoth_assets.core.alpagasus import score_histogram
 from mammoth_assets.defs.partitions import instruction_set_partitions
+from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.quality.plots import score_histogram_png
 from mammoth_assets.defs.quality.tables import markdown_table
 from mammoth_assets.defs.resources import WarehouseResource
@@ -115,7 +116,7 @@ def alpagasus_subset(
             "kept_fraction_coding": fractions.get("coding"),
             "kept_fraction_non_coding": fractions.get("non-coding"),
             "breakdown": dg.MetadataValue.md(markdown_table(breakdown)),
-            "score_histogram": dg.MetadataValue.md(f"![score histogram](file://{plot})"),
+            "score_histogram": embedded_png(plot, "score histogram"),
             "score_histogram_path": dg.MetadataValue.path(str(plot)),
             "sample_kept": dg.MetadataValue.md(markdown_table(sample)),
             **llm_calls_since(llm, started),

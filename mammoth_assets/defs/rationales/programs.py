@@ -10,6 +10,7 @@ import polars as pl
 from pydantic import Field
 
 from mammoth_assets.core.rationales import extract_program, extract_reference_answer
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.rationales.reporting import counts_table, markdown_table, require_table
 from mammoth_assets.defs.resources import WarehouseResource
@@ -103,6 +104,8 @@ def program_rows(prompted: list[dict], responses: list, k: int) -> list[dict]:
     partitions_def=instruction_set_partitions,
     deps=["instruction_examples"],
     group_name="rationales",
+    pool=LLM_POOL,
+    code_version=prompt_code_version(PROMPT),
     kinds={"duckdb"},
     description="Program-of-thought rationales (MAmmoTH): k LLM-written Python programs per question "
     "with a checkable final answer; examples without one are kept as 'skipped' with the reason.",

@@ -8,6 +8,7 @@ from typing import Any, Mapping, Sequence
 import dagster as dg
 
 from mammoth_assets import paths
+from mammoth_assets.defs.plots import embedded_png
 
 
 def require_table(store: Any, table: str, instruction_set: str) -> None:
@@ -64,4 +65,4 @@ def verification_plot(verdicts: Mapping[str, int], durations: Sequence[float], p
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)
-    return dg.MetadataValue.md(f"![verification]({path.as_uri()})")
+    return embedded_png(path, "verification")

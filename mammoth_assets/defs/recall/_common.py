@@ -13,6 +13,7 @@ import polars as pl
 
 from mammoth_assets import paths
 from mammoth_assets.core import recall as recall_core
+from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.warehouse import Warehouse
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -52,7 +53,7 @@ def plot_path(name: str) -> Path:
 
 
 def image_md(path: Path) -> dg.MetadataValue:
-    return dg.MetadataValue.md(f"![{path.stem}](file://{path})")
+    return embedded_png(path, path.stem)
 
 
 def markdown_table(frame: pl.DataFrame, max_cell: int = 80) -> dg.MetadataValue:
@@ -89,13 +90,13 @@ def read_educational_labels(path: Path) -> dict[str, bool]:
 
 
 def ground_truth_metrics(
-    warehouse: Warehouse, table: str, dump: str, labels_path: Path | None
+    warehouse: Warehouse, table: str, part, labels_path: Path | None
 ) -> dict[str, Any]:
     """Precision/recall of the stored kept decisions against generator labels (joined by URL)."""
     if labels_path is None:
         return {}
     labels = read_educational_labels(labels_path)
-    decisions = query(warehouse, "recall_partition_urls_kept", {"table": table, "dump": dump})
+    decisions = query(warehouse, "recall_partition_urls_kept", {"table": table, "shard_key": part.key})
     decisions = decisions.filter(pl.col("url").is_in(list(labels)))
     if not decisions.height:
         return {"ground_truth_labelled_docs": 0}

@@ -9,6 +9,7 @@ import polars as pl
 from pydantic import Field
 
 from mammoth_assets.core import recall_domains as rd
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.recall import _common
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
@@ -120,8 +121,10 @@ def _judge(domains: pl.DataFrame, evidence: dict[str, list[dict]], llm: LLMResou
 
 
 @dg.asset(
-    deps=["recall_scores_round1", "web_documents"],
+    deps=["recall_scores_round1"],
     group_name="recall",
+    pool=LLM_POOL,
+    code_version=prompt_code_version(PROMPT),
     kinds={"duckdb"},
     check_specs=[
         dg.AssetCheckSpec(
@@ -136,29 +139,34 @@ def domain_verdicts(
     context: dg.AssetExecutionContext, config: DomainVerdictsConfig, warehouse: WarehouseResource, llm: LLMResource
 ) -> dg.MaterializeResult:
     wh = warehouse.get()
-    candidates = _common.query(wh, "recall_domain_candidates")
-    eligible = candidates.filter(pl.col("recalled_docs") > config.min_recalled_docs)
-    below = candidates.filter(pl.col("recalled_docs") <= config.min_recalled_docs)
-    over_cap = eligible.slice(config.max_domains) if config.max_domains else eligible.clear()
-    to_judge = eligible.head(config.max_domains) if config.max_domains else eligible
-
     stager = ParquetStager(wh.staging_dir("domain_verdicts"))
-    stager.write(_unjudged(below, "below_min_docs", config))
-    stager.write(_unjudged(over_cap, "over_max_domains", config))
     responses = []
-    for start in range(0, to_judge.height, config.request_batch):
-        chunk = to_judge.slice(start, config.request_batch)
-        evidence_rows = _common.query(
-            wh, "recall_domain_evidence",
-            {"domains": chunk["domain"].to_list(), "pages": config.evidence_pages, "seed": str(config.seed)},
-        )
-        evidence: dict[str, list[dict]] = {}
-        for page in evidence_rows.iter_rows(named=True):
-            evidence.setdefault(page["domain"], []).append(page)
-        judged, chunk_responses = _judge(chunk, evidence, llm, config, context.log)
-        stager.write(judged)
-        responses += chunk_responses
-        context.log.info(f"judged {min(start + config.request_batch, to_judge.height)}/{to_judge.height} domains")
+    counts = {"candidates": 0, "below": 0, "over_cap": 0, "judged": 0}
+    # Candidates are aggregated in SQL (one row per domain) and streamed in bounded batches, most
+    # recalled first, so no step holds every domain or document in memory.
+    for batch in _common.batches(wh, "recall_domain_candidates", {}, config.request_batch):
+        counts["candidates"] += batch.height
+        below = batch.filter(pl.col("recalled_docs") <= config.min_recalled_docs)
+        eligible = batch.filter(pl.col("recalled_docs") > config.min_recalled_docs)
+        room = max(0, config.max_domains - counts["judged"]) if config.max_domains else eligible.height
+        to_judge, over_cap = eligible.head(room), eligible.slice(room)
+        stager.write(_unjudged(below, "below_min_docs", config))
+        stager.write(_unjudged(over_cap, "over_max_domains", config))
+        counts["below"] += below.height
+        counts["over_cap"] += over_cap.height
+        if to_judge.height:
+            evidence_rows = _common.query(
+                wh, "recall_domain_evidence",
+                {"domains": to_judge["domain"].to_list(), "pages": config.evidence_pages, "seed": str(config.seed)},
+            )
+            evidence: dict[str, list[dict]] = {}
+            for page in evidence_rows.iter_rows(named=True):
+                evidence.setdefault(page["domain"], []).append(page)
+            judged, chunk_responses = _judge(to_judge, evidence, llm, config, context.log)
+            stager.write(judged)
+            responses += chunk_responses
+            counts["judged"] += to_judge.height
+            context.log.info(f"judged {counts['judged']} domains")
     if stager.files:
         rows = wh.replace_table("domain_verdicts", stager.files)
     else:
@@ -173,7 +181,7 @@ def domain_verdicts(
         "domain", "recalled_docs", pl.col("recalled_fraction").round(3), "verdict", "round2_role", "raw_text"
     )
     usage = llm.usage_metadata(responses) if responses else {}
-    if to_judge.height == 0:
+    if counts["judged"] == 0:
         context.log.warning(
             f"no domain has more than {config.min_recalled_docs} recalled pages: nothing judged; "
             "round 2 then learns from the round-1 seeds and low-scoring pages only"
@@ -188,10 +196,10 @@ def domain_verdicts(
         check_results=[agreement_check],
         metadata={
             "dagster/row_count": rows,
-            "candidate_domains": candidates.height,
+            "candidate_domains": counts["candidates"],
             "judged_domains": judged.height,
-            "below_min_docs": below.height,
-            "over_max_domains": over_cap.height,
+            "below_min_docs": counts["below"],
+            "over_max_domains": counts["over_cap"],
             "accepted": int((judged["verdict"] == rd.ACCEPT).sum()),
             "rejected": int((judged["verdict"] == rd.REJECT).sum()),
             "unparsed": int((judged["verdict"] == rd.UNPARSED).sum()),

@@ -26,7 +26,9 @@ from mammoth_assets.core.sft.recipe import (
 from mammoth_assets.core.sft.records import checkpoint_row, examples_frame
 from mammoth_assets.core.sft.run import PreparedRun, prepare_run, read_summary, training_command
 from mammoth_assets.core.sft.training_data import read_examples
+from mammoth_assets.defs.conventions import GPU_POOL
 from mammoth_assets.defs.partitions import training_recipe_partitions
+from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
 from mammoth_assets.defs.train.sources import MissingTrainingTable, table_reader
 from mammoth_assets.warehouse import Warehouse
@@ -90,6 +92,14 @@ def _thinned(points: list, most: int = 200) -> list:
     return points[::stride] + ([points[-1]] if (len(points) - 1) % stride else [])
 
 
+def _output_to(log: Path, command: list[str]) -> list[str]:
+    """`command` with its stdout and stderr appended to `log`. Its progress reaches Dagster
+    through Pipes (logs, per-step losses); the raw output (trainer prints, warnings of torch and
+    DeepSpeed, a traceback) stays with the run instead of flooding the terminal of an in-process
+    run. `exec` keeps the process id, so Dagster's termination still reaches the trainer."""
+    return ["sh", "-c", 'exec "$@" >>"$0" 2>&1', str(log), *command]
+
+
 def _failure(message: str, **metadata: Any) -> dg.Failure:
     """A failure whose text (training log tails, launcher errors) is redacted before it is stored."""
     return dg.Failure(description=redact(message), metadata=metadata, allow_retries=False)
@@ -104,6 +114,7 @@ def _failure(message: str, **metadata: Any) -> dg.Failure:
         dg.AssetDep("hybrid_rationales", partition_mapping=dg.AllPartitionMapping()),
     ],
     group_name="train",
+    pool=GPU_POOL,
     kinds={"pytorch", "duckdb"},
     description="Fine-tuned checkpoint per training recipe (transformers Trainer, optional "
     "DeepSpeed ZeRO), trained in its own process launched through Dagster Pipes.",
@@ -141,14 +152,14 @@ def sft_checkpoint(
 
     command, env = training_command(prepared)
     context.log.info("training command: " + " ".join(command))
+    process_log = prepared.run_dir / "process.log"
     try:
         invocation = dg.PipesSubprocessClient(forward_termination=True).run(
-            context=context, command=command, env=env
+            context=context, command=_output_to(process_log, command), env=env
         )
     except dg.DagsterPipesExecutionError as error:
         frame = _record_examples(store, prepared, key)
-        log = prepared.run_dir / "train.log"
-        tail = log.read_text()[-1500:] if log.exists() else ""
+        tail = process_log.read_text(errors="replace")[-1500:] if process_log.exists() else ""
         raise _failure(
             f"training process for {key} failed: {error}\n{tail}",
             run_dir=dg.MetadataValue.path(str(prepared.run_dir)),
@@ -187,7 +198,8 @@ def sft_checkpoint(
         "deepspeed": f"ZeRO-{row['zero_stage']}" if row["deepspeed"] else "off",
         "device": row["device"],
         "streamed_step_messages": len(streamed),
-        "loss_curve": dg.MetadataValue.md(f"![loss curve](file://{plot})"),
+        "process_log": dg.MetadataValue.path(str(process_log)),
+        "loss_curve": embedded_png(plot, "loss curve"),
         "loss_curve_path": dg.MetadataValue.path(str(plot)),
         "loss_by_step": dg.MetadataValue.json(_thinned([[e["step"], round(e["loss"], 4)] for e in losses])),
         "sample": dg.MetadataValue.md(_sample_md(prepared.run_dir / "data.jsonl")),
@@ -195,5 +207,8 @@ def sft_checkpoint(
     }
     if row["mfu"] is not None:
         metadata["mfu"] = row["mfu"]
-    return dg.MaterializeResult(metadata=metadata)
+    # The weights' hash is the data version: a run that reuses a finished checkpoint (same
+    # weights) leaves everything downstream fresh; new weights make evaluation stale.
+    return dg.MaterializeResult(metadata=metadata,
+                                data_version=dg.DataVersion(metadata["artifact_sha256"][:32]))
 

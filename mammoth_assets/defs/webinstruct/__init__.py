@@ -4,6 +4,7 @@ dataset."""
 
 import dagster as dg
 
+from mammoth_assets.defs.partitions import cc_dump_shard_partitions
 from mammoth_assets.defs.webinstruct.checks import ASSET_CHECKS
 from mammoth_assets.defs.webinstruct.dataset import webinstruct, webinstruct_minhash
 from mammoth_assets.defs.webinstruct.decontamination import decontaminated_documents
@@ -12,13 +13,15 @@ from mammoth_assets.defs.webinstruct.page_texts import page_texts
 from mammoth_assets.defs.webinstruct.refinement import refined_qa
 
 ASSETS = [page_texts, decontaminated_documents, extracted_qa, refined_qa, webinstruct_minhash, webinstruct]
-PER_DUMP_ASSETS = ASSETS[:5]
+PER_SHARD_ASSETS = ASSETS[:4]  # cc_dump x shard
+PER_DUMP_ASSETS = [webinstruct_minhash]  # cc_dump
 
 webinstruct_job = dg.define_asset_job(
-    "webinstruct_per_dump",
-    selection=dg.AssetSelection.assets(*PER_DUMP_ASSETS),
-    description="Page text, decontamination, extraction, refinement and MinHash buckets of one "
-    "Common Crawl dump.",
+    "webinstruct_per_shard",
+    selection=dg.AssetSelection.assets(*PER_SHARD_ASSETS),
+    partitions_def=cc_dump_shard_partitions,
+    description="Page text, decontamination, extraction and refinement of one shard of a Common Crawl "
+    "dump (webinstruct_minhash then buckets the dump's refinements, per dump).",
 )
 
 defs = dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, jobs=[webinstruct_job])
@@ -43,13 +46,13 @@ def demo_run_config() -> dict[str, dict]:
             "max_chunks_per_page": 1,
             "max_tokens": 64,
             "min_grounding_rate": 0.0,
-            "max_llm_pages": 12,
+            "max_llm_pages": 4,  # per shard (the sample has three)
         },
         # 64 tokens: the smallest budget the refinement JSON schema accepts is 43.
         "refined_qa": {
             "keep_unrefined_when_rejected": True,
             "refiners": [{"max_tokens": 64}],
-            "max_pairs": 24,
+            "max_pairs": 8,  # per shard
         },
         # The sample's generated FAQ pages reuse one small question bank across sites: about half
         # of its candidates are duplicates (measured 0.55), so the demo raises the ceiling.

@@ -72,10 +72,12 @@ def _per_dump(
     sql: str,
     params=None,
 ) -> pl.DataFrame:
-    """One row of `sql` per materialized partition of `asset` (params(dump) adds parameters)."""
+    """One row of `sql` per materialized (cc_dump x shard) partition of `asset`, whose key
+    ("<dump>|<shard>") is bound as $shard_key and shown in the `dump` column (params(key) adds
+    parameters)."""
     wh = warehouse.get()
     frames = [
-        wh.query(sql, {"dump": dump, **(params(dump) if params else {})})
+        wh.query(sql, {"shard_key": dump, **(params(dump) if params else {})})
         for dump in materialized_dumps(context.instance, asset)
     ]
     return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()

@@ -11,6 +11,7 @@ import dagster as dg
 import polars as pl
 
 from mammoth_assets import paths
+from mammoth_assets.defs.plots import embedded_png
 
 SAMPLE_ROWS = 5
 CELL_CHARS = 90
@@ -85,7 +86,7 @@ def bar_plot(
     path = plots_dir() / filename
     figure.savefig(path, dpi=90)
     plt.close(figure)
-    return dg.MetadataValue.md(f"![{title}](file://{path})")
+    return embedded_png(path, title)
 
 
 def histogram_plot(
@@ -106,7 +107,7 @@ def histogram_plot(
     path = plots_dir() / filename
     figure.savefig(path, dpi=90)
     plt.close(figure)
-    return dg.MetadataValue.md(f"![{title}](file://{path})")
+    return embedded_png(path, title)
 
 
 def usage_metadata(llm: Any, responses: list, prefix: str) -> dict[str, Any]:
@@ -138,11 +139,28 @@ def model_label(llm: Any) -> str:
     return type(llm).__name__
 
 
-def swap_partition(wh, table: str, dump: str, stager, schema: Mapping[str, Any]) -> int:
-    """Swap a staged partition in; with no staged rows, still create the (empty) table so the
-    next stage reads zero rows instead of failing on a missing table."""
-    data = stager.files if stager.files else pl.DataFrame(schema=dict(schema))
-    written = wh.replace_partition(table, "dump", dump, data)
+def swap_partition(wh, table: str, part, stager, schema: Mapping[str, Any]) -> int:
+    """Swap a staged shard partition in (rows gain `shard` and `shard_key`); with no staged rows,
+    still create the (empty) table so the next stage reads zero rows instead of failing on a
+    missing table."""
+    from mammoth_assets.warehouse import identifier
+
+    table = identifier(table)
+    empty = pl.DataFrame(schema=dict(schema)).with_columns(
+        pl.lit(part.shard).alias("shard"), pl.lit(part.key).alias("shard_key")
+    )
+    quoted = ", ".join("'" + str(f).replace("'", "''") + "'" for f in stager.files)
+    with wh.transaction() as con:  # DuckDB streams the staged files: memory stays bounded
+        con.register("_empty", empty.to_arrow())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM _empty")
+        con.execute(f"DELETE FROM {table} WHERE shard_key = $k", {"k": part.key})
+        if stager.files:
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT *, $shard AS shard, $k AS shard_key "
+                f"FROM read_parquet([{quoted}], union_by_name = true)",
+                {"shard": part.shard, "k": part.key},
+            )
+        written = con.execute(f"SELECT count(*) FROM {table} WHERE shard_key = $k", {"k": part.key}).fetchone()[0]
     stager.cleanup()
     return written
 

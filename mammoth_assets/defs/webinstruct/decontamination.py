@@ -1,5 +1,6 @@
-"""`decontaminated_documents`: every page that shares a word 10-gram with a benchmark question or
-answer is removed (MAmmoTH2), recording which benchmark item it matched."""
+"""`decontaminated_documents`: every page that shares a word 10-gram with a benchmark item (whole,
+as on a page, or its question, a choice, its answer) is removed (MAmmoTH2), recording which
+benchmark item it matched; the metadata says per benchmark how many items the index can catch."""
 
 import json
 import time
@@ -20,7 +21,8 @@ from mammoth_assets.core.decontamination import (
     index_cache_key,
     segments_of_item,
 )
-from mammoth_assets.defs.partitions import cc_dump_partitions
+from mammoth_assets.defs.partitions import cc_dump_shard_partitions
+from mammoth_assets.defs.shard_tables import shard_of
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.defs.webinstruct.common import (
     bar_plot,
@@ -137,7 +139,7 @@ def decide(index: ContaminationIndex, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 @dg.asset(
-    partitions_def=cc_dump_partitions,
+    partitions_def=cc_dump_shard_partitions,
     deps=["page_texts"],
     group_name="webinstruct",
     kinds={"duckdb", "python"},
@@ -147,7 +149,8 @@ def decide(index: ContaminationIndex, frame: pl.DataFrame) -> pl.DataFrame:
 def decontaminated_documents(
     context: dg.AssetExecutionContext, config: DecontaminationConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    dump = context.partition_key
+    part = shard_of(context)
+    dump = part.dump
     wh = warehouse.get()
     require_table(wh, "page_texts", "page_texts")
     names = benchmark_names(config)
@@ -160,21 +163,22 @@ def decontaminated_documents(
     context.log.info(
         f"n-gram index: {len(index)} {config.ngram_n}-grams of {index.item_count} items ({'cached' if cached else 'built'} in {seconds:.1f}s)"
     )
-    stager = ParquetStager(wh.staging_dir("decontaminated_documents", dump))
+    stager = ParquetStager(wh.staging_dir("decontaminated_documents", dump, part.shard))
     per_benchmark: Counter = Counter()
     removed_sample: list[dict] = []
     for batch in wh.iter_batches(
-        wh.sql("webinstruct_pages_to_decontaminate"), {"dump": dump}, config.batch_rows
+        wh.sql("webinstruct_pages_to_decontaminate"), {"shard_key": part.key}, config.batch_rows
     ):
         decisions = decide(index, batch)
         stager.write(decisions)
         removed = decisions.filter(pl.col("status") == "contaminated")
         per_benchmark.update(removed["matched_benchmark"].to_list())
         removed_sample.extend(removed.head(5).to_dicts()[: max(0, 5 - len(removed_sample))])
-    rows = swap_partition(wh, "decontaminated_documents", dump, stager, DECONTAMINATION_SCHEMA)
+    rows = swap_partition(wh, "decontaminated_documents", part, stager, DECONTAMINATION_SCHEMA)
     removed_total = sum(per_benchmark.values())
     metadata = {
         "dump": dump,
+        "shard": part.shard,
         "rows": rows,
         "kept": rows - removed_total,
         "contaminated": removed_total,
@@ -184,6 +188,10 @@ def decontaminated_documents(
         "ngram_n": config.ngram_n,
         "index_ngrams": len(index),
         "index_items": index.item_count,
+        "index_coverage": dg.MetadataValue.md(
+            "| benchmark | items | catchable |\n|---|---:|---:|\n"
+            + "\n".join(f"| {b} | {t} | {c} |" for b, (t, c) in index.coverage().items())
+        ),
         "index_cached": cached,
         "index_seconds": round(seconds, 3),
         "removed_sample": markdown_sample(
@@ -192,7 +200,7 @@ def decontaminated_documents(
         ),
     }
     plot = bar_plot(
-        dict(per_benchmark), "pages removed per benchmark", f"decontaminated_documents-{dump}.png"
+        dict(per_benchmark), "pages removed per benchmark", f"decontaminated_documents-{dump}-{part.shard}.png"
     )
     if plot is not None:
         metadata["removed_plot"] = plot

@@ -22,7 +22,9 @@ from mammoth_assets.core.qa_extraction import (
     check_pair,
     parse_extraction,
 )
-from mammoth_assets.defs.partitions import cc_dump_partitions
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
+from mammoth_assets.defs.partitions import cc_dump_shard_partitions
+from mammoth_assets.defs.shard_tables import shard_of
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.defs.webinstruct.common import (
     counts_markdown,
@@ -190,9 +192,11 @@ def evaluate_page(
 
 
 @dg.asset(
-    partitions_def=cc_dump_partitions,
+    partitions_def=cc_dump_shard_partitions,
     deps=["decontaminated_documents", "page_texts"],
     group_name="webinstruct",
+    pool=LLM_POOL,
+    code_version=prompt_code_version(PROMPT),
     kinds={"duckdb", "python"},
     description="QA pairs found on each decontaminated page (schema.org data or a few-shot LLM), "
     "grounding-checked; page outcomes (pairs/void/failed) in extracted_qa_pages.",
@@ -203,21 +207,22 @@ def extracted_qa(
     warehouse: WarehouseResource,
     llm: LLMResource,
 ) -> dg.MaterializeResult:
-    dump = context.partition_key
+    part = shard_of(context)
+    dump = part.dump
     wh = warehouse.get()
     require_table(wh, "decontaminated_documents", "decontaminated_documents")
     template = load_prompt(PROMPT)
     prompt_version = f"{PROMPT}@{template.version}"
     sampling = SamplingParams(temperature=config.temperature, max_tokens=config.max_tokens)
-    pair_stager = ParquetStager(wh.staging_dir("extracted_qa", dump))
-    page_stager = ParquetStager(wh.staging_dir("extracted_qa_pages", dump))
+    pair_stager = ParquetStager(wh.staging_dir("extracted_qa", dump, part.shard))
+    page_stager = ParquetStager(wh.staging_dir("extracted_qa_pages", dump, part.shard))
     all_responses: list[LLMResponse] = []
     outcomes, reasons, methods = Counter(), Counter(), Counter()
     q_scores: list[float] = []
     sample: list[dict] = []
     llm_proposed = llm_grounded = llm_pages = 0
     for batch in wh.iter_batches(
-        wh.sql("webinstruct_pages_to_extract"), {"dump": dump}, config.pages_per_batch
+        wh.sql("webinstruct_pages_to_extract"), {"shard_key": part.key}, config.pages_per_batch
     ):
         works = [plan_page(row, config) for row in batch.iter_rows(named=True)]
         for work in works:
@@ -261,13 +266,14 @@ def extracted_qa(
             sample.extend(
                 pair_frame.filter(pl.col("status") == "kept").head(5 - len(sample)).to_dicts()
             )
-    pages_written = swap_partition(wh, "extracted_qa_pages", dump, page_stager, PAGE_SCHEMA)
-    pairs_written = swap_partition(wh, "extracted_qa", dump, pair_stager, PAIR_SCHEMA)
+    pages_written = swap_partition(wh, "extracted_qa_pages", part, page_stager, PAGE_SCHEMA)
+    pairs_written = swap_partition(wh, "extracted_qa", part, pair_stager, PAIR_SCHEMA)
     rejected = sum(reasons.values())
     kept = pairs_written - rejected
     grounded_rate = llm_grounded / llm_proposed if llm_proposed else 1.0
     metadata = {
         "dump": dump,
+        "shard": part.shard,
         "pages": pages_written,
         "page_outcomes": counts_markdown(dict(outcomes), "outcome"),
         "pages_with_pairs": outcomes.get("pairs", 0),
@@ -289,7 +295,7 @@ def extracted_qa(
         **usage_metadata(llm, all_responses, ""),
     }
     plot = histogram_plot(
-        q_scores, "question grounding (share of 3-grams on page)", f"extracted_qa-{dump}.png"
+        q_scores, "question grounding (share of 3-grams on page)", f"extracted_qa-{dump}-{part.shard}.png"
     )
     if plot is not None:
         metadata["grounding_histogram"] = plot

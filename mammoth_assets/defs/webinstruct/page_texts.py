@@ -1,6 +1,6 @@
-"""`page_texts`: the text QA extraction reads, from each recalled page's WARC HTML (rule-based
-cleanup keeping math, lists and tables), with the WET text as fallback; plus the page's
-schema.org QA pairs parsed from the HTML (JSON-LD / microdata)."""
+"""`page_texts`: the text QA extraction reads, from each recalled page's WARC HTML (formulas as
+TeX, then resiliparse's main content with lists, tables and code kept), with the WET text as
+fallback; plus the page's schema.org QA pairs parsed from the HTML (JSON-LD / microdata)."""
 
 import json
 from collections import Counter
@@ -20,7 +20,8 @@ from mammoth_assets.core.page_text import (
     page_text_for,
 )
 from mammoth_assets.core.qa_extraction import structured_qa_pairs
-from mammoth_assets.defs.partitions import cc_dump_partitions
+from mammoth_assets.defs.partitions import cc_dump_shard_partitions
+from mammoth_assets.defs.shard_tables import shard_of
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.defs.webinstruct.common import (
     bar_plot,
@@ -137,17 +138,19 @@ def page_rows(base: str, dump: str, batch: pl.DataFrame, parse_structured: bool)
 
 
 @dg.asset(
-    partitions_def=cc_dump_partitions,
+    partitions_def=cc_dump_shard_partitions,
     deps=[dg.AssetKey("recalled_documents")],
     group_name="webinstruct",
     kinds={"duckdb", "python"},
-    description="Extraction text of every recalled page: cleaned WARC HTML (math, lists, tables "
-    "kept) or the WET text as fallback, with schema.org QA pairs from the HTML.",
+    description="Extraction text of every recalled page: the main content of its WARC HTML "
+    "(formulas as TeX; lists, tables, code kept) or the WET text as fallback, with schema.org QA "
+    "pairs from the HTML.",
 )
 def page_texts(
     context: dg.AssetExecutionContext, config: PageTextsConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    dump = context.partition_key
+    part = shard_of(context)
+    dump = part.dump
     wh = warehouse.get()
     require_table(wh, "recalled_documents", "recalled_documents")
     crawl_base = (
@@ -156,11 +159,11 @@ def page_texts(
         else None
     )
     base = resolve_warc_base(config.warc_base, dump, crawl_base)
-    stager = ParquetStager(wh.staging_dir("page_texts", dump))
+    stager = ParquetStager(wh.staging_dir("page_texts", dump, part.shard))
     sources, reasons, methods = Counter(), Counter(), Counter()
     sample: list[dict] = []
     for batch in wh.iter_batches(
-        wh.sql("webinstruct_recalled_pages"), {"dump": dump}, config.batch_rows
+        wh.sql("webinstruct_recalled_pages"), {"shard_key": part.key}, config.batch_rows
     ):
         rows = page_rows(base, dump, batch, config.parse_structured_data)
         frame = pl.DataFrame(rows, schema=PAGE_TEXT_SCHEMA)
@@ -174,10 +177,11 @@ def page_texts(
         )
         if len(sample) < 5:
             sample.extend(frame.head(5 - len(sample)).to_dicts())
-    written = swap_partition(wh, "page_texts", dump, stager, PAGE_TEXT_SCHEMA)
-    failed = written - wh.scalar("webinstruct_page_texts_ok_count", {"dump": dump})
+    written = swap_partition(wh, "page_texts", part, stager, PAGE_TEXT_SCHEMA)
+    failed = written - wh.scalar("webinstruct_page_texts_ok_count", {"shard_key": part.key})
     metadata = {
         "dump": dump,
+        "shard": part.shard,
         "warc_base": base,
         "rows": written,
         "ok": written - failed,
@@ -193,7 +197,7 @@ def page_texts(
     plot = bar_plot(
         dict(sources) | {f"fallback: {k}": v for k, v in reasons.items()},
         "page text sources",
-        f"page_texts-{dump}.png",
+        f"page_texts-{dump}-{part.shard}.png",
     )
     if plot is not None:
         metadata["sources_plot"] = plot

@@ -14,7 +14,9 @@ from mammoth_assets.core.refinement import (
     check_refinement,
     parse_refinement,
 )
-from mammoth_assets.defs.partitions import cc_dump_partitions
+from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
+from mammoth_assets.defs.partitions import cc_dump_shard_partitions
+from mammoth_assets.defs.shard_tables import shard_of
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.defs.webinstruct.common import (
     bar_plot,
@@ -197,9 +199,11 @@ def apply_unrefined_fallback(rows: list[dict]) -> None:
 
 
 @dg.asset(
-    partitions_def=cc_dump_partitions,
+    partitions_def=cc_dump_shard_partitions,
     deps=["extracted_qa"],
     group_name="webinstruct",
+    pool=LLM_POOL,
+    code_version=prompt_code_version(PROMPT),
     kinds={"duckdb", "python"},
     description="Each grounded QA pair refined by each configured refiner (format, LaTeX, "
     "missing steps); drifting refinements rejected with their reason.",
@@ -210,19 +214,20 @@ def refined_qa(
     warehouse: WarehouseResource,
     llm: LLMResource,
 ) -> dg.MaterializeResult:
-    dump = context.partition_key
+    part = shard_of(context)
+    dump = part.dump
     wh = warehouse.get()
     if not config.refiners:
         raise dg.Failure("refined_qa needs at least one refiner in config.refiners")
     require_table(wh, "extracted_qa", "extracted_qa")
     engines = refiner_engines(llm, config.refiners)
-    stager = ParquetStager(wh.staging_dir("refined_qa", dump))
+    stager = ParquetStager(wh.staging_dir("refined_qa", dump, part.shard))
     statuses, reasons, per_refiner = Counter(), Counter(), Counter()
     responses_all, sample = [], []
     tokens: dict[str, tuple[int, int]] = {}  # refiner -> (prompt, completion) tokens
     pairs_in = 0
     for batch in wh.iter_batches(
-        wh.sql("webinstruct_pairs_to_refine"), {"dump": dump}, config.pairs_per_batch
+        wh.sql("webinstruct_pairs_to_refine"), {"shard_key": part.key}, config.pairs_per_batch
     ):
         budget = None if not config.max_pairs else max(0, config.max_pairs - pairs_in)
         pairs_in += batch.height
@@ -246,10 +251,11 @@ def refined_qa(
             )
         if len(sample) < 5:
             sample.extend(frame.head(5 - len(sample)).to_dicts())
-    written = swap_partition(wh, "refined_qa", dump, stager, REFINED_SCHEMA)
+    written = swap_partition(wh, "refined_qa", part, stager, REFINED_SCHEMA)
     kept = statuses.get("refined", 0) + statuses.get("unrefined_fallback", 0)
     metadata = {
         "dump": dump,
+        "shard": part.shard,
         "pairs_in": pairs_in,
         "refiners": ", ".join(label for label, _, _ in engines),
         "refiner_count": len(engines),
@@ -282,7 +288,7 @@ def refined_qa(
     plot = bar_plot(
         dict(statuses) | {f"reason: {k}": v for k, v in reasons.items()},
         "refinement outcomes",
-        f"refined_qa-{dump}.png",
+        f"refined_qa-{dump}-{part.shard}.png",
     )
     if plot is not None:
         metadata["outcomes_plot"] = plot

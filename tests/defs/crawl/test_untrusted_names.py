@@ -16,12 +16,13 @@ import pytest
 from mammoth_assets.core import commoncrawl as cc
 from mammoth_assets.core.sample_dump import DUMP, build_sample_mirror, collinfo_entries
 from mammoth_assets.defs.crawl import defs as crawl_defs
-from mammoth_assets.defs.crawl import web_documents, wet_files
+from mammoth_assets.defs.crawl import wet_files
 from mammoth_assets.defs.crawl.assets import WET_FILES_SCHEMA
 from mammoth_assets.defs.crawl.sensors import cc_dump_sensor
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.warehouse import Warehouse
 from tests.core.http_mirror import Faults, serve
+from tests.defs.shard_runs import crawl_shard, list_dump, train_round1
 
 TRAVERSING_KEY = "x/../../.."
 
@@ -52,7 +53,8 @@ def _canaries(data: Path) -> list[Path]:
 
 
 def test_traversing_cc_dump_key_deletes_nothing(isolated_data_dir: Path, sample_mirror: Path) -> None:
-    """Measured on main: key `x/../../..` made web_documents rmtree the whole data dir."""
+    """Measured on main: key `x/../../..` made web_documents rmtree the whole data dir. Now the
+    shard pass (web_documents, partition `cc_dump x shard`) refuses such a dump and shard key."""
     data = isolated_data_dir
     canaries = _canaries(data)
     # wet_files rows for the key, as a run listing them would have stored (pointing at real files).
@@ -61,14 +63,18 @@ def test_traversing_cc_dump_key_deletes_nothing(isolated_data_dir: Path, sample_
     Warehouse(path=data / "warehouse.duckdb").replace_partition(
         "wet_files", "dump", TRAVERSING_KEY, pl.DataFrame(rows, schema=WET_FILES_SCHEMA))
     instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("cc_dump", [TRAVERSING_KEY, DUMP])
+    instance.add_dynamic_partitions("shard", ["00000", "../.."])
+    resources = {"warehouse": WarehouseResource(path=str(data / "warehouse.duckdb"), lock_timeout_s=60)}
 
-    documents = _materialize(instance, [web_documents], TRAVERSING_KEY, data)
+    documents = crawl_shard(instance, resources, TRAVERSING_KEY, "00000")
     listing = _materialize(instance, [wet_files], TRAVERSING_KEY, data,
                            {"ops": {"wet_files": {"config": {"base_url": sample_mirror.as_uri()}}}})
-
     for result in (documents, listing):
         assert not result.success
         assert "is not a Common Crawl dump id" in _failure_text(result)
+    bad_shard = crawl_shard(instance, resources, DUMP, "../..")
+    assert not bad_shard.success and "not a shard name" in _failure_text(bad_shard)
     assert all(f.read_text() == "precious" for f in canaries)
     assert (data / "warehouse.duckdb").is_file()
     assert not (data / "staging").exists() or not any((data / "staging").rglob("*.parquet"))
@@ -86,8 +92,8 @@ def test_paths_listing_with_dotdot_is_refused_and_nothing_escapes_the_cache(
     listing = mirror / "crawl-data" / dump / "wet.paths.gz"
     listing.write_bytes(gzip.compress(("\n".join([*manifest.wet_paths, hostile]) + "\n").encode()))
     instance = dg.DagsterInstance.ephemeral()
-    with serve(mirror, Faults()) as (base_url, _):
-        result = _materialize(instance, [wet_files, web_documents], dump, isolated_data_dir,
+    with serve(mirror, Faults()) as (base_url, _):  # listing the dump is where the hostile line is met
+        result = _materialize(instance, [wet_files], dump, isolated_data_dir,
                               {"ops": {"wet_files": {"config": {"base_url": base_url}}}})
     assert not result.success
     message = _failure_text(result)
@@ -115,14 +121,17 @@ def test_symlinked_staging_dir_is_not_followed(isolated_data_dir: Path, sample_m
     elsewhere = tmp_path / "elsewhere"
     (elsewhere / DUMP).mkdir(parents=True)
     (elsewhere / DUMP / "canary.txt").write_text("precious")
+    instance = dg.DagsterInstance.ephemeral()
+    resources = {"warehouse": WarehouseResource(path=str(isolated_data_dir / "warehouse.duckdb"))}
+    assert list_dump(instance, resources, DUMP, sample_mirror.as_uri()).success
+    train_round1(instance, resources, sample_mirror / "crawl-data" / DUMP / "seed-domains.txt")
     staging = isolated_data_dir / "staging"
-    staging.mkdir()
-    (staging / "web_documents").symlink_to(elsewhere)
-    os.utime(staging / "web_documents", (0, 0), follow_symlinks=False)  # older than any bound
-    result = _materialize(dg.DagsterInstance.ephemeral(), [wet_files, web_documents], DUMP, isolated_data_dir,
-                          {"ops": {"wet_files": {"config": {"base_url": sample_mirror.as_uri()}}}})
+    staging.mkdir(exist_ok=True)
+    (staging / "crawl_shard").symlink_to(elsewhere)  # where the shard pass staged before per-run dirs
+    os.utime(staging / "crawl_shard", (0, 0), follow_symlinks=False)  # older than any bound
+    result = crawl_shard(instance, resources, DUMP, "00000")
     assert result.success
-    assert (staging / "web_documents").is_symlink()
+    assert (staging / "crawl_shard").is_symlink()
     assert (elsewhere / DUMP / "canary.txt").read_text() == "precious"
     assert sorted(p.name for p in (elsewhere / DUMP).iterdir()) == ["canary.txt"]
 

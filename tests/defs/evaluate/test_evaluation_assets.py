@@ -11,6 +11,7 @@ import pytest
 
 from mammoth_assets.defs.evaluate import ASSETS, demo_run_config
 from mammoth_assets.defs.evaluate.assets import benchmark_grades, benchmark_scores
+from mammoth_assets.defs.evaluate.models import evaluated_model
 from mammoth_assets.defs.evaluate.checks import ASSET_CHECKS
 from mammoth_assets.defs.evaluate.partitions import checkpoint_partitions, evaluation_key
 from mammoth_assets.defs.resources import WarehouseResource
@@ -43,10 +44,17 @@ SMALL = {"benchmark_generations": {"limit": 3, "shots": 1, "max_tokens": 12},
          "benchmark_grades": {}, "benchmark_scores": {"unparsable_ceiling": 1.0}}
 
 
+def resolve_checkpoint(warehouse, tiny_model, instance, checkpoint: str):
+    """Materialize `evaluated_model` for a checkpoint key (what generation reads its model from)."""
+    return dg.materialize([evaluated_model], instance=instance, partition_key=checkpoint,
+                          resources=resources(warehouse, tiny_model))
+
+
 @pytest.fixture
-def instance(tiny_model: Path) -> dg.DagsterInstance:
+def instance(tiny_model: Path, warehouse) -> dg.DagsterInstance:
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(checkpoint_partitions.name, [str(tiny_model)])
+    assert resolve_checkpoint(warehouse, tiny_model, instance, str(tiny_model)).success
     return instance
 
 
@@ -58,7 +66,7 @@ GRAPH_BENCHMARKS = ["gsm8k", "math", "theoremqa", "bbh", "mmlu_stem"]
 def test_whole_graph_on_benchmarks_of_every_kind(warehouse, tiny_model, instance, shared_data):
     """The demo path: the tiny model, two items per benchmark, then the comparison view; every
     check passes at sample-scale thresholds."""
-    generation, grades, scores, comparison = ASSETS
+    _, generation, grades, scores, comparison = ASSETS
     benchmarks = GRAPH_BENCHMARKS
     config = {**SMALL, "benchmark_generations": {"limit": 2, "shots": 1, "max_tokens": 8}}
     for benchmark in benchmarks:
@@ -103,7 +111,7 @@ def test_whole_graph_on_benchmarks_of_every_kind(warehouse, tiny_model, instance
 def test_hybrid_decoding_falls_back_to_cot_when_the_program_fails(warehouse, tiny_model, instance,
                                                                    shared_data):
     key = evaluation_key(str(tiny_model), "gsm8k")
-    generation, grades, scores, _ = ASSETS
+    _, generation, grades, scores, _ = ASSETS
     config = {**SMALL, "benchmark_generations": {"limit": 2, "shots": 1, "max_tokens": 12,
                                                  "hybrid": True}}
     result = run([generation, grades, scores], warehouse, tiny_model, instance, key, config)
@@ -120,7 +128,7 @@ def test_hybrid_decoding_falls_back_to_cot_when_the_program_fails(warehouse, tin
 
 def test_regrading_reruns_no_generation(warehouse, tiny_model, instance, shared_data):
     key = evaluation_key(str(tiny_model), "gsm8k")
-    generation, grades, scores, _ = ASSETS
+    _, generation, grades, scores, _ = ASSETS
     assert run([generation, grades, scores], warehouse, tiny_model, instance, key, SMALL).success
     before = warehouse.read_table("benchmark_generations")
     backend_calls = calls_count(warehouse)
@@ -162,7 +170,7 @@ def calls_count(warehouse) -> int:
 def test_checks_fail_on_missing_generation_and_bad_scores(warehouse, tiny_model, instance,
                                                           shared_data):
     key = evaluation_key(str(tiny_model), "gsm8k")
-    generation, grades, scores, _ = ASSETS
+    _, generation, grades, scores, _ = ASSETS
     assert run([generation, grades, scores], warehouse, tiny_model, instance, key, SMALL).success
     generations = warehouse.read_table("benchmark_generations")
     broken = generations.with_columns(
@@ -200,23 +208,35 @@ def test_demo_config_names_every_asset() -> None:
     assert demo_run_config()["benchmark_generations"]["limit"] == 5
 
 
-def test_sensor_adds_a_trained_recipe_and_requests_every_benchmark(shared_data) -> None:
+def test_sensors_resolve_a_trained_recipe_then_request_every_benchmark(shared_data) -> None:
     from mammoth_assets.core.benchmarks import available_benchmarks
-    from mammoth_assets.defs.evaluate.sensors import evaluate_new_checkpoints
+    from mammoth_assets.defs.evaluate.sensors import evaluate_new_checkpoints, evaluate_resolved_models
+
+    def outcome_of(sensor, instance):
+        outcome = sensor(dg.build_sensor_context(instance=instance))
+        return outcome if isinstance(outcome, dg.SensorResult) else next(iter(outcome))
 
     instance = dg.DagsterInstance.ephemeral()
     instance.report_runless_asset_event(
         dg.AssetMaterialization("sft_checkpoint", partition="webinstruct_sft"))
-    context = dg.build_sensor_context(instance=instance)
-    outcome = evaluate_new_checkpoints(context)
-    result = outcome if isinstance(outcome, dg.SensorResult) else next(iter(outcome))
-    assert [r.partition_key for r in result.run_requests] == [
-        evaluation_key("webinstruct_sft", b) for b in available_benchmarks()]
+    result = outcome_of(evaluate_new_checkpoints, instance)
+    assert [r.partition_key for r in result.run_requests] == ["webinstruct_sft"]
     assert result.dynamic_partitions_requests[0].partition_keys == ["webinstruct_sft"]
+
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization("evaluated_model", partition="webinstruct_sft"))
+    first = outcome_of(evaluate_resolved_models, instance)
+    assert [r.partition_key for r in first.run_requests] == [
+        evaluation_key("webinstruct_sft", b) for b in available_benchmarks()]
+    # a retrained, re-resolved checkpoint is evaluated again (run keys name the event)
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization("evaluated_model", partition="webinstruct_sft"))
+    second = outcome_of(evaluate_resolved_models, instance)
+    assert not {r.run_key for r in first.run_requests} & {r.run_key for r in second.run_requests}
 
 
 def test_checkpoint_keys_resolve_through_the_training_table(warehouse, tiny_model) -> None:
-    from mammoth_assets.defs.evaluate.assets import resolve_model
+    from mammoth_assets.defs.evaluate.models import resolve_model
 
     assert resolve_model(warehouse, "mistralai/Mistral-7B-v0.1")[:2] == (
         "mistralai/Mistral-7B-v0.1", "hub_id")

@@ -12,6 +12,7 @@ from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.quality.examples import instruction_examples
 from mammoth_assets.defs.quality.tables import EXAMPLE_SCHEMA
 from mammoth_assets.defs.rationales import ASSET_CHECKS, ASSETS, demo_run_config
+from mammoth_assets.defs.plots import embedded_png_bytes
 from mammoth_assets.defs.rationales.programs import POT_PROGRAMS_SCHEMA
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
@@ -102,7 +103,7 @@ def test_tiny_model_programs_are_executed_and_judged(tiny_run) -> None:
     assert records.filter(~pl.col("verified"))["reason"].null_count() == 0
     metadata = _metadata(instance, "verified_rationales")
     assert metadata["rows"] == 7 and metadata["isolation"] in ("bwrap", "unshare", "none")
-    assert Path(metadata["verification_plot"].split("file://")[1].rstrip(")")).exists()
+    assert embedded_png_bytes(metadata["verification_plot"]).startswith(b"\x89PNG")
 
 
 @pytest.mark.slow  # builds/loads the tiny model and generates (about a minute on 2 busy cores)

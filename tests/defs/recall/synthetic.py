@@ -1,11 +1,14 @@
-"""Small synthetic `web_documents` for fast recall tests (the sample dump is for the slow test)."""
+"""Small synthetic dumps for fast recall tests (the sample dump is for the slow test): pages of
+five domains written as real WET files in a mirror with Common Crawl's layout, so the recall
+assets read them through the same streaming pass as a real dump."""
 
 from __future__ import annotations
 
+import gzip
 import random
-from datetime import datetime, timezone
+from pathlib import Path
 
-import polars as pl
+from mammoth_assets.core.sample_dump import warc_record
 
 EDU_WORDS = "solve equation answer question solution derivative integral proof exercise worked step theorem".split()
 SHOP_WORDS = "buy cart shipping discount price order sale checkout shoes jacket deal coupon".split()
@@ -19,27 +22,40 @@ DOMAINS = {
 }
 
 
-def synthetic_documents(dump: str, per_domain: int = 30, seed: int = 0, empty: int = 0) -> pl.DataFrame:
+def synthetic_pages(dump: str, per_domain: int = 30, seed: int = 0, empty: int = 0) -> list[tuple[str, str]]:
+    """(url, text) of `per_domain` pages per domain, plus `empty` pages with no text."""
     rng = random.Random(f"{dump}:{seed}")
-    rows = []
+    pages = []
     for domain, words in DOMAINS.items():
         for i in range(per_domain):
             text = "\n".join(" ".join(rng.choice(words) for _ in range(12)) + f" {rng.randint(1, 99)}" for _ in range(6))
-            rows.append(_row(dump, domain, i, f"{domain} page {i}", text))
-    for i in range(empty):
-        rows.append(_row(dump, "news-one.com", 1000 + i, None, ""))
-    return pl.DataFrame(rows)
+            pages.append((f"https://www.{domain}/page/{i}", f"{domain} page {i}\n{text}"))
+    pages += [(f"https://www.news-one.com/page/{1000 + i}", "") for i in range(empty)]
+    return pages
 
 
-def _row(dump: str, domain: str, i: int, title: str | None, text: str) -> dict:
-    url = f"https://www.{domain}/page/{i}"
-    return {
-        "dump": dump, "doc_id": f"{domain}-{i}", "url": url, "host": f"www.{domain}", "domain": domain,
-        "language": "en", "title": title, "text": text, "length_chars": len(text),
-        "wet_file": f"crawl-data/{dump}/x.warc.wet.gz", "wet_record_id": f"<urn:uuid:{domain}-{i}>",
-        "wet_offset": i, "warc_file": f"crawl-data/{dump}/x.warc.gz", "warc_record_id": None,
-        "fetch_time": datetime(2026, 11, 1, tzinfo=timezone.utc),
-    }
+def write_synthetic_dump(mirror: Path, dump: str, per_domain: int = 30, seed: int = 0, empty: int = 0,
+                         files: int = 2) -> int:
+    """Write the pages as `files` WET files (round-robin) and wet.paths.gz; returns the page count."""
+    pages = synthetic_pages(dump, per_domain, seed, empty)
+    paths = []
+    for number in range(files):
+        rel = f"crawl-data/{dump}/segments/1.{number}/wet/{dump}-{number:05d}.warc.wet.gz"
+        target = mirror / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as out:
+            for index in range(number, len(pages), files):
+                url, text = pages[index]
+                out.write(warc_record(
+                    [("WARC-Type", "conversion"), ("WARC-Target-URI", url),
+                     ("WARC-Date", "2026-11-01T00:00:00Z"),
+                     ("WARC-Record-ID", f"<urn:uuid:{dump}-{seed}-{index:08d}>"),
+                     ("WARC-Identified-Content-Language", "eng"), ("Content-Type", "text/plain")],
+                    text.encode(),
+                ))
+        paths.append(rel)
+    (mirror / "crawl-data" / dump / "wet.paths.gz").write_bytes(gzip.compress(("\n".join(paths) + "\n").encode()))
+    return len(pages)
 
 
 # Small, fast fastText settings for synthetic data.

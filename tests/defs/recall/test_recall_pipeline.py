@@ -11,12 +11,15 @@ import pytest
 from mammoth_assets.core import recall_domains as rd
 from mammoth_assets import paths
 from mammoth_assets.defs import recall
-from mammoth_assets.defs.crawl.assets import web_documents, wet_files
+from mammoth_assets.core.crawl_ingest import RECALLED_SCHEMA
+from mammoth_assets.defs.crawl.assets import wet_files
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import Warehouse, file_record
+from tests.defs.shard_runs import crawl_shard, shard_partition
 
 SAMPLE = paths.SAMPLE_DUMP
+SHARD = "00000"  # the sample's three files in one shard
 
 
 def materialize(assets, resources, instance, config: dict, partition: str | None = None) -> dg.ExecuteInProcessResult:
@@ -43,16 +46,25 @@ def test_two_rounds_recall_the_planted_educational_pages(
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("cc_dump", [SAMPLE])
     resources = {"warehouse": WarehouseResource(), "llm": LLMResource(model=str(tiny_model))}
-    # The real upstream: the crawl stage reads the sample dump's WET files into web_documents.
-    assert dg.materialize([wet_files, web_documents], instance=instance, resources=resources, partition_key=SAMPLE).success
+    # The real upstream: the dump's files, listed in one shard.
+    assert dg.materialize([wet_files], instance=instance, resources=resources, partition_key=SAMPLE,
+                          run_config={"ops": {"wet_files": {"config": {"files_per_shard": 3}}}}).success
     config = recall.demo_run_config()
     metadata = {}
     for asset in recall.ASSETS:
         name = asset.key.to_user_string()
-        result = materialize([asset], resources, instance, config, SAMPLE if asset.partitions_def else None)
+        if name == "domain_verdicts":  # round 1 reads and scores the shard's WET files in one pass
+            crawled = crawl_shard(instance, resources, SAMPLE, SHARD, **config["crawl_and_score_shard"])
+            assert crawled.success and all(c.passed for c in crawled.get_asset_check_evaluations())
+            [round1] = [e for e in crawled.get_asset_materialization_events()
+                        if e.asset_key == dg.AssetKey("recall_scores_round1")]
+            metadata["recall_scores_round1"] = {k: getattr(v, "value", v) for k, v in round1.materialization.metadata.items()}
+        result = materialize([asset], resources, instance, config,
+                             shard_partition(SAMPLE, SHARD) if asset.partitions_def else None)
         assert result.success, name
         metadata[name] = metadata_of(result)
         assert all(check.passed for check in result.get_asset_check_evaluations()), name
+    assert metadata["recall_scores_round1"]["ground_truth_recall"] > 0.5  # round 1 already finds them
 
     wh = warehouse
     documents = wh.count("web_documents", "dump", SAMPLE)
@@ -63,13 +75,20 @@ def test_two_rounds_recall_the_planted_educational_pages(
     assert final["ground_truth_recall"] >= 0.9
     assert "round1_ground_truth_recall" in final and "round1_kept" in final
 
-    # recalled_documents carries every web_documents column plus the decision, for every page.
+    # recalled_documents (round 2 re-read the WET) scores every page; the kept ones carry every
+    # web_documents column plus text and provenance, the dropped ones their key, score and reason.
     web_columns = wh.read_table("web_documents").columns
     table = wh.read_table("recalled_documents", "dump", SAMPLE)
-    assert set(web_columns) | {"score", "kept", "status", "reason", "threshold", "classifier_sha256"} == set(table.columns)
+    decision = {"kept", "status", "reason", "threshold", "classifier_sha256"}
+    assert set(table.columns) == set(RECALLED_SCHEMA) | decision and set(web_columns) <= set(table.columns)
     assert table.height == documents == final["kept"] + final["dropped"]
-    assert table.filter(pl.col("kept"))["status"].unique().to_list() == ["kept"]
-    assert set(table.filter(~pl.col("kept"))["reason"].unique().to_list()) <= {"below_threshold", "empty_text"}
+    assert set(table["doc_id"]) == set(wh.read_table("web_documents")["doc_id"])
+    kept = table.filter(pl.col("kept"))
+    assert kept["status"].unique().to_list() == ["kept"]
+    assert kept["text"].null_count() == 0 and kept["wet_record_id"].null_count() == 0 and kept["url"].null_count() == 0
+    dropped = table.filter(~pl.col("kept"))
+    assert set(dropped["reason"].unique().to_list()) <= {"below_threshold"}
+    assert dropped["text"].null_count() == dropped.height  # no text stored for what recall dropped
 
     # The threshold lives in SQL: a stricter one needs no re-scoring.
     stricter = wh.query_text(
@@ -113,6 +132,7 @@ def test_two_rounds_recall_the_planted_educational_pages(
     assert rd.verdict_agreement(zip(adversarial["verdict"], adversarial["favoured"])).rate < 0.2
     wh.replace_table("domain_verdicts", adversarial)
     assert materialize([recall.recall_classifier_round2], resources, instance, config).success
-    poisoned = metadata_of(materialize([recall.recalled_documents], resources, instance, config, SAMPLE))
+    poisoned = metadata_of(materialize([recall.recalled_documents], resources, instance, config,
+                                       shard_partition(SAMPLE, SHARD)))
     assert poisoned["ground_truth_precision"] >= 0.9
     assert poisoned["ground_truth_recall"] >= final["round1_ground_truth_recall"] - 0.05

@@ -1,22 +1,27 @@
-"""Round-1 scoring, classifier checks and domain verdicts on synthetic documents."""
+"""Round-1 scoring (in the shard pass that reads the WET files), classifier checks and domain
+verdicts on a synthetic dump."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
 import pytest
 
 from mammoth_assets.defs import recall
-from mammoth_assets.defs.recall import recall_classifier, recall_scores_round1, recall_seeds
+from mammoth_assets.defs.recall import recall_classifier, recall_seeds
 from mammoth_assets.defs.recall.checks import recall_classifier_floors
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import Warehouse
-from tests.defs.recall.synthetic import FAST_MODEL, synthetic_documents
+from tests.defs.recall.synthetic import FAST_MODEL, write_synthetic_dump
+from tests.defs.shard_runs import crawl_shard, list_dump
 
 DUMP = "CC-MAIN-A"
 SEEDS = {"seed_domains": ["edu-seed-a.org", "edu-seed-b.org"], "num_positives": 40, "num_negatives": 40,
-         "auto_seed_domains": False}
+         "auto_seed_domains": False, "negative_pool_rate": 1.0}
+SHARD = "00000"  # both files of the synthetic dump in one shard
 
 
 @pytest.fixture
@@ -27,8 +32,9 @@ def instance() -> dg.DagsterInstance:
 
 
 @pytest.fixture
-def trained(warehouse: Warehouse, instance: dg.DagsterInstance) -> Warehouse:
-    warehouse.replace_partition("web_documents", "dump", DUMP, synthetic_documents(DUMP, per_domain=24, empty=2))
+def trained(warehouse: Warehouse, instance: dg.DagsterInstance, tmp_path: Path) -> Warehouse:
+    write_synthetic_dump(tmp_path / "mirror", DUMP, per_domain=24, empty=2)
+    assert list_dump(instance, {"warehouse": WarehouseResource()}, DUMP, str(tmp_path / "mirror"), files_per_shard=2).success
     result = dg.materialize(
         [recall_seeds, recall_classifier],
         instance=instance,
@@ -40,28 +46,28 @@ def trained(warehouse: Warehouse, instance: dg.DagsterInstance) -> Warehouse:
 
 
 def score(instance, config: dict) -> dg.ExecuteInProcessResult:
-    return dg.materialize(
-        [recall_scores_round1],
-        instance=instance,
-        resources={"warehouse": WarehouseResource()},
-        partition_key=DUMP,
-        run_config={"ops": {"recall_scores_round1": {"config": config}}},
-        raise_on_error=False,
-    )
+    """The shard pass: read the shard's WET files and score them with the round-1 classifier."""
+    return crawl_shard(instance, {"warehouse": WarehouseResource()}, DUMP, SHARD,
+                       **{"min_recall_rate": 0.001, "max_recall_rate": 0.5, **config})
 
 
 def test_every_document_is_scored_in_small_batches_and_reconciles(trained: Warehouse, instance):
     result = score(instance, {"batch_rows": 100, "max_recall_rate": 0.9})
     assert result.success
     table = trained.read_table("recall_scores_round1", "dump", DUMP)
-    assert table.height == trained.count("web_documents", "dump", DUMP) == 122
-    assert table.filter(pl.col("reason") == "empty_text").height == 2
+    assert table.height == trained.count("web_documents", "dump", DUMP) == 120
+    # Pages with no text never become documents: they are rejects with a reason, still counted.
+    rejects = trained.read_table("web_documents_rejects", "dump", DUMP)
+    assert rejects["reason"].to_list() == ["empty", "empty"]
+    assert int(trained.read_table("web_documents_files")["records"].sum()) == 122
     assert (table["status"] == "kept").sum() + (table["status"] == "dropped").sum() == table.height
     kept_domains = set(table.filter(pl.col("kept"))["domain"])
     assert {"edu-seed-a.org", "edu-seed-b.org", "edu-other.net"} <= kept_domains
     assert "shop-one.com" not in kept_domains
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
-    assert checks == {"scored_equals_kept_plus_dropped": True, "recall_rate_in_band": True}
+    assert checks == {"scored_equals_kept_plus_dropped": True, "recall_rate_in_band": True,
+                      "web_documents_all_files_read": True, "web_documents_dump_matches_partition": True,
+                      "web_documents_reconciled": True, "web_documents_unique_doc_id": True}
 
     # Batch size changes nothing but memory; re-materializing replaces the partition.
     assert score(instance, {"batch_rows": 5_000, "max_recall_rate": 0.9}).success
@@ -70,11 +76,14 @@ def test_every_document_is_scored_in_small_batches_and_reconciles(trained: Wareh
     assert again.sort("doc_id")["kept"].to_list() == table.sort("doc_id")["kept"].to_list()
 
 
-def test_top_fraction_keeps_that_share(trained: Warehouse, instance):
-    result = score(instance, {"top_fraction": 0.25, "max_recall_rate": 0.9})
-    assert result.success
-    kept = trained.read_table("recall_scores_round1", "dump", DUMP)["kept"].sum()
-    assert 0.2 * 122 <= kept <= 0.3 * 122
+def test_a_top_fraction_is_chosen_in_sql_without_rescoring(trained: Warehouse, instance):
+    """Every document keeps its score, so a top fraction of the dump (a quantile threshold) is a
+    query over the stored scores: no document is read or scored again."""
+    assert score(instance, {"max_recall_rate": 0.9}).success
+    top = trained.query_text(
+        "SELECT count(*) FILTER (WHERE score >= (SELECT quantile_disc(score, 0.75) FROM recall_scores_round1 "
+        "WHERE dump = $d)) AS kept FROM recall_scores_round1 WHERE dump = $d", {"d": DUMP})["kept"][0]
+    assert 0.2 * 120 <= top <= 0.3 * 120
 
 
 def test_recall_rate_outside_the_band_fails_the_blocking_check(trained: Warehouse, instance):

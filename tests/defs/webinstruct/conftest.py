@@ -1,22 +1,35 @@
 """A recalled sample dump for the WebInstruct tests: the sample mirror with planted benchmark
-questions, and a `recalled_documents` table written from its WET files (perfect recall of a
-chosen subset, so the LLM stages stay small)."""
+questions, and the `recalled_documents` rows of one shard (all three files) written from its WET
+files in round 2's shape (perfect recall of a chosen subset, so the LLM stages stay small; text and
+provenance for the kept pages only)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import polars as pl
 import pytest
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from mammoth_assets.core.benchmarks import load_benchmark
 from mammoth_assets.core.documents import document_row
+from mammoth_assets.core.crawl_ingest import RECALLED_SCHEMA
 from mammoth_assets.core.sample_dump import DUMP, build_sample_mirror, read_labels
+from mammoth_assets.defs.shard_tables import ShardPartition, TableSwap, swap_shard
 from mammoth_assets.warehouse import Warehouse
 
 PLANT_FROM = {"gsm8k": 3, "math": 2}  # benchmark -> how many of its questions to plant
+SHARD = ShardPartition(DUMP, "00000")
+SHARD_KEY = dg.MultiPartitionKey({"cc_dump": DUMP, "shard": SHARD.shard})
+
+
+def shard_instance() -> dg.DagsterInstance:
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("cc_dump", [DUMP])
+    instance.add_dynamic_partitions("shard", [SHARD.shard])
+    return instance
 
 
 @dataclass
@@ -59,7 +72,7 @@ def choose_recalled(labels: list[dict], planted: dict) -> set[str]:
 
 def write_recalled_documents(warehouse: Warehouse, mirror: Path, recalled: set[str]) -> int:
     rows = []
-    for wet_file in sorted({l["wet_file"] for l in read_labels(mirror)}):
+    for file_index, wet_file in enumerate(sorted({l["wet_file"] for l in read_labels(mirror)})):
         with open(mirror / wet_file, "rb") as stream:
             for record in ArchiveIterator(stream, record_types=WarcRecordType.conversion):
                 url = record.headers.get("WARC-Target-URI")
@@ -77,16 +90,25 @@ def write_recalled_documents(warehouse: Warehouse, mirror: Path, recalled: set[s
                     warc_date=record.headers.get("WARC-Date"),
                 )
                 kept = url in recalled
+                if not kept:  # round 2 keeps no text or provenance for what it drops
+                    row = {k: (v if k in ("dump", "doc_id", "length_chars") else None) for k, v in row.items()}
                 rows.append(
                     {
                         **row,
+                        "shard": SHARD.shard,
+                        "shard_key": SHARD.key,
+                        "file_index": file_index,
                         "score": 0.9 if kept else 0.1,
                         "kept": kept,
                         "status": "kept" if kept else "dropped",
                         "reason": None if kept else "below_threshold",
+                        "threshold": 0.5,
+                        "classifier_sha256": "test",
                     }
                 )
-    return warehouse.replace_partition("recalled_documents", "dump", DUMP, pl.DataFrame(rows))
+    frame = pl.DataFrame(rows).cast({k: v for k, v in RECALLED_SCHEMA.items() if k != "score"})
+    swap_shard(warehouse, SHARD, [TableSwap("recalled_documents", frame, "recall_documents_create")])
+    return frame.height
 
 
 @pytest.fixture(scope="session")

@@ -12,12 +12,13 @@ import polars as pl
 import pytest
 
 from mammoth_assets.core.sample_dump import DUMP
+from mammoth_assets.defs.plots import embedded_png_bytes
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS, PER_DUMP_ASSETS, demo_run_config
+from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS, PER_DUMP_ASSETS, PER_SHARD_ASSETS, demo_run_config
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import Warehouse
 
-from .conftest import RecalledDump, write_recalled_documents
+from .conftest import SHARD_KEY, RecalledDump, shard_instance, write_recalled_documents
 
 pytestmark = pytest.mark.slow  # one module-wide pipeline run (about a minute on 2 cores)
 MAX_PAIRS = 4  # pairs sent to the refiners; the others are recorded as not_sent
@@ -33,7 +34,8 @@ class PipelineRun:
     instance: dg.DagsterInstance
     warehouse: Warehouse
     resources: dict
-    per_dump: dg.ExecuteInJobResult
+    per_dump: dg.ExecuteInJobResult  # the shard's run (page texts .. refinement)
+    minhash: dg.ExecuteInJobResult  # the dump's run (MinHash buckets)
     result: dg.ExecuteInJobResult
     data_dir: Path
     dump: RecalledDump
@@ -62,8 +64,7 @@ def pipeline(
         patch.setenv("HF_HUB_OFFLINE", "1")
         warehouse = Warehouse(path=data_dir / "warehouse.duckdb", lock_timeout_s=60)
         write_recalled_documents(warehouse, planted_mirror.mirror, planted_mirror.recalled_urls)
-        instance = dg.DagsterInstance.ephemeral()
-        instance.add_dynamic_partitions("cc_dump", [DUMP])
+        instance = shard_instance()
         resources = {
             "warehouse": WarehouseResource(path=str(warehouse.path)),
             "llm": LLMResource(
@@ -74,9 +75,9 @@ def pipeline(
         per_dump = dg.materialize(
             everything,
             instance=instance,
-            partition_key=DUMP,
+            partition_key=SHARD_KEY,
             resources=resources,
-            selection=PER_DUMP_ASSETS,
+            selection=PER_SHARD_ASSETS,
             run_config=run_config(
                 ["page_texts", "decontaminated_documents", "extracted_qa", "refined_qa"],
                 warc_base=str(planted_mirror.mirror),
@@ -85,6 +86,9 @@ def pipeline(
             ),
         )
         assert per_dump.success
+        minhash = dg.materialize(everything, instance=instance, resources=resources, selection=PER_DUMP_ASSETS,
+                                 partition_key=DUMP)  # the dump's MinHash buckets, over its shards
+        assert minhash.success
         final = dg.materialize(
             everything, instance=instance, resources=resources, selection=[ASSETS[-1]]
         )
@@ -95,6 +99,7 @@ def pipeline(
             warehouse,
             resources,
             per_dump,
+            minhash,
             final,
             data_dir,
             planted_mirror,
@@ -209,12 +214,13 @@ def test_final_dataset_exports_walk_back_to_pages_and_card_discloses_fallback(
     card = (export / "README.md").read_text()
     assert "keep_unrefined_when_rejected=True" in card and "gsm8k" in card
     assert "| extracted_qa_pages | " in card  # counts per stage
-    assert Path(meta["funnel_plot"].split("file://", 1)[1].rstrip(")")).exists()
+    assert embedded_png_bytes(meta["funnel_plot"]).startswith(b"\x89PNG")
 
 
 def test_all_asset_checks_ran_in_the_runs_and_passed(pipeline: PipelineRun):
     evaluations = (
         pipeline.per_dump.get_asset_check_evaluations()
+        + pipeline.minhash.get_asset_check_evaluations()
         + pipeline.result.get_asset_check_evaluations()
     )
     names = {spec.name for check in ASSET_CHECKS for spec in check.check_specs}
@@ -227,7 +233,7 @@ def test_grounding_floor_fails_the_check_when_raised(pipeline: PipelineRun):
     again = dg.materialize(
         [*ASSETS, *ASSET_CHECKS],
         instance=pipeline.instance,
-        partition_key=DUMP,
+        partition_key=SHARD_KEY,
         resources=pipeline.resources,
         selection=[ASSETS[2]],
         raise_on_error=False,

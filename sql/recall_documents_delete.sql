@@ -1,1 +1,0 @@
-DELETE FROM recalled_documents WHERE dump = $dump

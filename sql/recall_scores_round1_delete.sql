@@ -1,1 +1,0 @@
-DELETE FROM recall_scores_round1 WHERE dump = $dump
