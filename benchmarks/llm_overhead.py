@@ -1,11 +1,13 @@
 """What the LLM layer costs over the raw engine, and what the cache saves.
 
 Runs the same chat prompts (1) through raw transformers `generate` (same batch size, left padding,
-length-sorted batches, greedy) and (2) through `LLMResource.generate` (cache lookup, batching,
-token accounting, committed cache writes), then (3) again through the layer, which must be 100%
-cache hits with zero backend calls. With vLLM importable (`--vllm`), also raw `vllm.LLM.chat`
-against the layer's vllm backend. Prints the figures side by side and the overhead ratio
-(target: under 10% on batched generation).
+length-sorted batches, greedy) and (2) through `LLMResource.generate` (cache lookup, claims,
+batching, token accounting, answers committed per batch), then (3) again through the layer, which
+must be 100% cache hits with zero backend calls. Then (4) constrained decoding: milliseconds per
+generated token of the transformers backend with no constraint, under the extraction JSON schema
+and under the AlpaGasus rating regex (llguidance masks plus the finishing-path budget). With vLLM
+importable (`--vllm`), also raw `vllm.LLM.chat` against the layer's vllm backend. Every figure is
+repeated (`--repeats`) and printed as min and median (target: layer overhead under 10%).
 
     .venv/bin/python benchmarks/llm_overhead.py                # the tiny model, built on the fly
     .venv/bin/python benchmarks/llm_overhead.py --model Qwen/Qwen2.5-0.5B-Instruct --prompts 256
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -68,6 +71,43 @@ def through_layer(llm, conversations, max_tokens: int, stage: str) -> tuple[floa
     return elapsed, time.process_time() - cpu_started, llm.usage_metadata(responses)
 
 
+def constrained_per_token(model_path: str, conversations, max_tokens: int, batch_size: int,
+                          repeats: int) -> list[tuple[str, list[float], int]]:
+    """(label, ms per generated token of each repeat, tokens per repeat) for the transformers
+    backend without a constraint and under a JSON schema and a regex."""
+    from mammoth_assets.core.alpagasus import RATING_REGEX
+    from mammoth_assets.core.qa_extraction import EXTRACTION_SCHEMA
+    from mammoth_assets.llm import LLMRequest, SamplingParams
+    from mammoth_assets.llm.backends.transformers_backend import TransformersBackend
+
+    backend = TransformersBackend(model_path, batch_size=batch_size)
+    backend.load()
+
+    def requests(**constraint) -> list[LLMRequest]:
+        return [LLMRequest(f"c{i}", messages=c, sampling=SamplingParams(max_tokens=max_tokens, temperature=1.0, seed=0),
+                           **constraint) for i, c in enumerate(conversations)]
+
+    cases = [("unconstrained", requests()), ("JSON schema (extraction)", requests(json_schema=EXTRACTION_SCHEMA)),
+             ("regex (AlpaGasus rating)", requests(regex=RATING_REGEX))]
+    for _, batch in cases:  # warm-up: grammar compilation and first-call costs
+        list(backend.generate(batch[:2]))
+    results = []
+    for label, batch in cases:
+        per_token, tokens = [], 0
+        for _ in range(repeats):
+            started = time.perf_counter()
+            answers = [answer for group in backend.generate(batch) for _, answer in group]
+            elapsed = time.perf_counter() - started
+            tokens = sum(a.completion_tokens for a in answers)
+            per_token.append(1000 * elapsed / max(tokens, 1))
+        results.append((label, per_token, tokens))
+    return results
+
+
+def min_median(values: list[float]) -> str:
+    return f"{min(values):.3f} / {statistics.median(values):.3f}"
+
+
 def raw_vllm(model_path: str, conversations, max_tokens: int) -> float:
     from vllm import LLM, SamplingParams
 
@@ -85,7 +125,9 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=64)
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=3, help="timed repetitions (fastest reported)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed repetitions (min and median reported)")
+    parser.add_argument("--constrained-tokens", type=int, default=64,
+                        help="max_tokens of the constrained-decoding comparison (0 skips it)")
     parser.add_argument("--cpu-threads", type=int, default=1)
     parser.add_argument("--vllm", action="store_true", help="also compare vLLM (needs vllm installed)")
     args = parser.parse_args()
@@ -116,20 +158,28 @@ def main() -> None:
         seconds, cpu, usage = through_layer(llm, conversations, args.max_tokens, "bench")
         layer_times.append(seconds)
         layer_cpu.append(cpu)
-    raw_s, layer_s = min(raw_times), min(layer_times)  # min: the least disturbed run on a shared machine
-    raw_c, layer_c = min(raw_cpu), min(layer_cpu)
     again_s, _, again = through_layer(llm, conversations, args.max_tokens, "bench")
 
     print(f"model={model} prompts={args.prompts} max_tokens={args.max_tokens} batch={args.batch_size} "
           f"torch_threads={torch.get_num_threads()} repeats={args.repeats}")
-    print(f"{'path':<34}{'wall s':>10}{'CPU s':>10}{'tokens out':>12}{'tokens/s':>10}")
-    print(f"{'raw transformers generate':<34}{raw_s:>10.3f}{raw_c:>10.3f}{produced:>12}{produced / raw_s:>10.1f}")
+    print(f"{'path (min / median)':<34}{'wall s':>18}{'CPU s':>18}{'tokens out':>12}")
+    print(f"{'raw transformers generate':<34}{min_median(raw_times):>18}{min_median(raw_cpu):>18}{produced:>12}")
     tokens = usage["llm_completion_tokens"]
-    print(f"{'LLMResource (transformers)':<34}{layer_s:>10.3f}{layer_c:>10.3f}{tokens:>12}{tokens / layer_s:>10.1f}")
-    print(f"overhead: wall {100 * (layer_s / raw_s - 1):+.1f}%, CPU {100 * (layer_c / raw_c - 1):+.1f}% "
-          f"(target < +10%; wall times on a shared machine are noisy, CPU time less so)")
+    print(f"{'LLMResource (transformers)':<34}{min_median(layer_times):>18}{min_median(layer_cpu):>18}{tokens:>12}")
+    for label, pick in (("min", min), ("median", statistics.median)):
+        raw_s, layer_s, raw_c, layer_c = pick(raw_times), pick(layer_times), pick(raw_cpu), pick(layer_cpu)
+        print(f"overhead ({label}): wall {100 * (layer_s / raw_s - 1):+.1f}%, CPU {100 * (layer_c / raw_c - 1):+.1f}%")
+    print("(target < +10%; wall times on a shared machine are noisy, CPU time less so)")
     print(f"re-run through the layer: {again_s:.3f}s, cache hit rate {100 * again['llm_cache_hit_rate']:.0f}%, "
           f"backend requests {again['llm_backend_requests']}")
+
+    if args.constrained_tokens:
+        results = constrained_per_token(model, conversations, args.constrained_tokens, args.batch_size, args.repeats)
+        print(f"\nconstrained decoding, transformers backend, sampled (T=1), max_tokens={args.constrained_tokens}")
+        print(f"{'constraint':<34}{'ms/token min / median':>24}{'tokens':>9}{'vs unconstrained (median)':>28}")
+        base = statistics.median(results[0][1])
+        for label, per_token, count in results:
+            print(f"{label:<34}{min_median(per_token):>24}{count:>9}{statistics.median(per_token) / base:>27.2f}x")
 
     if args.vllm:
         from mammoth_assets.llm.backends.vllm_backend import vllm_available

@@ -6,7 +6,9 @@
 Answers come back in request order. Per-request failures never raise: they come back with `error`
 set (and are stored, so the next run sends them again). Before calling the backend, every request
 whose cache key has an answer is served from the request cache (`mammoth_assets.llm.cache`);
-new answers are committed every `flush_every` answers or `flush_interval_s` seconds.
+the rest are claimed (a lease other runs wait on instead of paying for them too), sent, and
+committed as they complete: a killed run re-sends only what was in flight. Errors, log lines and
+exceptions that leave this layer have API keys and Authorization values redacted.
 
 Switching backend or model needs no code: set the resource config in the launchpad, or an
 environment variable `MAMMOTH_LLM_<FIELD>` (e.g. `MAMMOTH_LLM_BACKEND=openai`,
@@ -18,6 +20,7 @@ own model (`llm.with_model("mistralai/Mixtral-8x22B-Instruct-v0.1")`) keeps it.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -30,8 +33,9 @@ from typing import Any, Literal, Sequence
 import dagster as dg
 from pydantic import PrivateAttr
 
-from mammoth_assets.llm.cache import BackgroundWriter, RequestCache, cache_key
-from mammoth_assets.llm.constrain import check_text
+from mammoth_assets.llm.cache import LeaseKeeper, RequestCache, cache_key
+from mammoth_assets.llm.redact import redact, register_secret_env
+from mammoth_assets.llm.structured import check_text
 from mammoth_assets.llm.types import LLMRequest, LLMResponse
 
 logger = logging.getLogger(__name__)
@@ -53,8 +57,7 @@ class LLMSettings:
     max_concurrency: int
     timeout_s: float
     max_retries: int
-    retry_backoff_s: float
-    guided_decoding_extras: bool
+    structured_outputs: str
     batch_size: int
     tensor_parallel_size: int
     dtype: str
@@ -66,8 +69,8 @@ class LLMSettings:
     price_per_million_input_tokens: float
     price_per_million_output_tokens: float
     cache_path: str
-    flush_every: int
-    flush_interval_s: float
+    claim_lease_s: float
+    claim_wait_s: float
     progress_interval_s: float
 
 
@@ -81,9 +84,11 @@ class LLMResource(dg.ConfigurableResource):
     api_key_env: str = "OPENAI_API_KEY"  # NAME of the env var holding the key, never the key
     max_concurrency: int = 16  # openai backend: requests in flight
     timeout_s: float = 120.0  # openai backend: per request
-    max_retries: int = 4  # openai backend: on 429 / 5xx / connection errors
-    retry_backoff_s: float = 0.5  # openai backend: first retry delay, doubled each retry (max 30 s)
-    guided_decoding_extras: bool = True  # openai backend: also send vLLM's guided_json/regex fields
+    max_retries: int = 4  # openai backend: the SDK's retries on 408/409/429/5xx, timeouts, drops
+    # openai backend: how schemas/regexes are sent. "vllm": vLLM's `structured_outputs` field
+    # (vLLM servers, `mammoth serve-llm`); "openai": `response_format` json_schema only (hosted
+    # APIs; a regex is then checked after the fact)
+    structured_outputs: Literal["vllm", "openai"] = "vllm"
     batch_size: int = 16  # transformers: rows per generate; vllm: requests per engine call
     tensor_parallel_size: int = 1  # vllm
     dtype: str = "auto"
@@ -95,8 +100,8 @@ class LLMResource(dg.ConfigurableResource):
     price_per_million_input_tokens: float = 0.0
     price_per_million_output_tokens: float = 0.0
     cache_path: str = ""  # "" = llm_cache.duckdb beside the warehouse
-    flush_every: int = 64  # commit answers to the cache every N ...
-    flush_interval_s: float = 10.0  # ... or every T seconds, whichever comes first
+    claim_lease_s: float = 60.0  # lease on requests being answered; renewed every quarter of it
+    claim_wait_s: float = 3600.0  # longest wait for another live run's answers before paying again
     progress_interval_s: float = 30.0  # progress log (with ETA) during long batches
 
     _last_call: dict = PrivateAttr(default_factory=dict)
@@ -119,6 +124,7 @@ class LLMResource(dg.ConfigurableResource):
                 values["model"] = TINY_MODEL_ID
             values["model_id"] = values["model_id"] or TINY_MODEL_ID
         values["model_id"] = values["model_id"] or values["model"]
+        register_secret_env(values["api_key_env"])  # its value is redacted wherever it shows up
         if not values["cache_path"]:
             from mammoth_assets.llm.cache import default_cache_path
 
@@ -144,26 +150,34 @@ class LLMResource(dg.ConfigurableResource):
         started_at = _now()
         keys = [cache_key(request, settings.model_id) for request in requests]
         cache = RequestCache(settings.cache_path)
-        answered: dict[str, LLMResponse] = cache.lookup(keys)
-        hits = sum(1 for key in keys if key in answered)
+        owner = uuid.uuid4().hex  # this call's identity in the claims table
+        answered, mine = cache.lookup_and_claim(keys, owner, stage, settings.claim_lease_s)
         todo: dict[str, int] = {}  # cache key -> index of the first request with it
         for index, key in enumerate(keys):
             if key not in answered and key not in todo:
                 todo[key] = index
         log.info(
-            f"llm[{stage}] {len(requests)} requests: {hits} from cache, {len(todo)} to "
-            f"{settings.backend}:{settings.model_id}"
+            f"llm[{stage}] {len(requests)} requests: {len(requests) - sum(k in todo for k in keys)} from cache, "
+            f"{len(todo)} to {settings.backend}:{settings.model_id}"
         )
         backend_seconds = 0.0
         fresh: dict[str, LLMResponse] = {}
-        unsaved: list[tuple[LLMRequest, LLMResponse]] = []
         if todo:
             backend_started = time.perf_counter()
-            fresh, unsaved = self._run_backend(settings, requests, list(todo.values()), keys, cache, stage, log)
+            lease = LeaseKeeper(cache, owner, settings.claim_lease_s)
+            try:
+                fresh, from_others = self._answer(settings, requests, keys, todo, mine, cache, stage, log, owner)
+            except BaseException:
+                lease.stop()
+                with contextlib.suppress(Exception):
+                    cache.release(owner)
+                raise
+            lease.stop()
+            answered.update(from_others)
             backend_seconds = time.perf_counter() - backend_started
         responses = []
         for request, key in zip(requests, keys):
-            source = answered.get(key) or fresh[key]
+            source = fresh.get(key) or answered[key]
             responses.append(dataclasses.replace(source, request_id=request.request_id, model_id=settings.model_id))
         stats = {
             "call_id": uuid.uuid4().hex,
@@ -174,47 +188,78 @@ class LLMResource(dg.ConfigurableResource):
             "finished_at": _now(),
             "requests": len(requests),
             "unique_requests": len(set(keys)),
-            "cache_hits": hits,
-            "backend_requests": len(todo),
+            "cache_hits": sum(1 for key in keys if key not in fresh),
+            "backend_requests": len(fresh),
             "failures": sum(1 for r in fresh.values() if not r.ok),
             "prompt_tokens": sum(r.prompt_tokens for r in fresh.values()),
             "completion_tokens": sum(r.completion_tokens for r in fresh.values()),
             "backend_seconds": backend_seconds,
         }
-        cache.store(unsaved, stage, call=stats)  # the last answers and the call record together
+        cache.record_call(stats, release_owner=owner if todo else None)
         self._last_call.clear()
         self._last_call.update(stats)
         return responses
 
-    def _run_backend(self, settings, requests, indices, keys, cache, stage, log):
-        """Run the backend, committing answers as they arrive; returns (answers by key, the
-        answers not yet committed)."""
+    def _answer(self, settings, requests, keys, todo, mine, cache, stage, log, owner):
+        """Answer the uncached keys: send those this call claimed (`mine`, then any it claims
+        later), wait for the answers of keys another live run holds, and take over keys whose
+        owner stopped. Returns (answers this run paid for, answers another run stored meanwhile)."""
+        pending = dict(todo)
+        fresh: dict[str, LLMResponse] = {}
+        from_others: dict[str, LLMResponse] = {}
+        waited = 0.0
+        poll_s = 0.2
+        while pending:
+            if waited > settings.claim_wait_s:  # the holder is alive but stuck: pay again
+                mine = list(pending)
+            if mine:
+                indices = [pending.pop(key) for key in mine if key in pending]
+                fresh.update(self._run_backend(settings, requests, indices, keys, cache, stage, log, owner))
+            if pending:
+                for key, response in cache.lookup(pending).items():
+                    from_others[key] = response
+                    pending.pop(key)
+            if pending and cache.claimed(list(pending)):
+                if waited == 0.0:
+                    log.info(f"llm[{stage}] {len(pending)} requests are being answered by another run; "
+                             f"waiting for its answers")
+                time.sleep(poll_s)
+                waited += poll_s
+                poll_s = min(poll_s * 1.5, 2.0)
+            mine = cache.claim(list(pending), owner, stage, settings.claim_lease_s) if pending else []
+        if from_others:
+            log.info(f"llm[{stage}] {len(from_others)} answers came from another run")
+        return fresh, from_others
+
+    def _run_backend(self, settings, requests, indices, keys, cache, stage, log, owner) -> dict[str, LLMResponse]:
+        """Run the backend on `indices`, committing each group of answers as it arrives (and
+        releasing its claims in the same transaction); returns the answers by key."""
         engine = get_engine(settings)
         batch = [requests[i] for i in indices]
-        pending: list[tuple[LLMRequest, LLMResponse]] = []
         fresh: dict[str, LLMResponse] = {}
+        unsaved: list[tuple[LLMRequest, LLMResponse]] = []
         progress = Progress(len(batch), stage, log, settings.progress_interval_s)
-        writer = BackgroundWriter(cache, stage)
-        last_flush = time.monotonic()
         try:
-            for position, response in engine.generate(batch):
-                request = batch[position]
-                response = finish_response(response, request, keys[indices[position]], settings.model_id)
-                fresh[response.cache_key] = response
-                pending.append((request, response))
-                progress.advance(response)
-                if len(pending) >= settings.flush_every or time.monotonic() - last_flush >= settings.flush_interval_s:
-                    writer.submit(pending)
-                    pending, last_flush = [], time.monotonic()
-        except BaseException:  # the engine itself failed (or we were interrupted): keep what came back
-            writer.submit(pending)
-            writer.finish()
-            log.error(f"llm[{stage}] backend failed after {len(fresh)}/{len(batch)} answers (those are saved)")
+            for group in engine.generate(batch):
+                for position, response in group:
+                    request = batch[position]
+                    response = finish_response(response, request, keys[indices[position]], settings.model_id)
+                    fresh[response.cache_key] = response
+                    unsaved.append((request, response))
+                    progress.advance(response)
+                try:
+                    cache.store(unsaved, stage, owner=owner)
+                    unsaved = []
+                except Exception as error:  # keep them; the next group (or the end) retries
+                    log.warning(f"llm[{stage}] cache write failed ({redact(str(error))}); "
+                                f"{len(unsaved)} answers kept for the next write")
+        except BaseException as error:  # the engine failed (or we were interrupted): keep what came back
+            with contextlib.suppress(Exception):
+                cache.store(unsaved, stage, owner=owner)
+            log.error(f"llm[{stage}] backend failed after {len(fresh)}/{len(batch)} answers (those are saved): "
+                      f"{redact(f'{type(error).__name__}: {error}')}")
+            raise_redacted(error)
             raise
-        unwritten = writer.finish()
-        if writer.error is not None:
-            log.warning(f"llm[{stage}] cache write failed ({writer.error}); retrying at the end")
-        pending = unwritten + pending
         for position, request in enumerate(batch):  # a backend that lost a request: record it
             key = keys[indices[position]]
             if key not in fresh:
@@ -223,9 +268,10 @@ class LLMResource(dg.ConfigurableResource):
                     request, key, settings.model_id,
                 )
                 fresh[key] = lost
-                pending.append((request, lost))
+                unsaved.append((request, lost))
+        cache.store(unsaved, stage, owner=owner)
         progress.done()
-        return fresh, pending
+        return fresh
 
     # -- reporting -----------------------------------------------------------------------------
     def usage_metadata(self, responses: Sequence[LLMResponse]) -> dict[str, Any]:
@@ -243,7 +289,7 @@ class LLMResource(dg.ConfigurableResource):
         ) / 1e6
         reasons: dict[str, int] = {}
         for r in failures:
-            reason = (r.error or "no text").split(":")[0][:80]
+            reason = redact(r.error or "no text").split(":")[0][:80]
             reasons[reason] = reasons.get(reason, 0) + 1
         return {
             "llm_backend": settings.backend,
@@ -262,9 +308,27 @@ class LLMResource(dg.ConfigurableResource):
         }
 
 
+class LLMBackendError(RuntimeError):
+    """The backend itself failed; raised instead of an error whose message held a secret."""
+
+
+def raise_redacted(error: BaseException) -> None:
+    """Raise a redacted copy of `error` (without the original chained) if its message holds a
+    secret; return otherwise, so the caller re-raises the original."""
+    if isinstance(error, Exception):
+        message = f"{type(error).__name__}: {error}"
+        cleaned = redact(message)
+        if cleaned != message:
+            raise LLMBackendError(cleaned) from None
+
+
 def finish_response(response: LLMResponse, request: LLMRequest, key: str, model_id: str) -> LLMResponse:
-    """Stamp key and model, and parse/validate structured output (a failure keeps its raw text)."""
-    response = dataclasses.replace(response, cache_key=key, model_id=model_id, request_id=request.request_id, cached=False)
+    """Stamp key and model, redact the error, and parse/validate structured output (a failure
+    keeps its raw text)."""
+    response = dataclasses.replace(
+        response, cache_key=key, model_id=model_id, request_id=request.request_id, cached=False,
+        error=redact(response.error),
+    )
     if response.error is None and response.text is None:
         response.error = "backend returned no text"
     if response.error is None and (request.json_schema is not None or request.regex is not None):
@@ -321,8 +385,7 @@ def get_engine(settings: LLMSettings):
             max_concurrency=settings.max_concurrency,
             timeout_s=settings.timeout_s,
             max_retries=settings.max_retries,
-            guided_decoding_extras=settings.guided_decoding_extras,
-            backoff_base_s=settings.retry_backoff_s,
+            structured_outputs=settings.structured_outputs,
         )
     key = (
         settings.backend, settings.model, settings.device, settings.dtype, settings.batch_size,

@@ -3,8 +3,8 @@
 It lets anyone serve the tiny model (or any local/HF model) to the `openai` backend, and the tests
 use it as a real server on 127.0.0.1. Endpoints: `GET /v1/models`, `POST /v1/chat/completions`,
 `POST /v1/completions`, `GET /health`. Structured output is read from OpenAI's `response_format`
-(`json_schema` or `json_object`) and from vLLM's `guided_json` / `guided_regex` /
-`structured_outputs` fields, and enforced by the same constrained decoder as the local backend.
+(`json_schema`) and from vLLM's `structured_outputs` field (`json` or `regex`), and enforced by the
+same constrained decoder (llguidance) as the local backend.
 
 Requests arriving together are batched: a single worker drains the queue (up to `batch_size`
 requests, waiting `batch_wait_s` for more) and runs one backend `generate` per batch in a thread,
@@ -88,20 +88,16 @@ class BatchingEngine:
 
     def _generate(self, requests: list[LLMRequest]) -> dict[int, LLMResponse]:
         with self._lock:
-            return dict(self.backend.generate(requests))
+            return {index: answer for group in self.backend.generate(requests) for index, answer in group}
 
 
 def parse_constraint(body: dict[str, Any]) -> tuple[dict | None, str | None]:
-    """(json_schema, regex) from OpenAI and vLLM request fields."""
+    """(json_schema, regex) from vLLM's `structured_outputs` or OpenAI's `response_format`."""
     structured = body.get("structured_outputs") or {}
     if structured.get("json") is not None:
         return structured["json"], None
     if structured.get("regex") is not None:
         return None, structured["regex"]
-    if body.get("guided_json") is not None:
-        return body["guided_json"], None
-    if body.get("guided_regex") is not None:
-        return None, body["guided_regex"]
     response_format = body.get("response_format") or {}
     if response_format.get("type") == "json_schema":
         spec = response_format.get("json_schema") or {}

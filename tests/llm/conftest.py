@@ -12,7 +12,7 @@ from mammoth_assets.llm import LLMResource
 @pytest.fixture
 def llm(tiny_model: Path) -> LLMResource:
     # One torch thread: the tiny model is latency-bound and CI's two cores are shared.
-    return LLMResource(model=str(tiny_model), cpu_threads=1, batch_size=8, flush_every=4)
+    return LLMResource(model=str(tiny_model), cpu_threads=1, batch_size=8)
 
 
 @pytest.fixture(scope="session")

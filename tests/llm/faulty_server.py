@@ -1,8 +1,10 @@
 """A real misbehaving HTTP server for the openai-backend tests.
 
 It listens on 127.0.0.1, parses each HTTP/1.1 request, and answers the first requests according
-to a plan: "500" (an internal server error), "429" (rate limited, with Retry-After), "hang"
-(never answers; the client must time out), "drop" (closes the TCP connection without a reply).
+to a plan: "500" (an internal server error), "429" (rate limited, with `Retry-After: 0.05`;
+"429:1.5" says 1.5 s), "401echo" (unauthorized, with a body that echoes the request's headers,
+Authorization included, as some proxies do), "hang" (never answers; the client must time out),
+"drop" (closes the TCP connection without a reply).
 Requests past the plan (or with action "forward") are forwarded to an upstream server: the real
 OpenAI-compatible server over the tiny model.
 """
@@ -10,6 +12,7 @@ OpenAI-compatible server over the tiny model.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 
@@ -24,6 +27,8 @@ class FaultyServer:
         self.requests_seen = 0
         self.actions: list[str] = []
         self.headers_seen: list[dict[str, str]] = []
+        self.bodies_seen: list[dict] = []
+        self.times_seen: list[float] = []  # monotonic arrival time of each request
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -85,6 +90,11 @@ class FaultyServer:
                         headers[name.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 self.headers_seen.append(headers)
+                self.times_seen.append(time.monotonic())
+                try:
+                    self.bodies_seen.append(json.loads(body or b"{}"))
+                except ValueError:
+                    self.bodies_seen.append({})
                 action = self._next_action()
                 if action == "drop":
                     writer.transport.abort()
@@ -92,10 +102,16 @@ class FaultyServer:
                 if action == "hang":
                     await asyncio.sleep(3600)
                     return
-                if action in ("500", "429"):
+                if action == "500" or action.startswith("429") or action == "401echo":
                     payload = b'{"error":{"message":"injected failure"}}'
-                    extra = "Retry-After: 0.05\r\n" if action == "429" else ""
-                    status = "500 Internal Server Error" if action == "500" else "429 Too Many Requests"
+                    extra = ""
+                    status = "500 Internal Server Error"
+                    if action.startswith("429"):
+                        extra = f"Retry-After: {action.partition(':')[2] or '0.05'}\r\n"
+                        status = "429 Too Many Requests"
+                    if action == "401echo":
+                        status = "401 Unauthorized"
+                        payload = json.dumps({"error": {"message": "invalid credentials", "request_headers": headers}}).encode()
                     writer.write(
                         f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{extra}"
                         f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload

@@ -78,3 +78,33 @@ def test_cli_summarises_the_cache(tmp_path, capsys):
     assert "extracted_qa" in out and "transformers" in out
     summary = cache.summary().row(0, named=True)
     assert (summary["entries"], summary["prompt_tokens"], summary["completion_tokens"]) == (1, 7, 2)
+
+
+def test_claims_make_other_owners_wait_and_lapse_when_the_owner_stops(tmp_path):
+    import time
+
+    import polars as pl
+
+    cache = RequestCache(tmp_path / "c.duckdb")
+    requests = [dataclasses.replace(BASE, request_id=f"r{i}", messages=[{"role": "user", "content": str(i)}])
+                for i in range(4)]
+    keys = [cache_key(r, "m") for r in requests]
+    assert sorted(cache.claim(keys[:3], "run-a", "s", lease_s=60)) == sorted(keys[:3])
+    assert cache.claim(keys, "run-b", "s", lease_s=60) == [keys[3]]  # the rest are held by run-a
+    assert cache.claimed(keys) == set(keys)
+    # an answer releases its claim in the same transaction; answered keys are never claimed again
+    cache.store([(requests[0], LLMResponse("r0", keys[0], "x", model_id="m"))], "s", owner="run-a")
+    assert cache.claimed(keys) == set(keys[1:])
+    cache.release("run-b")
+    assert cache.claim(keys, "run-c", "s", lease_s=60) == [keys[3]]
+    # a lease that is not renewed lapses; then another owner takes the requests over
+    cache.renew("run-a", lease_s=0.05)
+    time.sleep(0.1)
+    assert sorted(cache.claim(keys, "run-c", "s", lease_s=60)) == sorted(keys[1:])
+    # a claim whose process is gone on this host is dropped at once, whatever its lease
+    with cache.store_.transaction() as con:
+        con.execute("UPDATE llm_claims SET owner = 'dead', pid = 999999999 WHERE cache_key = $k", {"k": keys[1]})
+    assert keys[1] not in cache.claimed(keys)
+    assert keys[1] in cache.claim(keys, "run-d", "s", lease_s=60)
+    owners = cache.claims().group_by("owner").agg(pl.len()).sort("owner")
+    assert owners["owner"].to_list() == ["run-c", "run-d"]

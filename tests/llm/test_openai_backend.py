@@ -1,5 +1,6 @@
-"""The openai backend against real HTTP servers on 127.0.0.1: the project's OpenAI-compatible
-server over the tiny model, and a misbehaving server in front of it (500s, 429s, hangs, drops)."""
+"""The openai backend (the official `openai` SDK) against real HTTP servers on 127.0.0.1: the
+project's OpenAI-compatible server over the tiny model (`mammoth serve-llm`), and a misbehaving
+server in front of it (500s, 429s with Retry-After, hangs, drops, a 401 that echoes the key)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def requests_(n: int, prefix: str = "q") -> list[LLMRequest]:
 
 
 def client(base_url: str, **overrides) -> LLMResource:
-    options = dict(backend="openai", model="tiny", base_url=base_url, max_concurrency=4, timeout_s=20.0, max_retries=3, retry_backoff_s=0.05)
+    options = dict(backend="openai", model="tiny", base_url=base_url, max_concurrency=4, timeout_s=20.0, max_retries=3)
     options.update(overrides)
     return LLMResource(**options)
 
@@ -73,11 +74,68 @@ def test_chat_raw_and_structured_requests_through_the_server(llm_server):
 
 def test_retries_through_500s_429s_and_dropped_connections(faulty):
     server = faulty(["500", "drop", "429", "500", "drop"])
-    llm = client(server.base_url, max_concurrency=1, max_retries=5)
+    llm = client(server.base_url, max_concurrency=3, max_retries=5)
     answers = llm.generate(requests_(3), stage="flaky")
     assert all(a.ok for a in answers), [a.error for a in answers]
     assert server.actions[:5] == ["500", "drop", "429", "500", "drop"]
     assert server.requests_seen == 8  # 5 injected failures + 3 answers
+
+
+def test_retry_after_is_honoured(faulty):
+    server = faulty(["429:1.5"])
+    answers = client(server.base_url, max_concurrency=1).generate(requests_(1, "ra"), stage="ra")
+    assert answers[0].ok, answers[0].error
+    waited = server.times_seen[1] - server.times_seen[0]
+    assert 1.4 <= waited < 5, waited  # the server's 1.5 s, not the SDK's default 0.5 s backoff
+
+
+def test_structured_outputs_go_out_in_one_current_field(faulty, tmp_path):
+    schema = {"type": "object", "properties": {"verdict": {"enum": ["yes", "no"]}}, "required": ["verdict"]}
+    json_request = LLMRequest("j", messages=[{"role": "user", "content": "v?"}], json_schema=schema,
+                              sampling=SamplingParams(max_tokens=20))
+    regex_request = LLMRequest("r", prompt="score:", regex="[0-5]", sampling=SamplingParams(max_tokens=3))
+    vllm_style = faulty([])
+    answers = client(vllm_style.base_url, max_concurrency=1).generate([json_request, regex_request], stage="so")
+    assert all(a.ok for a in answers), [a.error for a in answers]
+    json_body, regex_body = sorted(vllm_style.bodies_seen, key=lambda body: "prompt" in body)  # chat first
+    assert json_body["structured_outputs"] == {
+        "json": {**schema, "additionalProperties": False}, "disable_any_whitespace": True}
+    assert regex_body["structured_outputs"] == {"regex": "[0-5]"}
+    for body in (json_body, regex_body):
+        assert not {"response_format", "guided_json", "guided_regex"} & set(body)
+
+    hosted_style = faulty([])
+    hosted = client(hosted_style.base_url, max_concurrency=1, structured_outputs="openai",
+                    cache_path=str(tmp_path / "hosted.duckdb"))  # same requests, not yet cached
+    answers = hosted.generate([json_request, regex_request], stage="so-hosted")
+    json_body, regex_body = sorted(hosted_style.bodies_seen, key=lambda body: "prompt" in body)
+    assert json_body["response_format"]["type"] == "json_schema"
+    assert json_body["response_format"]["json_schema"]["strict"] is True
+    assert "structured_outputs" not in json_body and "structured_outputs" not in regex_body
+    assert answers[0].ok and answers[0].parsed["verdict"] in ("yes", "no")
+
+
+def test_a_401_that_echoes_the_key_is_stored_and_logged_redacted(faulty, monkeypatch, caplog):
+    key = "sk-live-echoed-0123456789abcdef"
+    monkeypatch.setenv("MY_PROVIDER_KEY", key)
+    server = faulty([], default="401echo")
+    llm = client(server.base_url, api_key_env="MY_PROVIDER_KEY", max_retries=2)
+    lines: list[str] = []
+
+    class Log:
+        def info(self, message): lines.append(message)
+        warning = error = debug = info
+
+    with caplog.at_level("DEBUG"):
+        answers = llm.generate(requests_(2, "auth"), stage="auth", log=Log())
+    assert server.headers_seen[0]["authorization"] == f"Bearer {key}"  # the key was really sent
+    assert server.requests_seen == 2  # a 401 is final: no retries
+    for answer in answers:
+        assert "HTTP 401" in answer.error and "[REDACTED]" in answer.error and key not in answer.error
+    stored = llm.cache().entries()
+    assert stored.height == 2 and "[REDACTED]" in stored["error"][0]
+    everywhere = stored.write_csv() + repr(llm.usage_metadata(answers)) + "\n".join(lines) + caplog.text
+    assert key not in everywhere and key[:12] not in everywhere
 
 
 def test_a_hanging_server_times_out_and_the_request_is_retried(faulty):
@@ -116,7 +174,7 @@ def test_client_errors_are_not_retried(faulty, llm_server):
     llm = client(server.base_url, max_retries=3)
     empty = LLMRequest("empty", messages=[], sampling=SamplingParams(max_tokens=3))
     tight = LLMRequest("tight", messages=[{"role": "user", "content": "x"}], sampling=SamplingParams(max_tokens=3),
-                       json_schema={"type": "object", "properties": {"answer": {"type": "string"}}})
+                       json_schema={"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]})
     answers = llm.generate([empty, tight], stage="bad")
     for answer in answers:
         assert "HTTP 400" in answer.error and "after 1 attempt(s)" in answer.error

@@ -58,7 +58,7 @@ def test_schema_failures_are_recorded_with_raw_text_and_retried_next_run(llm: LL
     # a regex Python reads differently from what the tiny model may emit is impossible to meet
     # without constraints; here the constraint is fine but max_tokens is too small: a failure
     tight = LLMRequest("tight", messages=[{"role": "user", "content": "q"}],
-                       json_schema={"type": "object", "properties": {"answer": {"type": "string"}}},
+                       json_schema={"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]},
                        sampling=SamplingParams(max_tokens=4))
     first = llm.generate([tight], stage="toy")[0]
     assert not first.ok and "too small" in first.error

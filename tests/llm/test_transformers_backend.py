@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mammoth_assets.llm.backends.transformers_backend import TransformersBackend
-from mammoth_assets.llm.constrain import check_text
+from mammoth_assets.llm.structured import check_text
 from mammoth_assets.llm.types import LLMRequest, SamplingParams
 
 
@@ -28,7 +28,7 @@ def ask(content: str, **sampling) -> LLMRequest:
 
 
 def run(backend, requests):
-    answers = dict(backend.generate(requests))
+    answers = {index: answer for group in backend.generate(requests) for index, answer in group}
     return [answers[i] for i in range(len(requests))]
 
 
@@ -84,6 +84,7 @@ def test_json_schema_and_regex_give_well_formed_output_from_a_random_model(backe
             "answer": {"type": "string"},
             "void": {"type": "boolean"},
         },
+        "required": ["question", "answer", "void"],
     }
     requests = [
         LLMRequest(f"j{i}", messages=[{"role": "user", "content": f"page {i}"}], json_schema=schema,
@@ -102,10 +103,32 @@ def test_json_schema_and_regex_give_well_formed_output_from_a_random_model(backe
             assert set(parsed) == {"question", "answer", "void"}
 
 
+def test_constrained_generation_reaches_non_ascii_text(backend):
+    """Under a schema, the tiny model's byte-level BPE spells é π × √ ж 中 byte by byte."""
+    symbols = ["é", "π", "×", "√", "ж", "中"]
+    schema = {"type": "object", "required": ["symbol", "text"], "properties": {
+        "symbol": {"enum": symbols}, "text": {"type": "string", "pattern": "^[éπ×√ж中 ]{3,8}$"}}}
+    requests = [
+        LLMRequest(f"n{i}", messages=[{"role": "user", "content": f"symbols {i}"}], json_schema=schema,
+                   sampling=SamplingParams(max_tokens=60, temperature=1.0, seed=i))
+        for i in range(4)
+    ] + [LLMRequest("literal", prompt="say it", regex="é π × √ ж 中", sampling=SamplingParams(max_tokens=30))]
+    answers = run(backend, requests)
+    produced = ""
+    for request, answer in zip(requests, answers):
+        parsed, error = check_text(answer.text, request.json_schema, request.regex)
+        assert answer.ok and error is None, (answer.text, error)
+        if parsed is not None:
+            produced += parsed["symbol"] + parsed["text"]
+    assert answers[-1].text == "é π × √ ж 中" and answers[-1].finish_reason == "stop"
+    assert len(set(produced) & set(symbols)) >= 3
+
+
 def test_per_request_failures_do_not_sink_the_batch(backend):
     too_long = ask("x " * 5000, max_tokens=4)
     impossible = LLMRequest("tight", messages=[{"role": "user", "content": "q"}],
-                            json_schema={"type": "object", "properties": {"a_long_property_name": {"type": "string"}}},
+                            json_schema={"type": "object", "properties": {"a_long_property_name": {"type": "string"}},
+                                         "required": ["a_long_property_name"]},
                             sampling=SamplingParams(max_tokens=3))
     fine = ask("fine", max_tokens=3)
     long_answer, tight_answer, fine_answer = run(backend, [too_long, impossible, fine])

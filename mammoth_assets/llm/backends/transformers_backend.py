@@ -2,20 +2,24 @@
 
 Requests are grouped by sampling parameters (one `generate` call needs one setting), sorted by
 prompt length inside a group to keep padding small, and run `batch_size` at a time. Greedy at
-temperature 0, otherwise sampling seeded per batch. JSON-schema / regex constraints are applied
-per row through a logits processor (see `mammoth_assets.llm.constrain`).
+temperature 0, otherwise sampling seeded per batch. Rows under a JSON-schema / regex constraint run
+in batches of their own (their seeds may differ: each row samples with a generator seeded from its
+own request), decoded by llguidance through a logits processor that also guarantees they finish
+inside `max_tokens` (see `mammoth_assets.llm.constrain`). `generate` yields one group of answers
+per finished batch, and the caller commits it before the next batch starts.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from mammoth_assets.llm.backends import failed
-from mammoth_assets.llm.constrain import Constraint, ConstraintError, TokenIndex
+from mammoth_assets.llm.backends import AnswerGroup, failed
+from mammoth_assets.llm.constrain import ConstraintError, GuidedLogitsProcessor, GuidedRow, Vocabulary
 from mammoth_assets.llm.types import LLMRequest, LLMResponse, SamplingParams
 
 logger = logging.getLogger(__name__)
@@ -38,34 +42,6 @@ def resolve_dtype(dtype: str, device: str):
     return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[dtype]
 
 
-class ConstrainedLogitsProcessor:
-    """Masks, row by row, every token that would leave the row's constraint language or that
-    could no longer be completed inside the remaining token budget."""
-
-    def __init__(self, constraints: list[Constraint | None], prompt_length: int, max_new_tokens: int):
-        self.constraints = constraints
-        self.prompt_length = prompt_length
-        self.max_new_tokens = max_new_tokens
-
-    def __call__(self, input_ids, scores):
-        import torch
-
-        step = input_ids.shape[1] - self.prompt_length
-        for row, constraint in enumerate(self.constraints):
-            if constraint is None or constraint.done:
-                continue
-            if step > 0:
-                constraint.advance(int(input_ids[row, -1]))
-                if constraint.done:
-                    continue
-            allowed = constraint.allowed_ids(self.max_new_tokens - step)
-            keep = torch.as_tensor(allowed, device=scores.device)
-            row_scores = torch.full_like(scores[row], float("-inf"))
-            row_scores[keep] = scores[row, keep]
-            scores[row] = row_scores
-        return scores
-
-
 class TransformersBackend:
     name = "transformers"
 
@@ -85,7 +61,7 @@ class TransformersBackend:
         self.max_model_len = max_model_len
         self._model = None
         self._tokenizer = None
-        self._index: TokenIndex | None = None
+        self._vocabulary: Vocabulary | None = None
         self.backend_requests = 0  # requests this engine has run (for tests and benchmarks)
 
     # -- loading ---------------------------------------------------------------------------
@@ -124,10 +100,11 @@ class TransformersBackend:
             ids = ids + [self.tokenizer.eos_token_id]
         return sorted({int(i) for i in ids if i is not None})
 
-    def token_index(self) -> TokenIndex:
-        if self._index is None:
-            self._index = TokenIndex(self.tokenizer, self.eos_token_ids())
-        return self._index
+    def vocabulary(self) -> Vocabulary:
+        if self._vocabulary is None:
+            size = int(self.model.get_output_embeddings().weight.shape[0])
+            self._vocabulary = Vocabulary(self.tokenizer, self.eos_token_ids(), size)
+        return self._vocabulary
 
     def render(self, request: LLMRequest) -> str:
         if request.messages is not None:
@@ -142,32 +119,44 @@ class TransformersBackend:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     # -- generation ------------------------------------------------------------------------
-    def generate(self, requests: Sequence[LLMRequest]) -> Iterator[tuple[int, LLMResponse]]:
+    def generate(self, requests: Sequence[LLMRequest]) -> Iterator[AnswerGroup]:
+        """One group per finished batch (and one first for requests refused before any batch)."""
         self.load()
-        groups: dict[SamplingParams, list[tuple[int, list[int]]]] = defaultdict(list)
+        # one generate call needs one sampling setting; constrained rows decode in their own batches
+        groups: dict[tuple[SamplingParams, bool], list[tuple[int, list[int]]]] = defaultdict(list)
+        refused: AnswerGroup = []
         rendered: list[tuple[int, str]] = []
         for index, request in enumerate(requests):
             try:
                 rendered.append((index, self.render(request)))
             except Exception as error:  # a broken chat template or message list
-                yield index, failed(request, f"{INVALID_REQUEST}: cannot render prompt: {error}")
+                refused.append((index, failed(request, f"{INVALID_REQUEST}: cannot render prompt: {error}")))
         encoded = self.tokenizer([text for _, text in rendered], add_special_tokens=False)["input_ids"] if rendered else []
         for (index, _), ids in zip(rendered, encoded):
             request = requests[index]
             limit = self.max_model_len - request.sampling.max_tokens
             if len(ids) > limit:
-                yield index, failed(
+                refused.append((index, failed(
                     request,
                     f"{INVALID_REQUEST}: prompt has {len(ids)} tokens; with max_tokens={request.sampling.max_tokens} "
                     f"it exceeds max_model_len={self.max_model_len}",
-                )
+                )))
                 continue
-            groups[request.sampling].append((index, ids))
-        for sampling, members in groups.items():
+            try:  # an unusable constraint fails its own request, not a whole batch
+                constrained = self._guided_row(request) is not None
+            except ConstraintError as error:
+                refused.append((index, failed(request, f"{INVALID_REQUEST}: {error}")))
+                continue
+            # constrained rows sample with a generator of their own: their seeds may share a batch
+            sampling = dataclasses.replace(request.sampling, seed=0) if constrained else request.sampling
+            groups[(sampling, constrained)].append((index, ids))
+        if refused:
+            yield refused
+        for (sampling, _), members in groups.items():
             members.sort(key=lambda member: len(member[1]))
             for start in range(0, len(members), self.batch_size):
                 chunk = members[start : start + self.batch_size]
-                yield from self._run_chunk(requests, sampling, chunk)
+                yield list(self._run_chunk(requests, sampling, chunk))
 
     def _run_chunk(self, requests, sampling: SamplingParams, chunk) -> Iterator[tuple[int, LLMResponse]]:
         started = time.perf_counter()
@@ -201,7 +190,7 @@ class TransformersBackend:
         attention = torch.tensor(
             [[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=self.device
         )
-        constraints = [self._constraint(r) for r in batch]
+        guided = [self._guided_row(r) for r in batch]
         kwargs: dict[str, Any] = dict(
             input_ids=input_ids,
             attention_mask=attention,
@@ -209,15 +198,16 @@ class TransformersBackend:
             pad_token_id=pad,
             eos_token_id=self.eos_token_ids(),
         )
-        if sampling.temperature > 0:
+        if any(row is not None for row in guided):  # the processor picks (and samples) tokens itself
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+            kwargs["logits_processor"] = LogitsProcessorList(
+                [GuidedLogitsProcessor(guided, sampling.temperature, sampling.top_p, [r.sampling.seed for r in batch])]
+            )
+        elif sampling.temperature > 0:
             torch.manual_seed(sampling.seed)
             kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p, top_k=0)
         else:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        if any(c is not None for c in constraints):
-            kwargs["logits_processor"] = LogitsProcessorList(
-                [ConstrainedLogitsProcessor(constraints, width, sampling.max_tokens)]
-            )
         if sampling.stop:
             kwargs.update(stop_strings=list(sampling.stop), tokenizer=tokenizer)
         with torch.inference_mode():
@@ -252,21 +242,12 @@ class TransformersBackend:
             )
         return results
 
-    def _constraint(self, request: LLMRequest) -> Constraint | None:
+    def _guided_row(self, request: LLMRequest) -> GuidedRow | None:
         if request.json_schema is None and request.regex is None:
             return None
-        try:
-            constraint = Constraint.for_request(self.token_index(), request.json_schema, request.regex)
-        except ConstraintError:
-            raise
-        if constraint.min_tokens() > request.sampling.max_tokens:
-            raise ConstraintError(
-                f"max_tokens={request.sampling.max_tokens} is too small for the output constraint "
-                f"(needs at least {constraint.min_tokens()} tokens)"
-            )
-        return constraint
+        return GuidedRow(self.vocabulary(), request.json_schema, request.regex, request.sampling.max_tokens)
 
     def close(self) -> None:
         self._model = None
         self._tokenizer = None
-        self._index = None
+        self._vocabulary = None

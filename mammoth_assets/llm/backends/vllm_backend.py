@@ -2,8 +2,8 @@
 
 The child (`python -m mammoth_assets.llm.backends.vllm_worker`, started with the `spawn` method so
 no CUDA state or Dagster machinery is inherited) loads the engine once and answers chunks of
-requests sent over a pipe; the parent yields each chunk's answers as soon as they come back, so
-they are committed to the cache while later chunks run. vLLM is imported only in the child: the
+requests sent over a pipe, streaming each request's answer back the engine step it finishes; the
+parent yields them as they arrive, so they are committed to the cache while the rest run. vLLM is imported only in the child: the
 base install works without it. Prefix caching, tensor parallelism and guided decoding (JSON schema
 or regex) are vLLM's own.
 """
@@ -15,7 +15,7 @@ import logging
 import multiprocessing as mp
 from typing import Any, Iterator, Sequence
 
-from mammoth_assets.llm.backends import failed
+from mammoth_assets.llm.backends import AnswerGroup, failed
 from mammoth_assets.llm.types import LLMRequest, LLMResponse
 
 logger = logging.getLogger(__name__)
@@ -86,36 +86,42 @@ class VLLMBackend:
             self.close()
             raise RuntimeError(f"vLLM engine failed to start: {payload}")
 
-    def generate(self, requests: Sequence[LLMRequest]) -> Iterator[tuple[int, LLMResponse]]:
+    def generate(self, requests: Sequence[LLMRequest]) -> Iterator[AnswerGroup]:
         self.start()
         for begin in range(0, len(requests), self.batch_size):
             chunk = list(requests[begin : begin + self.batch_size])
+            answered: set[int] = set()
             try:
                 self._conn.send(("generate", [_request_dict(r) for r in chunk]))
-                kind, payload = self._conn.recv()
+                while True:
+                    kind, payload = self._conn.recv()
+                    if kind != "answers":
+                        break
+                    group = [(begin + offset, self._response(chunk[offset], reply)) for offset, reply in payload]
+                    answered.update(offset for offset, _ in payload)
+                    self.backend_requests += len(group)
+                    yield group
             except (EOFError, OSError, BrokenPipeError) as error:
                 self.close()  # the child died; the next call starts a fresh one
-                for offset, request in enumerate(chunk):
-                    yield begin + offset, failed(request, f"vLLM engine process died: {error}")
-                continue
-            if kind != "result":
-                for offset, request in enumerate(chunk):
-                    yield begin + offset, failed(request, f"vLLM error: {payload}")
-                continue
-            self.backend_requests += len(chunk)
-            for offset, (request, answer) in enumerate(zip(chunk, payload)):
-                if answer.get("error"):
-                    yield begin + offset, failed(request, answer["error"])
-                    continue
-                yield begin + offset, LLMResponse(
-                    request_id=request.request_id,
-                    cache_key="",
-                    text=answer["text"],
-                    finish_reason=answer["finish_reason"],
-                    prompt_tokens=answer["prompt_tokens"],
-                    completion_tokens=answer["completion_tokens"],
-                    latency_s=answer["latency_s"],
-                )
+                kind, payload = "died", f"vLLM engine process died: {error}"
+            if kind != "done":
+                reason = payload if kind == "died" else f"vLLM error: {payload}"
+                yield [(begin + offset, failed(request, reason))
+                       for offset, request in enumerate(chunk) if offset not in answered]
+
+    @staticmethod
+    def _response(request: LLMRequest, reply: dict[str, Any]) -> LLMResponse:
+        if reply.get("error"):
+            return failed(request, reply["error"])
+        return LLMResponse(
+            request_id=request.request_id,
+            cache_key="",
+            text=reply["text"],
+            finish_reason=reply["finish_reason"],
+            prompt_tokens=reply["prompt_tokens"],
+            completion_tokens=reply["completion_tokens"],
+            latency_s=reply["latency_s"],
+        )
 
     def close(self) -> None:
         if self._conn is not None:

@@ -1,0 +1,1 @@
+SELECT * FROM llm_claims ORDER BY cache_key

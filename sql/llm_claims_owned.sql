@@ -1,0 +1,3 @@
+SELECT cache_key
+FROM llm_claims
+WHERE owner = $owner AND cache_key IN (SELECT unnest($keys::VARCHAR[]))

@@ -1,0 +1,1 @@
+DELETE FROM llm_claims WHERE owner = $owner
