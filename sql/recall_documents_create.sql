@@ -5,5 +5,5 @@ CREATE TABLE IF NOT EXISTS recalled_documents (
     url VARCHAR, host VARCHAR, domain VARCHAR, language VARCHAR, title VARCHAR, text VARCHAR,
     length_chars BIGINT, file_index INTEGER, wet_file VARCHAR, wet_record_id VARCHAR, wet_offset BIGINT,
     warc_file VARCHAR, warc_record_id VARCHAR, fetch_time TIMESTAMPTZ,
-    score FLOAT, kept BOOLEAN, status VARCHAR, reason VARCHAR, threshold DOUBLE, classifier_sha256 VARCHAR
+    score FLOAT, decision VARCHAR, decision_detail VARCHAR, threshold DOUBLE, classifier_sha256 VARCHAR
 )

@@ -6,4 +6,4 @@ SELECT r.refined_id, r.pair_id, r.dump, r.doc_id, r.refiner_index, r.refiner, r.
 FROM refined_qa r
 JOIN extracted_qa e ON e.dump = r.dump AND e.pair_id = r.pair_id
 JOIN page_texts p ON p.dump = r.dump AND p.doc_id = r.doc_id
-WHERE r.kept
+WHERE r.decision = 'kept'

@@ -8,5 +8,5 @@ SELECT x.id, c.question, c.answer, c.dump, c.url, c.domain, c.doc_id, c.warc_fil
 FROM webinstruct_candidate_rows c
 JOIN webinstruct_dedup x ON x.refined_id = c.refined_id
 JOIN webinstruct_dedup_items i ON i.item_id = c.refined_id
-WHERE x.kept
+WHERE x.decision = 'kept'
 ORDER BY i.ord

@@ -24,6 +24,7 @@ from mammoth_assets.core.decisions.stage import (
     UnknownReason,
     decision_counts_sql,
     drop,
+    drop_coded,
     reconciliation_sql,
 )
 from mammoth_assets.core.decisions.registry import STAGES, stage, stages_of_asset
@@ -42,6 +43,7 @@ __all__ = [
     "UnknownReason",
     "decision_counts_sql",
     "drop",
+    "drop_coded",
     "reconciliation_sql",
     "stage",
     "stages_of_asset",

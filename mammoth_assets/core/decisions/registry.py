@@ -60,6 +60,24 @@ RECALLED_DOCUMENTS = Stage(
     decisions_sql="recalled_documents_decided",
 )
 
+DOMAIN_VERDICTS = Stage(
+    name="domain_verdicts",
+    asset="domain_verdicts",
+    description="Every domain with round-1 recalled pages is kept as a round-2 source (positive or "
+    "negative: the judge agrees with round 1) or dropped with a reason.",
+    reasons={
+        "below_min_docs": "no more than min_recalled_docs recalled pages: not judged",
+        "over_max_domains": "past max_domains (most recalled first): not judged",
+        "disagrees_with_round1": "the judge's verdict contradicts round 1's favour: not used",
+        "no_verdict": "the judge's answer did not parse or the call failed (detail: verdict and error)",
+    },
+    keys=("domain",),
+    inputs_sql="recall_scores_round1_domains",
+    decisions_sql="domain_verdicts_decided",
+    partitioning="none",
+    detail_columns=("verdict", "round2_role", "favoured"),
+)
+
 # -- webinstruct --------------------------------------------------------------------------------
 PAGE_TEXTS = Stage(
     name="page_texts",
@@ -159,6 +177,7 @@ STAGES: dict[str, Stage] = {
     for s in (
         WEB_DOCUMENTS,
         RECALL_SCORES_ROUND1,
+        DOMAIN_VERDICTS,
         RECALLED_DOCUMENTS,
         PAGE_TEXTS,
         DECONTAMINATED_DOCUMENTS,

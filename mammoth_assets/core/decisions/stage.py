@@ -54,6 +54,13 @@ def drop(reason: str, detail: str = "") -> Decision:
     return Decision(reason, detail)
 
 
+def drop_coded(text: str) -> Decision:
+    """A drop from a coded message, `code: detail` or `code (detail)` (how the core checks word
+    their verdicts): the code is the reason, the whole message the detail."""
+    reason = text.split(":", 1)[0].split(" (", 1)[0].strip()
+    return drop(reason, text if text != reason else "")
+
+
 @dataclass(frozen=True)
 class Stage:
     """One filtering stage, as the registry declares it.

@@ -25,7 +25,6 @@ from mammoth_assets.defs.shard_tables import ShardPartition, TableSwap, shard_of
 from mammoth_assets.warehouse import Warehouse
 
 RECALL_RATE_CHECK = "recall_rate_in_band"
-RECONCILED_CHECK = "scored_equals_kept_plus_dropped"
 
 
 class ReadConfig(dg.Config):
@@ -94,8 +93,6 @@ def empty_shard_note(wh: Warehouse, part: ShardPartition) -> str:
 
 def _check_specs() -> list[dg.AssetCheckSpec]:
     return [
-        dg.AssetCheckSpec(RECONCILED_CHECK, asset="recall_scores_round1", blocking=True,
-                          description="Every web document of the shard is scored, and scored = kept + dropped."),
         dg.AssetCheckSpec(RECALL_RATE_CHECK, asset="recall_scores_round1", blocking=True,
                           description="The shard's recall rate is inside the configured band (catches a broken "
                           "model or dump); an empty shard passes."),

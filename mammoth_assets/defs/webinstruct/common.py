@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,6 @@ from mammoth_assets.defs.plots import embedded_png
 
 SAMPLE_ROWS = 5
 CELL_CHARS = 90
-
-
-def stable_id(*parts: Any, prefix: str = "", size: int = 16) -> str:
-    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:size]
-    return f"{prefix}{digest}"
 
 
 def _cell(value: Any) -> str:
@@ -123,14 +117,6 @@ def usage_metadata(llm: Any, responses: list, prefix: str) -> dict[str, Any]:
     return out
 
 
-def latest_metadata(instance: dg.DagsterInstance, asset: str) -> dict[str, Any]:
-    """Metadata values of an asset's latest materialization ({} when never materialized)."""
-    event = instance.get_latest_materialization_event(dg.AssetKey(asset))
-    if event is None or event.asset_materialization is None:
-        return {}
-    return {k: getattr(v, "value", v) for k, v in event.asset_materialization.metadata.items()}
-
-
 def model_label(llm: Any) -> str:
     for attribute in ("model_id", "model", "model_name"):
         value = getattr(llm, attribute, None)
@@ -171,17 +157,3 @@ def require_table(wh, table: str, produced_by: str) -> None:
             f"input table {table!r} does not exist: materialize `{produced_by}` for this partition first",
             metadata={"missing_table": table},
         )
-
-
-def partition_metadata(instance: dg.DagsterInstance, asset: str, partition: str) -> dict[str, Any]:
-    """Metadata of the latest materialization of one partition ({} when never materialized)."""
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[partition]), limit=1
-    ).records
-    if not records or records[0].asset_materialization is None:
-        return {}
-    return {k: getattr(v, "value", v) for k, v in records[0].asset_materialization.metadata.items()}
-
-
-def materialized_dumps(instance: dg.DagsterInstance, asset: str) -> list[str]:
-    return sorted(instance.get_materialized_partitions(dg.AssetKey(asset)))
