@@ -1,8 +1,8 @@
 """Asset checks of the WebInstruct stages. Reconciliation (rows in = kept + dropped by reason, per
 shard, and across dumps for the dataset) is generated from the decision registry
 (`defs/decision_checks.py`); checks with a threshold are declared on their asset (`check_specs`) and
-read it from the asset's config: `no_benchmark_overlap` (decontaminated_documents),
-`grounding_rate_above_floor` (extracted_qa), `duplicate_rate_below_ceiling` (webinstruct). Here:
+read it from the asset's config: `decontaminated_documents_no_benchmark_overlap`, `extracted_qa_grounding_rate`,
+`webinstruct_duplicate_rate`. Here:
 no kept pair has an empty question or answer."""
 
 import dagster as dg

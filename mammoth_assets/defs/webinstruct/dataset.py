@@ -158,7 +158,7 @@ def funnel_counts(stages: dict[str, dict[str, int]], final_rows: int) -> dict[st
     return {label: stages.get(stage, {}).get("kept", 0) for label, stage in FUNNEL} | {"6 after dedup": final_rows}
 
 
-DUPLICATE_RATE_CHECK = "duplicate_rate_below_ceiling"
+DUPLICATE_RATE_CHECK = "webinstruct_duplicate_rate"
 
 
 def duplicate_rate_check(wh, ceiling: float) -> dg.AssetCheckResult:

@@ -76,7 +76,7 @@ def load_contamination_index(
     return load_index(names, root, n, paths.data_dir() / "cache" / "decontamination", split)
 
 
-NO_OVERLAP_CHECK = "no_benchmark_overlap"
+NO_OVERLAP_CHECK = "decontaminated_documents_no_benchmark_overlap"
 
 
 def overlap_check(wh, index: ContaminationIndex, part, names: list[str]) -> dg.AssetCheckResult:

@@ -94,7 +94,7 @@ class ExtractionConfig(dg.Config):
         )  # fmt: skip
 
 
-GROUNDING_CHECK = "grounding_rate_above_floor"
+GROUNDING_CHECK = "extracted_qa_grounding_rate"
 
 
 def grounding_check(wh, part, floor: float) -> dg.AssetCheckResult:

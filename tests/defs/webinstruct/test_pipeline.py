@@ -3,6 +3,7 @@ DuckDB, real LLM engine."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import polars as pl
 import pytest
 
 from mammoth_assets.core.decisions import registry
+from mammoth_assets.defs.decision_checks import reconciliation_result
 from mammoth_assets.core.sample_dump import DUMP
 from mammoth_assets.defs.plots import embedded_png_bytes
 from mammoth_assets.defs.resources import WarehouseResource
@@ -19,9 +21,10 @@ from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS, PER_DUMP_ASSET
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import Warehouse
 
-from .conftest import SHARD_KEY, RecalledDump, shard_instance, write_recalled_documents
+from .conftest import SHARD, SHARD_KEY, RecalledDump, shard_instance, write_recalled_documents
 
 pytestmark = pytest.mark.slow  # one module-wide pipeline run (about a minute on 2 cores)
+SHARD_KEY_STRING = SHARD.key
 MAX_PAIRS = 4  # pairs sent to the refiners; the others are recorded as not_sent
 # Two refiners as in the paper (here the same tiny model, greedy and sampled).
 REFINERS = [
@@ -157,7 +160,8 @@ def test_llm_pages_are_kept_or_dropped_with_a_declared_reason_and_garbage_is_not
     pairs = pipeline.warehouse.read_table("extracted_qa").filter(pl.col("method") == "llm")
     assert pages.height == 3  # 2 plain pages + 1 prompt-injection page
     assert set(pages["decision"]) <= registry.EXTRACTED_QA_PAGES.vocabulary
-    assert pages.filter(pl.col("decision") == "not_sent")["decision_detail"].to_list() == ["max_llm_pages=2 reached"]
+    [not_sent] = pages.filter(pl.col("decision") == "not_sent")["decision_detail"].to_list()
+    assert not_sent.startswith("max_llm_pages=2 reached")
     assert int(pages["prompt_tokens"].sum()) > 0
     kept = pairs.filter(pl.col("decision") == "kept")
     assert (kept["question_grounding"] >= 0.6).all()  # the random model's inventions never pass
@@ -179,7 +183,8 @@ def test_refinements_are_judged_and_unrefined_fallback_keeps_jsonld_pairs(pipeli
     fallback = refined.filter(pl.col("final_source") == "original")
     assert fallback.height and (fallback["question"] == fallback["original_question"]).all()
     assert (fallback["decision"] == "kept").all() and fallback["decision_detail"].str.starts_with("unrefined fallback").all()
-    not_sent = refined.filter(pl.col("decision") == "not_sent")
+    # Pairs over the cap: dropped as not_sent, or (first refiner) kept unrefined saying so.
+    not_sent = refined.filter(pl.col("decision_detail").str.contains("max_pairs=", literal=True))
     assert not_sent.height == (kept_pairs.height - MAX_PAIRS) * len(REFINERS)
     assert (not_sent["prompt_tokens"] == 0).all()
     meta = _metadata(pipeline, "refined_qa")
@@ -255,6 +260,31 @@ def test_grounding_floor_fails_the_check_when_raised(pipeline: PipelineRun):
     grounding = [
         e
         for e in again.get_asset_check_evaluations()
-        if e.check_name == "grounding_rate_above_floor"
+        if e.check_name == "extracted_qa_grounding_rate"
     ]
     assert len(grounding) == 1 and not grounding[0].passed
+
+
+@pytest.mark.parametrize(
+    "stage, doctor",
+    [
+        ("page_texts", "DELETE FROM page_texts WHERE doc_id = (SELECT min(doc_id) FROM page_texts)"),
+        ("decontaminated_documents", "UPDATE decontaminated_documents SET decision = 'dirty' WHERE decision = 'contaminated'"),
+        ("extracted_qa", "INSERT INTO extracted_qa SELECT * FROM extracted_qa LIMIT 1"),
+        ("refined_qa", "DELETE FROM refined_qa WHERE refiner = 'sampled' AND decision = 'not_sent'"),
+        ("webinstruct", "DELETE FROM webinstruct WHERE id = (SELECT min(id) FROM webinstruct)"),
+    ],
+)
+def test_generated_reconciliation_fails_on_a_doctored_copy_of_the_real_tables(
+    pipeline: PipelineRun, tmp_path: Path, stage: str, doctor: str
+):
+    stage_def = registry.STAGES[stage]
+    key = None if stage_def.partitioning == "none" else SHARD_KEY_STRING
+    assert reconciliation_result(pipeline.warehouse, stage_def, key).passed
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(pipeline.warehouse.path, copy)
+    doctored = Warehouse(path=copy, lock_timeout_s=60)
+    with doctored.connect() as con:
+        con.execute(doctor)
+    result = reconciliation_result(doctored, stage_def, key)
+    assert not result.passed, result.description
