@@ -40,7 +40,7 @@ def web_documents_unique_doc_id(context: dg.AssetCheckExecutionContext, warehous
     if missing := _missing_tables(warehouse):
         return _not_materialized(missing)
     part = shard_of(context)
-    duplicates = warehouse.get().query("crawl_duplicate_doc_ids", {"shard_key": part.key})
+    duplicates = warehouse.get().query("web_documents_duplicate_doc_ids", {"shard_key": part.key})
     return dg.AssetCheckResult(
         passed=duplicates.is_empty(),
         metadata={"duplicated_doc_ids": duplicates.height, "examples": dg.MetadataValue.md(markdown_table(duplicates))},
@@ -60,7 +60,7 @@ def web_documents_dump_matches_partition(
     if missing := _missing_tables(warehouse):
         return _not_materialized(missing)
     part = shard_of(context)
-    row = warehouse.get().query("crawl_partition_provenance", part.params).row(0, named=True)
+    row = warehouse.get().query("web_documents_partition_provenance", part.params).row(0, named=True)
     passed = row["foreign_file_rows"] == 0 and row["mislabelled_rows"] == 0 and row["file_stats"] == row["selected_files"]
     return dg.AssetCheckResult(passed=passed, metadata={k: int(v) for k, v in row.items()})
 
@@ -74,7 +74,7 @@ def web_documents_dump_matches_partition(
 def web_documents_all_files_read(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
     if missing := _missing_tables(warehouse):
         return _not_materialized(missing)
-    failed = warehouse.get().query("crawl_failed_files", {"shard_key": shard_of(context).key})
+    failed = warehouse.get().query("web_documents_files_failed", {"shard_key": shard_of(context).key})
     return dg.AssetCheckResult(
         passed=failed.is_empty(),
         severity=dg.AssetCheckSeverity.WARN,
@@ -92,7 +92,7 @@ def wet_files_selected(context: dg.AssetCheckExecutionContext, warehouse: Wareho
     wh = warehouse.get()
     if not wh.table_exists("wet_files"):
         return _not_materialized(["wet_files"])
-    files = wh.query("crawl_wet_files_of_dump", {"dump": context.partition_key})
+    files = wh.query("wet_files_of_dump", {"dump": context.partition_key})
     duplicates = files.height - files["wet_file"].n_unique() if files.height else 0
     unsharded = int(files["shard"].null_count()) if files.height else 0
     return dg.AssetCheckResult(

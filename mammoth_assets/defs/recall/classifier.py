@@ -159,7 +159,7 @@ def latest_classifier(warehouse: Warehouse, table: str) -> dict:
 )
 def recall_classifier(config: RecallClassifierConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()
-    examples = _common.batches(wh, "recall_classifier_training_rows", {"seed": str(config.seed)}, 20_000)
+    examples = _common.batches(wh, "recall_seeds_training_rows", {"seed": str(config.seed)}, 20_000)
     trained, record = _train(wh, examples, config, "recall_classifier")
     wh.replace_table("recall_classifier", pl.DataFrame([record]))
     precision, recall_, _ = trained.curve

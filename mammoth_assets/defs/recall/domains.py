@@ -163,7 +163,7 @@ def domain_verdicts(
         counts["over_cap"] += over_cap.height
         if to_judge.height:
             evidence_rows = _common.query(
-                wh, "recall_domain_evidence",
+                wh, "recall_scores_round1_domain_evidence",
                 {"domains": to_judge["domain"].to_list(), "pages": config.evidence_pages, "seed": str(config.seed)},
             )
             evidence: dict[str, list[dict]] = {}

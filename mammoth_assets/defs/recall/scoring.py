@@ -105,7 +105,7 @@ def recalled_documents(
                          config.settings(), ScoreSettings(config.max_chars, config.threshold))
     swap_shard(
         wh, part,
-        [TableSwap("recalled_documents", scan.parts["recalled"], "recall_documents_create", "recall_documents_insert")],
+        [TableSwap("recalled_documents", scan.parts["recalled"], "recalled_documents_create", "recalled_documents_insert")],
         {"threshold": config.threshold, "classifier_sha256": classifier["model_sha256"]},
     )
     safe_paths.remove_tree(staging.parent, staging)

@@ -107,7 +107,7 @@ def stored_spec(wh) -> SignatureSpec | None:
 
 def deduplicate_candidates(wh, config: WebInstructConfig) -> dict:
     """Decide on every candidate in the warehouse and build `webinstruct_dedup` and `webinstruct`."""
-    wh.execute("webinstruct_candidate_rows_view")
+    wh.execute("webinstruct_candidate_rows_create")
     wh.execute("webinstruct_dedup_items")
     wh.execute("webinstruct_dedup_texts_view")
     if not wh.table_exists("webinstruct_minhash"):  # no dump had a kept refinement yet
@@ -125,8 +125,8 @@ def deduplicate_candidates(wh, config: WebInstructConfig) -> dict:
     stats = find_duplicates(wh, spec, config.near_duplicate_threshold, config.max_bucket_peers)
     wh.replace_table("webinstruct_dedup_decisions", stats.decisions_file)
     stats.decisions_file.unlink(missing_ok=True)
-    wh.execute("webinstruct_dedup_table")
-    wh.execute("webinstruct_table", {"unrefined": UNREFINED})
+    wh.execute("webinstruct_dedup_create")
+    wh.execute("webinstruct_create", {"unrefined": UNREFINED})
     return {"candidate_pairs": stats.candidate_pairs, "verified_duplicate_pairs": stats.edges,
             "greedy_rounds": stats.rounds, "signature": spec.label}  # fmt: skip
 

@@ -81,7 +81,7 @@ def page_texts(
     wh = warehouse.get()
     require_table(wh, "recalled_documents", "recalled_documents")
     crawl_base = (
-        wh.scalar("webinstruct_dump_base_url", {"dump": dump})
+        wh.scalar("wet_files_base_url", {"dump": dump})
         if wh.table_exists("wet_files")
         else None
     )

@@ -106,7 +106,7 @@ def write_recalled_documents(warehouse: Warehouse, mirror: Path, recalled: set[s
                     }
                 )
     frame = pl.DataFrame(rows).cast({k: v for k, v in RECALLED_SCHEMA.items() if k != "score"})
-    swap_shard(warehouse, SHARD, [TableSwap("recalled_documents", frame, "recall_documents_create")])
+    swap_shard(warehouse, SHARD, [TableSwap("recalled_documents", frame, "recalled_documents_create")])
     return frame.height
 
 
