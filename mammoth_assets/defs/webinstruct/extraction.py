@@ -84,7 +84,7 @@ class ExtractionConfig(dg.Config):
     max_llm_pages: int = Field(
         default=0,
         description="Send at most this many pages per partition to the LLM (0 = all). Pages over the "
-        "cap end as failed with reason `not_sent` (a sample-scale knob for slow CPU models).",
+        "cap are dropped as `not_sent` (a sample-scale knob for slow CPU models).",
     )
 
     def settings(self) -> ExtractionSettings:

@@ -79,7 +79,7 @@ class RefinementConfig(dg.Config):
     max_pairs: int = Field(
         default=0,
         description="Refine at most this many pairs per partition (0 = all). Pairs over the cap get "
-        "rejected rows with reason `not_sent` (a sample-scale knob for slow CPU models).",
+        "dropped rows with reason `not_sent` (a sample-scale knob for slow CPU models).",
     )
 
     def thresholds(self) -> DriftThresholds:
