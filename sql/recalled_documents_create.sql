@@ -6,4 +6,7 @@ CREATE TABLE IF NOT EXISTS recalled_documents (
     length_chars BIGINT, file_index INTEGER, wet_file VARCHAR, wet_record_id VARCHAR, wet_offset BIGINT,
     warc_file VARCHAR, warc_record_id VARCHAR, fetch_time TIMESTAMPTZ,
     score FLOAT, decision VARCHAR, decision_detail VARCHAR, threshold DOUBLE, classifier_sha256 VARCHAR
-)
+);
+-- A warehouse written before decision stages gains the columns (old rows: NULL until re-materialized).
+ALTER TABLE recalled_documents ADD COLUMN IF NOT EXISTS decision VARCHAR;
+ALTER TABLE recalled_documents ADD COLUMN IF NOT EXISTS decision_detail VARCHAR

@@ -139,6 +139,7 @@ def swap_partition(wh, table: str, part, stager, schema: Mapping[str, Any]) -> i
     with wh.transaction() as con:  # DuckDB streams the staged files: memory stays bounded
         con.register("_empty", empty.to_arrow())
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM _empty")
+        add_missing_columns(con, table, "_empty")
         con.execute(f"DELETE FROM {table} WHERE shard_key = $k", {"k": part.key})
         if stager.files:
             con.execute(
@@ -149,6 +150,16 @@ def swap_partition(wh, table: str, part, stager, schema: Mapping[str, Any]) -> i
         written = con.execute(f"SELECT count(*) FROM {table} WHERE shard_key = $k", {"k": part.key}).fetchone()[0]
     stager.cleanup()
     return written
+
+
+def add_missing_columns(con, table: str, source: str) -> None:
+    """Columns a newer schema added (e.g. `decision`, `decision_detail`) are added to a table an
+    older version created, so an existing warehouse keeps working; its old rows hold NULL there
+    (the reconciliation check names them) until their partition is materialized again."""
+    have = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+    for name, dtype, *_ in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall():
+        if name not in have:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {dtype}')
 
 
 def require_table(wh, table: str, produced_by: str) -> None:
