@@ -131,3 +131,16 @@ def test_every_registered_stage_has_its_sql_files_and_documents_its_reasons(name
         if stage.partition_column:
             assert f"${stage.partition_column}" in text, f"{sql}.sql must bind ${stage.partition_column}"
     assert all(meaning.strip() for meaning in stage.reasons.values())
+
+
+def test_the_registry_document_is_up_to_date():
+    """docs/decision_stages.md is generated from the registry (the one place reasons are declared)."""
+    import os
+
+    from mammoth_assets.core.decisions.registry import registry_markdown
+    from mammoth_assets.paths import SQL_DIR as sql_dir
+
+    document = sql_dir.parent / "docs" / "decision_stages.md"
+    if os.environ.get("MAMMOTH_UPDATE_SNAPSHOT"):
+        document.write_text(registry_markdown())
+    assert document.read_text() == registry_markdown(), "regenerate: MAMMOTH_UPDATE_SNAPSHOT=1 pytest tests/core/test_decisions.py"

@@ -32,8 +32,8 @@ WEB_DOCUMENTS = Stage(
         "undecodable": "the text is not valid in its declared charset",
         "unknown_record_type": "a WARC-Type that is not conversion/warcinfo",
         "non_utf8": "the payload is not UTF-8",
-        "download_failed": "the file failed after every download retry (every record of it counts once)",
-        "duplicate_record_id": "a WARC-Record-ID already seen in the shard",
+        "download_failed": "the file failed after every download retry (the whole file counts as one record)",
+        "duplicate_record_id": "a WARC-Record-ID already seen earlier in the same file",
     },
     keys=("wet_file",),
     inputs_sql="web_documents_files_records",
@@ -198,3 +198,31 @@ def stage(name: str) -> Stage:
 
 def stages_of_asset(asset: str) -> list[Stage]:
     return [s for s in STAGES.values() if s.asset == asset]
+
+
+def registry_markdown() -> str:
+    """Every stage with its reasons and their meaning (docs/decision_stages.md is this text)."""
+    lines = [
+        "# Decision stages",
+        "",
+        "Generated from `mammoth_assets/core/decisions/registry.py` (regenerate with",
+        "`MAMMOTH_UPDATE_SNAPSHOT=1 .venv/bin/python -m pytest -q tests/core/test_decisions.py`).",
+        "Every row of a stage's table has `decision` = `kept` or one of its reasons, and",
+        "`decision_detail`; the blocking check `<stage>_reconciled` on the asset reconciles rows in",
+        "= kept + dropped by reason, key by key, per partition.",
+    ]
+    for s in STAGES.values():
+        lines += [
+            "",
+            f"## {s.name}",
+            "",
+            f"{s.description} Asset `{s.asset}`, partitioned by {s.partitioning}; keys "
+            f"{', '.join(f'`{k}`' for k in s.keys)}; rows in: `sql/{s.inputs_sql}.sql`, decided: "
+            f"`sql/{s.decisions_sql}.sql`"
+            + (f"; detail columns {', '.join(f'`{c}`' for c in s.detail_columns)}." if s.detail_columns else "."),
+            "",
+            "| reason | meaning |",
+            "|---|---|",
+            *(f"| `{r}` | {m.replace('|', '/')} |" for r, m in s.reasons.items()),
+        ]
+    return "\n".join(lines) + "\n"
