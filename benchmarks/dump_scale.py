@@ -112,7 +112,7 @@ def bytes_per_document(warehouse: Path, scratch: Path) -> tuple[float, int]:
     con.execute(f"ATTACH '{target}' AS m")
     con.execute("CREATE TABLE m.web_documents AS SELECT * FROM w.web_documents")
     con.execute("CREATE TABLE m.recall_scores_round1 AS SELECT * FROM w.recall_scores_round1")
-    dropped = con.execute("SELECT count(*) FROM w.recall_scores_round1 WHERE NOT kept").fetchone()[0]
+    dropped = con.execute("SELECT count(*) FROM w.recall_scores_round1 WHERE decision <> 'kept'").fetchone()[0]
     documents = con.execute("SELECT count(*) FROM w.web_documents").fetchone()[0]
     con.execute("DETACH m")
     con.close()

@@ -6,4 +6,4 @@ SELECT
     (SELECT count(*) FROM web_documents_rejects WHERE dump = $dump) AS rejected,
     (SELECT count(*) FROM web_document_texts WHERE dump = $dump) AS texts_kept,
     (SELECT count(*) FROM recall_scores_round1 WHERE dump = $dump) AS round1_scored,
-    (SELECT count(*) FROM recall_scores_round1 WHERE dump = $dump AND kept) AS round1_kept
+    (SELECT count(*) FROM recall_scores_round1 WHERE dump = $dump AND decision = 'kept') AS round1_kept

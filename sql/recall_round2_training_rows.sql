@@ -9,7 +9,7 @@ WITH positive_candidates AS (
     FROM recall_scores_round1 s
     JOIN domain_verdicts v ON v.domain = s.domain AND v.round2_role = 'positive_source'
     JOIN web_document_texts w ON w.shard_key = s.shard_key AND w.doc_id = s.doc_id
-    WHERE s.kept AND s.score >= $min_positive_score
+    WHERE s.decision = 'kept' AND s.score >= $min_positive_score
     UNION ALL
     SELECT CASE WHEN doc_id IS NULL THEN seed_id ELSE 'doc:' || dump || ':' || doc_id END,
            'round1_seed', text
@@ -29,7 +29,7 @@ low_scoring AS (
     FROM recall_scores_round1 s
     JOIN web_document_texts w ON w.shard_key = s.shard_key AND w.doc_id = s.doc_id
     LEFT JOIN domain_verdicts v ON v.domain = s.domain
-    WHERE s.status = 'dropped' AND s.reason = 'below_threshold' AND s.score < $max_negative_score
+    WHERE s.decision = 'below_threshold' AND s.score < $max_negative_score
       AND coalesce(v.round2_role, 'not_judged') NOT IN ('positive_source', 'excluded_disagreement')
 ),
 rejected AS (

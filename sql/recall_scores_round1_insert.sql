@@ -2,9 +2,8 @@
 -- without re-scoring.
 INSERT INTO recall_scores_round1 BY NAME
 SELECT dump, shard, shard_key, doc_id, domain, score,
-       score >= $threshold AS kept,
-       CASE WHEN score >= $threshold THEN 'kept' ELSE 'dropped' END AS status,
-       CASE WHEN score < $threshold THEN 'below_threshold' END AS reason,
+       CASE WHEN score >= $threshold THEN 'kept' ELSE 'below_threshold' END AS decision,
+       CASE WHEN score >= $threshold THEN '' ELSE 'score ' || round(score, 4) || ' < ' || $threshold END AS decision_detail,
        $threshold AS threshold, $classifier_sha256 AS classifier_sha256
 FROM read_parquet($files)
 WHERE shard_key = $shard_key

@@ -2,6 +2,6 @@
 SELECT d.question AS dropped_question, k.question AS kept_question, round(d.similarity, 3) AS similarity
 FROM webinstruct_dedup d
 JOIN webinstruct_dedup k ON k.refined_id = d.duplicate_of
-WHERE d.reason = 'near_duplicate'
+WHERE d.decision = 'near_duplicate'
 ORDER BY d.similarity, d.refined_id
 LIMIT $limit

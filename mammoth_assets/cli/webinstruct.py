@@ -57,12 +57,13 @@ def provenance(args: argparse.Namespace) -> int:
 
 
 def decontamination_index(args: argparse.Namespace) -> int:
+    from mammoth_assets import paths
     from mammoth_assets.core import benchmarks as bench
-    from mammoth_assets.defs.webinstruct.decontamination import load_contamination_index
+    from mammoth_assets.core.decontamination import load_index
 
     root = args.root if args.root is not None else bench.default_root()
     names = args.benchmarks or bench.available_benchmarks(root)
-    index, cached, seconds = load_contamination_index(sorted(names), root, args.n)
+    index, cached, seconds = load_index(sorted(names), root, args.n, paths.data_dir() / "cache" / "decontamination")
     print(f"{len(index)} {args.n}-grams of {index.item_count} items from {', '.join(sorted(names))} "
           f"({'loaded from cache' if cached else 'built'} in {seconds:.1f}s)")  # fmt: skip
     dirty = 0

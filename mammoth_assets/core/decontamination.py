@@ -36,6 +36,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from mammoth_assets.core.decisions import KEEP, drop
+from mammoth_assets.core.stable_ids import stable_id
+
 # Word hashes come from polars, whose hash is stable only within a version: the version is part
 # of every on-disk index's cache key.
 NORMALIZATION_VERSION = f"v3-polars{pl.__version__}"
@@ -494,3 +497,78 @@ def planted_copy(item: Any, rng, context: str = "") -> str:
     words = context.split()
     cut = rng.randint(0, len(words)) if words else 0
     return " ".join(words[:cut]) + "\n\n" + body + "\n\n" + " ".join(words[cut:])
+
+
+# -- the decontamination stage: one decision per page --------------------------------------------
+def load_index(
+    names: Sequence[str], root: Path | None, n: int, cache_dir: Path, split: str = "test"
+) -> tuple[ContaminationIndex, bool, float]:
+    """The n-gram index of the named benchmarks (under `root`, or the hub when None), from the
+    on-disk cache under `cache_dir` when the files are unchanged. Returns (index, was_cached, seconds)."""
+    import time
+
+    from mammoth_assets.core import benchmarks as bench
+
+    started = time.perf_counter()
+    names = list(names)
+
+    def texts() -> list[BenchmarkText]:
+        return [
+            segment
+            for name in names
+            for item in bench.load_benchmark(name, root, split=split)
+            for segment in segments_of_item(item)
+        ]
+
+    if root is not None:
+        fingerprint = files_fingerprint(root)
+        loader = texts
+    else:  # hub: key on the loaded content itself
+        loaded = texts()
+        fingerprint = stable_id(*(f"{t.benchmark}/{t.item_id}/{t.text}" for t in loaded), size=40)
+        loader = lambda: loaded  # noqa: E731
+    index, cached = cached_index(cache_dir, index_cache_key(names, n, fingerprint, split), loader, n)
+    return index, cached, time.perf_counter() - started
+
+
+def page_check_texts(page_text: str, structured_pairs: str | None) -> list[str]:
+    """What is compared with the benchmarks: the page text and each schema.org question and
+    answer, checked one by one so no n-gram spans two of them."""
+    pairs = json.loads(structured_pairs) if structured_pairs else []
+    return [page_text or ""] + [text for p in pairs for text in (p["question"], p["answer"])]
+
+
+def first_matches_per_page(index: ContaminationIndex, pages: list[list[str]]) -> list:
+    """The first benchmark match of each page (any of its texts), checked in one batch."""
+    flat = [text for texts in pages for text in texts]
+    found = index.first_matches(flat)
+    out, cursor = [], 0
+    for texts in pages:
+        out.append(next((m for m in found[cursor : cursor + len(texts)] if m is not None), None))
+        cursor += len(texts)
+    return out
+
+
+def decide_pages(index: ContaminationIndex, pages: list[dict]) -> list[dict]:
+    """One decision row per page (dump, doc_id, url, domain, page_text, structured_pairs): kept,
+    or `contaminated` with the benchmark item and n-gram it shares."""
+    matches = first_matches_per_page(
+        index, [page_check_texts(p["page_text"], p["structured_pairs"]) for p in pages]
+    )
+    rows = []
+    for page, match in zip(pages, matches):
+        decision = (
+            drop("contaminated", f"shares a {index.n}-gram with {match.benchmark}/{match.item_id}")
+            if match
+            else KEEP
+        )
+        rows.append(
+            {
+                "dump": page["dump"], "doc_id": page["doc_id"], "url": page["url"], "domain": page["domain"],
+                **decision.columns(),
+                "matched_benchmark": match.benchmark if match else None,
+                "matched_item_id": match.item_id if match else None,
+                "matched_ngram": match.ngram if match else None,
+            }
+        )  # fmt: skip
+    return rows

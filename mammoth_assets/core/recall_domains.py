@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from mammoth_assets.core.decisions import Decision, drop
+
 ACCEPT = "accept"
 REJECT = "reject"
 UNPARSED = "unparsed"
@@ -114,3 +116,26 @@ def evidence_pages(
         title = " ".join(str(row.get("title") or "").split())
         pages.append({"title": title[:200], "snippet": text[:snippet_chars]})
     return pages
+
+
+# -- the domain_verdicts stage: a domain is kept when round 2 learns from it -----------------------
+BELOW_MIN_DOCS = "below_min_docs"
+OVER_MAX_DOMAINS = "over_max_domains"
+
+
+def unjudged_decision(reason: str, recalled_docs: int, limit: int) -> Decision:
+    """A domain the judge was not asked about: too few recalled pages, or past max_domains."""
+    if reason == BELOW_MIN_DOCS:
+        return drop(BELOW_MIN_DOCS, f"{recalled_docs} recalled pages <= {limit}")
+    return drop(OVER_MAX_DOMAINS, f"max_domains={limit} reached")
+
+
+def judged_decision(verdict: str, favoured: bool, error: str | None = None) -> Decision:
+    """Kept as a round-2 positive or negative source when the verdict agrees with round 1's favour;
+    else dropped as a disagreement or for having no usable verdict."""
+    role = round2_role(verdict, favoured)
+    if role in (POSITIVE_SOURCE, NEGATIVE_SOURCE):
+        return Decision(None, role)
+    if role == EXCLUDED_DISAGREEMENT:
+        return drop("disagrees_with_round1", f"verdict {verdict}, round 1 {'favours' if favoured else 'does not favour'} it")
+    return drop("no_verdict", f"{verdict}: {error}" if error else verdict)

@@ -20,6 +20,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from mammoth_assets.core.decisions import KEEP, drop, drop_coded
+from mammoth_assets.core.stable_ids import stable_id
+
 REFINEMENT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -210,3 +213,65 @@ def check_refinement(
             False, f"answer_drift: kept {a_overlap:.2f} of its words", q_overlap, a_overlap
         )
     return RefinementVerdict(True, "", q_overlap, a_overlap)
+
+
+# -- the refined_qa stage: one decided row per pair and refiner ------------------------------------
+def refined_id(pair_id: str, refiner: str) -> str:
+    return stable_id(pair_id, refiner, prefix="rf-")
+
+
+def _row(pair: dict, refiner: str, refiner_index: int, decision, version: str, **values: Any) -> dict:
+    return {
+        "dump": pair["dump"], "refined_id": refined_id(pair["pair_id"], refiner), "pair_id": pair["pair_id"],
+        "doc_id": pair["doc_id"], "refiner": refiner, "refiner_index": refiner_index, "refiner_model": None,
+        "original_question": pair["question"], "original_answer": pair["answer"],
+        "revised_question": None, "revised_answer": None, **decision.columns(), "final_source": "",
+        "question": None, "answer": None, "question_overlap": None, "answer_overlap": None,
+        "prompt_tokens": 0, "completion_tokens": 0, "cached": False, "prompt_version": version, **values,
+    }  # fmt: skip
+
+
+def not_sent_row(pair: dict, refiner: str, refiner_index: int, detail: str, version: str) -> dict:
+    """The row of a pair the refiner was not asked about (over the partition's cap)."""
+    return _row(pair, refiner, refiner_index, drop("not_sent", detail), version)
+
+
+def refinement_row(
+    pair: dict, refiner: str, refiner_index: int, response: Any, thresholds: DriftThresholds, version: str
+) -> dict:
+    """The decided row of one refiner's answer about one pair: kept (refined) or a drop reason
+    (llm_error, failed_output, or the drift check's reason). `response` is an LLM response
+    (ok, error, parsed, text, model_id, prompt_tokens, completion_tokens, cached)."""
+    revised = parse_refinement(response.parsed, response.text) if response.ok else None
+    verdict = None
+    if not response.ok:
+        decision = drop("llm_error", (response.error or "no text")[:200])
+    elif revised is None:
+        decision = drop("failed_output", "not a {revised_question, revised_answer} object")
+    else:
+        verdict = check_refinement(pair["question"], pair["answer"], revised[0], revised[1], thresholds)
+        decision = KEEP if verdict.accepted else drop_coded(verdict.reason)
+    return _row(
+        pair, refiner, refiner_index, decision, version,
+        refiner_model=response.model_id,
+        revised_question=revised[0] if revised else None, revised_answer=revised[1] if revised else None,
+        final_source="refined" if decision.kept else "",
+        question=revised[0] if decision.kept else None, answer=revised[1] if decision.kept else None,
+        question_overlap=verdict.question_overlap if verdict else None,
+        answer_overlap=verdict.answer_overlap if verdict else None,
+        prompt_tokens=response.prompt_tokens, completion_tokens=response.completion_tokens, cached=response.cached,
+    )  # fmt: skip
+
+
+def apply_unrefined_fallback(rows: list[dict]) -> None:
+    """For pairs whose every refinement was dropped, keep the first refiner's row with the
+    original pair as the final text (final_source `original`; the drop shows in the detail)."""
+    accepted = {r["pair_id"] for r in rows if r["decision"] == "kept"}
+    chosen: set[str] = set()
+    for row in rows:
+        if row["pair_id"] in accepted or row["pair_id"] in chosen:
+            continue
+        chosen.add(row["pair_id"])
+        rejected = row["decision"] + (f" ({row['decision_detail']})" if row["decision_detail"] else "")
+        row.update(decision="kept", decision_detail=f"unrefined fallback; the refinement was dropped: {rejected}",
+                   final_source="original", question=row["original_question"], answer=row["original_answer"])  # fmt: skip

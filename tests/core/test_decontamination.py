@@ -225,3 +225,21 @@ def test_coverage_is_reported_per_benchmark(shared_index):
     for name in ("arc_challenge", "mmlu_stem", "gsm8k"):
         total, catchable = coverage[name]
         assert catchable / total >= 0.99, (name, total, catchable)
+
+
+def test_each_page_is_kept_or_dropped_as_contaminated_with_the_item_it_matched():
+    from mammoth_assets.core.decisions import registry
+    from mammoth_assets.core.decontamination import BenchmarkText, ContaminationIndex, decide_pages
+
+    question = "Natalia sold clips to forty eight of her friends in April and then she sold half as many in May"
+    index = ContaminationIndex.build([BenchmarkText("gsm8k", "gsm8k-7", question)], n=10)
+    page = {"dump": "D", "url": "u", "domain": "x.org", "structured_pairs": "[]"}
+    rows = decide_pages(index, [
+        {**page, "doc_id": "clean", "page_text": "A page about spiders and their eight legs, nothing else at all here."},
+        {**page, "doc_id": "copy", "page_text": f"Homework help: {question}. Thanks!"},
+        {**page, "doc_id": "faq", "page_text": "FAQ", "structured_pairs": '[{"question": "%s", "answer": "72"}]' % question},
+    ])
+    assert [r["decision"] for r in rows] == ["kept", "contaminated", "contaminated"]
+    assert rows[1]["matched_item_id"] == "gsm8k-7" and "gsm8k/gsm8k-7" in rows[1]["decision_detail"]
+    assert rows[0]["matched_benchmark"] is None and rows[2]["matched_item_id"] == "gsm8k-7"
+    assert all(registry.DECONTAMINATED_DOCUMENTS.validate(r["decision"]) for r in rows)

@@ -41,3 +41,20 @@ def test_evidence_pages_collapse_whitespace_and_cut():
     pages = rd.evidence_pages([{"title": " Q\n1 ", "text": "a  b\n\nc" * 100}, {"title": None, "text": None}], 10)
     assert pages[0] == {"title": "Q 1", "snippet": "a b ca b c"}
     assert pages[1] == {"title": "", "snippet": ""}
+
+
+def test_a_domain_is_kept_only_as_a_round2_source_where_judge_and_round1_agree():
+    from mammoth_assets.core.decisions import registry
+
+    stage = registry.DOMAIN_VERDICTS
+    positive = rd.judged_decision(rd.ACCEPT, favoured=True)
+    negative = rd.judged_decision(rd.REJECT, favoured=False)
+    assert positive.kept and positive.detail == rd.POSITIVE_SOURCE and negative.detail == rd.NEGATIVE_SOURCE
+    assert rd.judged_decision(rd.ACCEPT, favoured=False).value == "disagrees_with_round1"
+    failed = rd.judged_decision(rd.FAILED, favoured=True, error="connection refused")
+    assert (failed.value, failed.detail) == ("no_verdict", "failed: connection refused")
+    below = rd.unjudged_decision(rd.BELOW_MIN_DOCS, 3, 4)
+    assert (below.value, below.detail) == ("below_min_docs", "3 recalled pages <= 4")
+    assert rd.unjudged_decision(rd.OVER_MAX_DOMAINS, 9, 2).value == "over_max_domains"
+    for decision in (positive, negative, failed, below):
+        stage.validate(decision)

@@ -151,7 +151,7 @@ PER_SHARD_TABLES = (
 def layout_changed(wh, dump: str, frame: pl.DataFrame) -> bool:
     if not wh.table_exists("wet_files"):
         return False
-    before = wh.query("crawl_wet_files_layout", {"dump": dump})
+    before = wh.query("wet_files_layout", {"dump": dump})
     if before.is_empty():
         return False
     return not before.equals(frame.select("wet_file", "shard").sort("wet_file"))

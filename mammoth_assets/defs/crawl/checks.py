@@ -1,4 +1,6 @@
-"""Asset checks of the crawl stage: per shard (`cc_dump x shard`) for documents, per dump for files."""
+"""Asset checks of the crawl stage: per shard (`cc_dump x shard`) for documents, per dump for files.
+The shard's reconciliation (records seen = documents + rejects by reason, per WET file) is
+generated from the decision registry."""
 
 import warnings
 
@@ -6,6 +8,7 @@ import dagster as dg
 
 from mammoth_assets.defs.crawl.assets import wet_files
 from mammoth_assets.defs.crawl.reporting import markdown_table
+from mammoth_assets.defs.decision_checks import reconciliation_checks
 from mammoth_assets.defs.partitions import cc_dump_partitions, cc_dump_shard_partitions
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.defs.shard_tables import shard_of
@@ -37,37 +40,10 @@ def web_documents_unique_doc_id(context: dg.AssetCheckExecutionContext, warehous
     if missing := _missing_tables(warehouse):
         return _not_materialized(missing)
     part = shard_of(context)
-    duplicates = warehouse.get().query("crawl_duplicate_doc_ids", {"shard_key": part.key})
+    duplicates = warehouse.get().query("web_documents_duplicate_doc_ids", {"shard_key": part.key})
     return dg.AssetCheckResult(
         passed=duplicates.is_empty(),
         metadata={"duplicated_doc_ids": duplicates.height, "examples": dg.MetadataValue.md(markdown_table(duplicates))},
-    )
-
-
-@dg.asset_check(
-    asset=WEB_DOCUMENTS,
-    partitions_def=cc_dump_shard_partitions,
-    blocking=True,
-    description="For every WET file of the shard: records seen = documents stored + records rejected (with a reason).",
-)
-def web_documents_reconciled(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    if missing := _missing_tables(warehouse):
-        return _not_materialized(missing)
-    part = shard_of(context)
-    wh = warehouse.get()
-    per_file = wh.query("crawl_reconciliation", {"shard_key": part.key})
-    unbalanced = per_file.filter(per_file["unaccounted"] != 0)
-    expected_files = wh.query("crawl_wet_files_of_shard", {"dump": part.dump, "shard": part.shard}).height
-    return dg.AssetCheckResult(
-        passed=per_file.height == expected_files and unbalanced.is_empty(),
-        metadata={
-            "files": per_file.height,
-            "records_seen": int(per_file["records"].sum()) if per_file.height else 0,
-            "documents": int(per_file["stored_documents"].sum()) if per_file.height else 0,
-            "rejected": int(per_file["stored_rejects"].sum()) if per_file.height else 0,
-            "unbalanced_files": unbalanced.height,
-            "unbalanced": dg.MetadataValue.md(markdown_table(unbalanced)),
-        },
     )
 
 
@@ -84,7 +60,7 @@ def web_documents_dump_matches_partition(
     if missing := _missing_tables(warehouse):
         return _not_materialized(missing)
     part = shard_of(context)
-    row = warehouse.get().query("crawl_partition_provenance", part.params).row(0, named=True)
+    row = warehouse.get().query("web_documents_partition_provenance", part.params).row(0, named=True)
     passed = row["foreign_file_rows"] == 0 and row["mislabelled_rows"] == 0 and row["file_stats"] == row["selected_files"]
     return dg.AssetCheckResult(passed=passed, metadata={k: int(v) for k, v in row.items()})
 
@@ -98,7 +74,7 @@ def web_documents_dump_matches_partition(
 def web_documents_all_files_read(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
     if missing := _missing_tables(warehouse):
         return _not_materialized(missing)
-    failed = warehouse.get().query("crawl_failed_files", {"shard_key": shard_of(context).key})
+    failed = warehouse.get().query("web_documents_files_failed", {"shard_key": shard_of(context).key})
     return dg.AssetCheckResult(
         passed=failed.is_empty(),
         severity=dg.AssetCheckSeverity.WARN,
@@ -116,7 +92,7 @@ def wet_files_selected(context: dg.AssetCheckExecutionContext, warehouse: Wareho
     wh = warehouse.get()
     if not wh.table_exists("wet_files"):
         return _not_materialized(["wet_files"])
-    files = wh.query("crawl_wet_files_of_dump", {"dump": context.partition_key})
+    files = wh.query("wet_files_of_dump", {"dump": context.partition_key})
     duplicates = files.height - files["wet_file"].n_unique() if files.height else 0
     unsharded = int(files["shard"].null_count()) if files.height else 0
     return dg.AssetCheckResult(
@@ -128,7 +104,9 @@ def wet_files_selected(context: dg.AssetCheckExecutionContext, warehouse: Wareho
 
 shard_checks = [
     web_documents_unique_doc_id,
-    web_documents_reconciled,
+    # For every WET file of the shard, records seen = documents + rejects by reason; every document
+    # scored by round 1 = kept + dropped: generated from the decision registry.
+    *reconciliation_checks("web_documents", "recall_scores_round1"),
     web_documents_dump_matches_partition,
     web_documents_all_files_read,
 ]

@@ -52,7 +52,7 @@ def dump_totals(wh: Warehouse, dump: str) -> dict[str, int]:
         return {"records_seen": 0, "documents": 0, "rejected": 0, "texts_kept": 0, "round1_scored": 0, "round1_kept": 0,
                 "duplicated_doc_ids": 0}
     totals = {k: int(v) for k, v in wh.query("crawl_dump_totals", {"dump": dump}).row(0, named=True).items()}
-    totals["duplicated_doc_ids"] = int(wh.scalar("crawl_dump_duplicate_doc_ids", {"dump": dump}))
+    totals["duplicated_doc_ids"] = int(wh.scalar("web_documents_dump_duplicate_doc_ids", {"dump": dump}))
     return totals
 
 
@@ -72,7 +72,7 @@ def dump_totals(wh: Warehouse, dump: str) -> dict[str, int]:
 def dump_progress(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     dump = context.partition_key
     wh = warehouse.get()
-    shards = wh.query("crawl_dump_shards", {"dump": dump}).height if wh.table_exists("wet_files") else 0
+    shards = wh.query("wet_files_dump_shards", {"dump": dump}).height if wh.table_exists("wet_files") else 0
     stages = stage_table(context.instance, wh, dump, shards)
     totals = dump_totals(wh, dump)
     crawled = stages.filter(pl.col("stage") == "web_documents")["shards_done"][0]

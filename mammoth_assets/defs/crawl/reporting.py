@@ -44,7 +44,7 @@ def shard_metadata(wh: Warehouse, part, scan: ShardScan) -> dict[str, object]:
     compressed = sum(r.compressed_bytes for r in scan.files)
     text_bytes = sum(r.text_bytes for r in scan.files)
     elapsed, cpu = scan.seconds, scan.cpu_seconds
-    languages = wh.query("crawl_document_profile", {"shard_key": part.key})
+    languages = wh.query("web_documents_profile", {"shard_key": part.key})
     metadata: dict[str, object] = {
         "dump": part.dump,
         "shard": part.shard,
@@ -66,7 +66,7 @@ def shard_metadata(wh: Warehouse, part, scan: ShardScan) -> dict[str, object]:
         "compressed_mb_per_s": round(compressed / MB / elapsed, 3) if elapsed else 0.0,
         "downloads_resumed": sum(r.resumed for r in scan.files),
         "languages": dg.MetadataValue.md(markdown_table(languages, 15)),
-        "sample": dg.MetadataValue.md(markdown_table(wh.query("crawl_document_sample", {"shard_key": part.key, "limit": 8}), 8)),
+        "sample": dg.MetadataValue.md(markdown_table(wh.query("web_documents_sample", {"shard_key": part.key, "limit": 8}), 8)),
     }
     plot = documents_plot(wh, part, languages)
     if plot is not None:
@@ -78,7 +78,7 @@ def shard_metadata(wh: Warehouse, part, scan: ShardScan) -> dict[str, object]:
 def documents_plot(wh: Warehouse, part, languages: pl.DataFrame) -> Path | None:
     """Document length histogram (log scale) beside documents per language."""
     dump = f"{part.dump} shard {part.shard}"
-    lengths = wh.query("crawl_document_lengths", {"shard_key": part.key})["length_chars"].to_list()
+    lengths = wh.query("web_documents_lengths", {"shard_key": part.key})["length_chars"].to_list()
     if not lengths:
         return None
     import matplotlib

@@ -25,7 +25,6 @@ from mammoth_assets.defs.shard_tables import ShardPartition, TableSwap, shard_of
 from mammoth_assets.warehouse import Warehouse
 
 RECALL_RATE_CHECK = "recall_rate_in_band"
-RECONCILED_CHECK = "scored_equals_kept_plus_dropped"
 
 
 class ReadConfig(dg.Config):
@@ -81,12 +80,12 @@ class CrawlShardConfig(ReadConfig):
 def shard_files(wh: Warehouse, part: ShardPartition) -> pl.DataFrame:
     if not wh.table_exists("wet_files"):
         raise dg.Failure(description=f"wet_files is empty: materialize wet_files for {part.dump} first")
-    return wh.query("crawl_wet_files_of_shard", {"dump": part.dump, "shard": part.shard})
+    return wh.query("wet_files_of_shard", {"dump": part.dump, "shard": part.shard})
 
 
 def empty_shard_note(wh: Warehouse, part: ShardPartition) -> str:
     """Why a shard has no files: it lies past the end of a (listed) dump, or the dump is not listed."""
-    shards = wh.query("crawl_dump_shards", {"dump": part.dump})
+    shards = wh.query("wet_files_dump_shards", {"dump": part.dump})
     if shards.is_empty():
         raise dg.Failure(description=f"wet_files has no files for {part.dump}: materialize wet_files for it first")
     return f"{part.dump} has {shards.height} shards; shard {part.shard} is past its end and holds no files"
@@ -94,8 +93,6 @@ def empty_shard_note(wh: Warehouse, part: ShardPartition) -> str:
 
 def _check_specs() -> list[dg.AssetCheckSpec]:
     return [
-        dg.AssetCheckSpec(RECONCILED_CHECK, asset="recall_scores_round1", blocking=True,
-                          description="Every web document of the shard is scored, and scored = kept + dropped."),
         dg.AssetCheckSpec(RECALL_RATE_CHECK, asset="recall_scores_round1", blocking=True,
                           description="The shard's recall rate is inside the configured band (catches a broken "
                           "model or dump); an empty shard passes."),
@@ -149,10 +146,10 @@ def crawl_and_score_shard(context: dg.AssetExecutionContext, config: CrawlShardC
     swap_shard(
         wh, part,
         [
-            TableSwap("web_documents", scan.parts["documents"], "crawl_web_documents_create"),
-            TableSwap("web_document_texts", scan.parts["texts"], "crawl_web_document_texts_create"),
-            TableSwap("web_documents_rejects", scan.parts["rejects"], "crawl_web_documents_rejects_create"),
-            TableSwap("web_documents_files", scan.parts["files"], "crawl_web_documents_files_create"),
+            TableSwap("web_documents", scan.parts["documents"], "web_documents_create"),
+            TableSwap("web_document_texts", scan.parts["texts"], "web_document_texts_create"),
+            TableSwap("web_documents_rejects", scan.parts["rejects"], "web_documents_rejects_create"),
+            TableSwap("web_documents_files", scan.parts["files"], "web_documents_files_create"),
             TableSwap("recall_scores_round1", scan.parts["scores"], "recall_scores_round1_create",
                       "recall_scores_round1_insert"),
         ],

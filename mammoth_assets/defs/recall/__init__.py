@@ -8,8 +8,9 @@
                                                              │
                      recall_classifier_round2 ── recalled_documents (per shard: re-reads the WET)
 
-`recalled_documents` is what flows on to extraction: the round-2 score, `kept`, `status` and
-`reason` of every document, with text and provenance for the kept ones.
+`recalled_documents` is what flows on to extraction: the round-2 score and `decision` (`kept` or
+`below_threshold`, see core/decisions/registry.py) of every document, with text and provenance for
+the kept ones.
 """
 
 import dagster as dg

@@ -92,8 +92,6 @@ def _train(
         "recall": trained.metrics.recall,
         "f1": trained.metrics.f1,
         "average_precision": trained.average_precision,
-        "min_heldout_precision": config.min_heldout_precision,
-        "min_heldout_recall": config.min_heldout_recall,
         "trained_at": datetime.now(timezone.utc),
     }
     return trained, record
@@ -120,6 +118,32 @@ def _metadata(trained: recall_core.TrainedClassifier, record: dict, curves: dict
     }
 
 
+FLOORS_CHECK = "heldout_precision_recall_floors"
+
+
+def _floors_spec(table: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        FLOORS_CHECK, asset=table, blocking=True,
+        description="Held-out precision and recall at the operating threshold (of the classifier stored in the "
+        "warehouse) are at or above the configured min_heldout_precision / min_heldout_recall.",
+    )
+
+
+def floors_check(wh: Warehouse, table: str, config: RecallClassifierConfig) -> dg.AssetCheckResult:
+    """The stored classifier's held-out metrics against the floors of the run's config."""
+    row = latest_classifier(wh, table)
+    passed = row["precision"] >= config.min_heldout_precision and row["recall"] >= config.min_heldout_recall
+    return dg.AssetCheckResult(
+        check_name=FLOORS_CHECK,
+        passed=bool(passed),
+        metadata={
+            "precision": round(row["precision"], 4), "recall": round(row["recall"], 4),
+            "min_precision": config.min_heldout_precision, "min_recall": config.min_heldout_recall,
+            "heldout_examples": row["heldout_positive"] + row["heldout_negative"],
+        },
+    )  # fmt: skip
+
+
 def latest_classifier(warehouse: Warehouse, table: str) -> dict:
     if not warehouse.table_exists(table):
         raise dg.Failure(description=f"no trained classifier: materialize {table} first")
@@ -130,11 +154,12 @@ def latest_classifier(warehouse: Warehouse, table: str) -> dict:
     deps=["recall_seeds"],
     group_name="recall",
     kinds={"fasttext", "duckdb"},
+    check_specs=[_floors_spec("recall_classifier")],
     description="Round-1 fastText recall classifier trained on the seeds, with held-out metrics.",
 )
 def recall_classifier(config: RecallClassifierConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get()
-    examples = _common.batches(wh, "recall_classifier_training_rows", {"seed": str(config.seed)}, 20_000)
+    examples = _common.batches(wh, "recall_seeds_training_rows", {"seed": str(config.seed)}, 20_000)
     trained, record = _train(wh, examples, config, "recall_classifier")
     wh.replace_table("recall_classifier", pl.DataFrame([record]))
     precision, recall_, _ = trained.curve
@@ -142,7 +167,9 @@ def recall_classifier(config: RecallClassifierConfig, warehouse: WarehouseResour
         trained, record, {"round 1": (precision, recall_)},
         {"round 1": (record["precision"], record["recall"])},
     )
-    return dg.MaterializeResult(metadata={"dagster/row_count": 1, **metadata})
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": 1, **metadata}, check_results=[floors_check(wh, "recall_classifier", config)]
+    )
 
 
 def _round2_examples(wh: Warehouse, config: RecallClassifierRound2Config):
@@ -163,6 +190,7 @@ def _round2_examples(wh: Warehouse, config: RecallClassifierRound2Config):
     deps=["domain_verdicts", "recall_scores_round1", "recall_seeds", "recall_classifier"],
     group_name="recall",
     kinds={"fasttext", "duckdb"},
+    check_specs=[_floors_spec("recall_classifier_round2")],
     description="Round-2 fastText classifier: positives from domains the judge accepted and round 1 "
     "favours, negatives from rejected domains and general low-scoring pages.",
 )
@@ -202,5 +230,6 @@ def recall_classifier_round2(config: RecallClassifierRound2Config, warehouse: Wa
             "rounds_side_by_side": _common.markdown_table(comparison),
             "round1_on_round2_heldout_precision": round(m1.precision, 4),
             "round1_on_round2_heldout_recall": round(m1.recall, 4),
-        }
+        },
+        check_results=[floors_check(wh, "recall_classifier_round2", config)],
     )

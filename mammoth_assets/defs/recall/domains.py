@@ -9,7 +9,9 @@ import polars as pl
 from pydantic import Field
 
 from mammoth_assets.core import recall_domains as rd
+from mammoth_assets.core.decisions import registry
 from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
+from mammoth_assets.defs.decisions import DecisionWriter
 from mammoth_assets.defs.recall import _common
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
@@ -18,6 +20,7 @@ from mammoth_assets.llm.types import SamplingParams
 from mammoth_assets.warehouse import ParquetStager
 
 PROMPT = "recall_domain_verdict"
+STAGE = "domain_verdicts"  # the LLM stage name (= the asset name)
 AGREEMENT_CHECK = "verdicts_agree_with_round1"
 VERDICT_SCHEMA = {
     "domain": pl.String,
@@ -26,7 +29,8 @@ VERDICT_SCHEMA = {
     "recalled_fraction": pl.Float64,
     "mean_score": pl.Float64,
     "favoured": pl.Boolean,
-    "status": pl.String,
+    "decision": pl.String,
+    "decision_detail": pl.String,
     "verdict": pl.String,
     "round2_role": pl.String,
     "raw_text": pl.String,
@@ -61,11 +65,13 @@ class DomainVerdictsConfig(dg.Config):
     )
 
 
-def _unjudged(frame: pl.DataFrame, status: str, config: DomainVerdictsConfig) -> pl.DataFrame:
+def _unjudged(frame: pl.DataFrame, reason: str, limit: int, config: DomainVerdictsConfig) -> pl.DataFrame:
     none = pl.lit(None, dtype=pl.String)
+    decisions = [rd.unjudged_decision(reason, n, limit) for n in frame["recalled_docs"].to_list()]
     return frame.with_columns(
         (pl.col("recalled_fraction") >= config.favour_min_fraction).alias("favoured"),
-        pl.lit(status).alias("status"),
+        pl.Series("decision", [d.value for d in decisions], dtype=pl.String),
+        pl.Series("decision_detail", [d.detail for d in decisions], dtype=pl.String),
         none.alias("verdict"),
         pl.lit(rd.NOT_JUDGED).alias("round2_role"),
         none.alias("raw_text"), none.alias("error"), none.alias("model_id"), none.alias("prompt_version"),
@@ -88,7 +94,7 @@ def _judge(domains: pl.DataFrame, evidence: dict[str, list[dict]], llm: LLMResou
         )
         for row in domains.iter_rows(named=True)
     ]
-    responses = llm.generate(requests, stage=PROMPT, log=log)
+    responses = llm.generate(requests, stage=STAGE, log=log)
     by_id = {r.request_id: r for r in responses}
     now = datetime.now(timezone.utc)
     rows = []
@@ -99,11 +105,12 @@ def _judge(domains: pl.DataFrame, evidence: dict[str, list[dict]], llm: LLMResou
             verdict = rd.FAILED
         else:
             verdict = rd.parse_domain_verdict(response.text)
+        error = response.error if response else "no response returned for this request"
         rows.append(
             {
                 **row,
                 "favoured": favoured,
-                "status": "judged",
+                **rd.judged_decision(verdict, favoured, error).columns(),
                 "verdict": verdict,
                 "round2_role": rd.round2_role(verdict, favoured),
                 "raw_text": response.text if response else None,
@@ -139,44 +146,41 @@ def domain_verdicts(
     context: dg.AssetExecutionContext, config: DomainVerdictsConfig, warehouse: WarehouseResource, llm: LLMResource
 ) -> dg.MaterializeResult:
     wh = warehouse.get()
-    stager = ParquetStager(wh.staging_dir("domain_verdicts"))
+    writer = DecisionWriter(registry.DOMAIN_VERDICTS, ParquetStager(wh.staging_dir("domain_verdicts")))
     responses = []
     counts = {"candidates": 0, "below": 0, "over_cap": 0, "judged": 0}
     # Candidates are aggregated in SQL (one row per domain) and streamed in bounded batches, most
     # recalled first, so no step holds every domain or document in memory.
-    for batch in _common.batches(wh, "recall_domain_candidates", {}, config.request_batch):
+    for batch in _common.batches(wh, registry.DOMAIN_VERDICTS.inputs_sql, {}, config.request_batch):
         counts["candidates"] += batch.height
         below = batch.filter(pl.col("recalled_docs") <= config.min_recalled_docs)
         eligible = batch.filter(pl.col("recalled_docs") > config.min_recalled_docs)
         room = max(0, config.max_domains - counts["judged"]) if config.max_domains else eligible.height
         to_judge, over_cap = eligible.head(room), eligible.slice(room)
-        stager.write(_unjudged(below, "below_min_docs", config))
-        stager.write(_unjudged(over_cap, "over_max_domains", config))
+        writer.write(_unjudged(below, rd.BELOW_MIN_DOCS, config.min_recalled_docs, config))
+        writer.write(_unjudged(over_cap, rd.OVER_MAX_DOMAINS, config.max_domains, config))
         counts["below"] += below.height
         counts["over_cap"] += over_cap.height
         if to_judge.height:
             evidence_rows = _common.query(
-                wh, "recall_domain_evidence",
+                wh, "recall_scores_round1_domain_evidence",
                 {"domains": to_judge["domain"].to_list(), "pages": config.evidence_pages, "seed": str(config.seed)},
             )
             evidence: dict[str, list[dict]] = {}
             for page in evidence_rows.iter_rows(named=True):
                 evidence.setdefault(page["domain"], []).append(page)
             judged, chunk_responses = _judge(to_judge, evidence, llm, config, context.log)
-            stager.write(judged)
+            writer.write(judged)
             responses += chunk_responses
             counts["judged"] += to_judge.height
             context.log.info(f"judged {counts['judged']} domains")
-    if stager.files:
-        rows = wh.replace_table("domain_verdicts", stager.files)
-    else:
-        rows = wh.replace_table("domain_verdicts", pl.DataFrame(schema=VERDICT_SCHEMA))
-    stager.cleanup()
+    rows = wh.replace_table("domain_verdicts", writer.stager.files or pl.DataFrame(schema=VERDICT_SCHEMA))
+    writer.stager.cleanup()
 
     table = wh.read_table("domain_verdicts")
-    judged = table.filter(pl.col("status") == "judged")
+    judged = table.filter(pl.col("verdict").is_not_null())
     agreement = rd.verdict_agreement(zip(judged["verdict"].to_list(), judged["favoured"].to_list()))
-    breakdown = table.group_by("status", "verdict", "round2_role").len().sort("status", "verdict", "round2_role", nulls_last=True)
+    breakdown = table.group_by("decision", "verdict", "round2_role").len().sort("decision", "verdict", "round2_role", nulls_last=True)
     sample = judged.sort("recalled_docs", descending=True).head(10).select(
         "domain", "recalled_docs", pl.col("recalled_fraction").round(3), "verdict", "round2_role", "raw_text"
     )
@@ -196,6 +200,7 @@ def domain_verdicts(
         check_results=[agreement_check],
         metadata={
             "dagster/row_count": rows,
+            **writer.metadata(),
             "candidate_domains": counts["candidates"],
             "judged_domains": judged.height,
             "below_min_docs": counts["below"],

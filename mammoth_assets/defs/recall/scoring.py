@@ -16,7 +16,6 @@ from mammoth_assets.core.recall_plots import plot_score_histogram
 from mammoth_assets.core.shards import files_of
 from mammoth_assets.defs.crawl.shard_pass import (
     RECALL_RATE_CHECK,
-    RECONCILED_CHECK,
     ReadConfig,
     empty_shard_note,
     shard_files,
@@ -36,7 +35,8 @@ class RecallScoringConfig(ReadConfig):
 def partition_report(
     wh: Warehouse, part: ShardPartition, table: str, scan, config: ReadConfig
 ) -> tuple[dict, list[dg.AssetCheckResult]]:
-    """Metadata and the two per-shard checks, both computed from what was written."""
+    """Metadata and the recall-rate check, computed from what was written (the stage's
+    reconciliation is its generated check, `defs/decision_checks.py`)."""
     summary = _common.query(wh, "recall_partition_summary", {"table": table, "shard_key": part.key}).row(0, named=True)
     rate = summary["kept"] / summary["scored"] if summary["scored"] else 0.0
     histogram = _common.query(wh, "recall_score_histogram", {"table": table, "shard_key": part.key})
@@ -49,18 +49,8 @@ def partition_report(
     )
     sample = _common.query(wh, "recall_kept_sample", {"table": table, "shard_key": part.key, "limit": 10})
     truth = _common.ground_truth_metrics(wh, table, part, _common.labels_file(part.dump, config.labels_file))
-    reconciled = (
-        summary["scored"] == summary["documents"]
-        and summary["kept"] + summary["dropped"] == summary["scored"]
-        and summary["inconsistent"] == 0
-    )
     in_band = config.min_recall_rate <= rate <= config.max_recall_rate
     checks = [
-        dg.AssetCheckResult(
-            check_name=RECONCILED_CHECK,
-            passed=bool(reconciled),
-            metadata={k: summary[k] for k in ("documents", "scored", "kept", "dropped", "inconsistent")},
-        ),
         dg.AssetCheckResult(
             check_name=RECALL_RATE_CHECK,
             passed=bool(summary["scored"] == 0 or in_band),
@@ -74,7 +64,6 @@ def partition_report(
         "scored": summary["scored"],
         "kept": summary["kept"],
         "dropped": summary["dropped"],
-        "dropped_below_threshold": summary["dropped_below_threshold"],
         "recall_rate": round(rate, 6),
         "threshold": config.threshold,
         "docs_per_second": round(scan.documents / scan.seconds, 1) if scan.seconds else 0.0,
@@ -92,8 +81,6 @@ def partition_report(
     group_name="recall",
     kinds={"fasttext", "duckdb"},
     check_specs=[
-        dg.AssetCheckSpec(RECONCILED_CHECK, asset="recalled_documents", blocking=True,
-                          description="Every web document of the shard is scored, and scored = kept + dropped."),
         dg.AssetCheckSpec(RECALL_RATE_CHECK, asset="recalled_documents", blocking=True,
                           description="The shard's recall rate is inside the configured band; an empty shard passes."),
     ],
@@ -101,7 +88,7 @@ def partition_report(
     # classifiers themselves (and the LLM domain step) are retrained only on request.
     automation_condition=dg.AutomationCondition.eager(),
     description="Round-2 recall per shard: the shard's WET files are read again and every document is scored "
-    "by the round-2 classifier (kept/status/reason); kept documents keep text and provenance for extraction.",
+    "by the round-2 classifier (decision: kept or below_threshold); kept documents keep text and provenance for extraction.",
 )
 def recalled_documents(
     context: dg.AssetExecutionContext, config: RecallScoringConfig, warehouse: WarehouseResource
@@ -118,7 +105,7 @@ def recalled_documents(
                          config.settings(), ScoreSettings(config.max_chars, config.threshold))
     swap_shard(
         wh, part,
-        [TableSwap("recalled_documents", scan.parts["recalled"], "recall_documents_create", "recall_documents_insert")],
+        [TableSwap("recalled_documents", scan.parts["recalled"], "recalled_documents_create", "recalled_documents_insert")],
         {"threshold": config.threshold, "classifier_sha256": classifier["model_sha256"]},
     )
     safe_paths.remove_tree(staging.parent, staging)

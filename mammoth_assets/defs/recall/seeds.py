@@ -66,7 +66,7 @@ def _seed_domains(config: RecallSeedsConfig, warehouse: Warehouse) -> tuple[list
     sources = [f"config ({len(config.seed_domains)})"] if config.seed_domains else []
     files = [Path(config.seed_domains_file)] if config.seed_domains_file else []
     if config.auto_seed_domains:
-        dumps = config.dumps or _common.query(warehouse, "recall_web_document_dumps")["dump"].to_list()
+        dumps = config.dumps or _common.query(warehouse, "wet_files_dumps")["dump"].to_list()
         for dump in dumps:
             candidate = paths.sample_mirror_dir() / "crawl-data" / dump / "seed-domains.txt"
             if candidate.is_file():
@@ -150,7 +150,7 @@ def _seed_pool(wh: Warehouse, config: RecallSeedsConfig, domains: list[str], url
     from mammoth_assets.core.crawl_ingest import IngestSettings, StagingParts, in_text_sample, iter_shard_documents
     from mammoth_assets.core.shards import files_of
 
-    dumps = config.dumps or _common.query(wh, "recall_web_document_dumps")["dump"].to_list()
+    dumps = config.dumps or _common.query(wh, "wet_files_dumps")["dump"].to_list()
     staging = wh.staging_dir("recall_seeds", "pool")
     for stale in staging.rglob("*.parquet"):
         stale.unlink()
@@ -158,7 +158,7 @@ def _seed_pool(wh: Warehouse, config: RecallSeedsConfig, domains: list[str], url
     rejects = StagingParts(wh.staging_dir("recall_seeds", "pool_rejects"))
     read = 0
     for dump in dumps:
-        files = wh.query("recall_seed_files", {"dump": dump, "limit": config.seed_files_per_dump or 1 << 40, "seed": str(config.seed)})
+        files = wh.query("wet_files_for_seeds", {"dump": dump, "limit": config.seed_files_per_dump or 1 << 40, "seed": str(config.seed)})
         read += files.height
         for batch in iter_shard_documents(dump, "seeds", files_of(files.to_dicts()), IngestSettings(), [], rejects):
             wanted = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,6 @@ from mammoth_assets.defs.plots import embedded_png
 
 SAMPLE_ROWS = 5
 CELL_CHARS = 90
-
-
-def stable_id(*parts: Any, prefix: str = "", size: int = 16) -> str:
-    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:size]
-    return f"{prefix}{digest}"
 
 
 def _cell(value: Any) -> str:
@@ -123,14 +117,6 @@ def usage_metadata(llm: Any, responses: list, prefix: str) -> dict[str, Any]:
     return out
 
 
-def latest_metadata(instance: dg.DagsterInstance, asset: str) -> dict[str, Any]:
-    """Metadata values of an asset's latest materialization ({} when never materialized)."""
-    event = instance.get_latest_materialization_event(dg.AssetKey(asset))
-    if event is None or event.asset_materialization is None:
-        return {}
-    return {k: getattr(v, "value", v) for k, v in event.asset_materialization.metadata.items()}
-
-
 def model_label(llm: Any) -> str:
     for attribute in ("model_id", "model", "model_name"):
         value = getattr(llm, attribute, None)
@@ -153,6 +139,7 @@ def swap_partition(wh, table: str, part, stager, schema: Mapping[str, Any]) -> i
     with wh.transaction() as con:  # DuckDB streams the staged files: memory stays bounded
         con.register("_empty", empty.to_arrow())
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM _empty")
+        add_missing_columns(con, table, "_empty")
         con.execute(f"DELETE FROM {table} WHERE shard_key = $k", {"k": part.key})
         if stager.files:
             con.execute(
@@ -165,23 +152,19 @@ def swap_partition(wh, table: str, part, stager, schema: Mapping[str, Any]) -> i
     return written
 
 
+def add_missing_columns(con, table: str, source: str) -> None:
+    """Columns a newer schema added (e.g. `decision`, `decision_detail`) are added to a table an
+    older version created, so an existing warehouse keeps working; its old rows hold NULL there
+    (the reconciliation check names them) until their partition is materialized again."""
+    have = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+    for name, dtype, *_ in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall():
+        if name not in have:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {dtype}')
+
+
 def require_table(wh, table: str, produced_by: str) -> None:
     if not wh.table_exists(table):
         raise dg.Failure(
             f"input table {table!r} does not exist: materialize `{produced_by}` for this partition first",
             metadata={"missing_table": table},
         )
-
-
-def partition_metadata(instance: dg.DagsterInstance, asset: str, partition: str) -> dict[str, Any]:
-    """Metadata of the latest materialization of one partition ({} when never materialized)."""
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[partition]), limit=1
-    ).records
-    if not records or records[0].asset_materialization is None:
-        return {}
-    return {k: getattr(v, "value", v) for k, v in records[0].asset_materialization.metadata.items()}
-
-
-def materialized_dumps(instance: dg.DagsterInstance, asset: str) -> list[str]:
-    return sorted(instance.get_materialized_partitions(dg.AssetKey(asset)))

@@ -14,10 +14,10 @@ from mammoth_assets.core.dedup import SignatureSpec, bucket_frame
 from mammoth_assets.core.dedup_warehouse import DedupError, find_duplicates
 from mammoth_assets.defs.partitions import cc_dump_partitions
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
+from mammoth_assets.core.decisions import DecisionCounts, registry
 from mammoth_assets.defs.webinstruct.common import (
     bar_plot,
     counts_markdown,
-    latest_metadata,
     markdown_sample,
     require_table,
     value_counts,
@@ -83,7 +83,7 @@ def webinstruct_minhash(
     spec = config.spec()
     stager = ParquetStager(wh.staging_dir("webinstruct_minhash", dump))
     rows = 0
-    for batch in wh.iter_batches(wh.sql("webinstruct_minhash_source"), {"dump": dump}, config.batch_rows):
+    for batch in wh.iter_batches(wh.sql("refined_qa_kept_texts"), {"dump": dump}, config.batch_rows):
         buckets = bucket_frame(batch["item_id"].to_list(), batch["question"].to_list(),
                                batch["answer"].to_list(), spec)  # fmt: skip
         stager.write(buckets.with_columns(pl.lit(dump).alias("dump"), pl.lit(spec.label).alias("signature")))
@@ -107,7 +107,7 @@ def stored_spec(wh) -> SignatureSpec | None:
 
 def deduplicate_candidates(wh, config: WebInstructConfig) -> dict:
     """Decide on every candidate in the warehouse and build `webinstruct_dedup` and `webinstruct`."""
-    wh.execute("webinstruct_candidate_rows_view")
+    wh.execute("webinstruct_candidate_rows_create")
     wh.execute("webinstruct_dedup_items")
     wh.execute("webinstruct_dedup_texts_view")
     if not wh.table_exists("webinstruct_minhash"):  # no dump had a kept refinement yet
@@ -125,39 +125,67 @@ def deduplicate_candidates(wh, config: WebInstructConfig) -> dict:
     stats = find_duplicates(wh, spec, config.near_duplicate_threshold, config.max_bucket_peers)
     wh.replace_table("webinstruct_dedup_decisions", stats.decisions_file)
     stats.decisions_file.unlink(missing_ok=True)
-    wh.execute("webinstruct_dedup_table")
-    wh.execute("webinstruct_table", {"unrefined": UNREFINED})
+    wh.execute("webinstruct_dedup_create")
+    wh.execute("webinstruct_create", {"unrefined": UNREFINED})
     return {"candidate_pairs": stats.candidate_pairs, "verified_duplicate_pairs": stats.edges,
             "greedy_rounds": stats.rounds, "signature": spec.label}  # fmt: skip
 
 
+def decision_table(stage, decisions: dict[str, int]) -> str:
+    counts = DecisionCounts(stage)
+    counts.update(decisions)
+    return counts.markdown()
+
+
 def stage_counts(wh) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
-    for stage, outcome, n in wh.query("webinstruct_stage_counts").iter_rows():
-        counts.setdefault(stage, {})[outcome or ""] = int(n)
+    for stage, decision, n in wh.query("webinstruct_stage_counts").iter_rows():
+        counts.setdefault(stage, {})[decision or ""] = int(n)
     return counts
 
 
+FUNNEL = (
+    ("1 pages with text", "page_texts"),
+    ("2 pages after decontamination", "decontaminated_documents"),
+    ("3 pages with pairs", "extracted_qa_pages"),
+    ("4 grounded pairs", "extracted_qa"),
+    ("5 kept refinements", "refined_qa"),
+)
+
+
 def funnel_counts(stages: dict[str, dict[str, int]], final_rows: int) -> dict[str, int]:
-    """Rows surviving each stage, in pipeline order."""
+    """Rows kept by each stage, in pipeline order."""
+    return {label: stages.get(stage, {}).get("kept", 0) for label, stage in FUNNEL} | {"6 after dedup": final_rows}
 
-    def get(stage: str, *outcomes: str) -> int:
-        return sum(stages.get(stage, {}).get(o, 0) for o in outcomes)
 
-    return {
-        "1 pages with text": get("page_texts", "ok"),
-        "2 pages after decontamination": get("decontaminated_documents", "kept"),
-        "3 pages with pairs": get("extracted_qa_pages", "pairs"),
-        "4 grounded pairs": get("extracted_qa", "kept"),
-        "5 kept refinements": get("refined_qa", "refined", "unrefined_fallback"),
-        "6 after dedup": final_rows,
-    }
+DUPLICATE_RATE_CHECK = "webinstruct_duplicate_rate"
+
+
+def duplicate_rate_check(wh, ceiling: float) -> dg.AssetCheckResult:
+    """Removed share of the candidates at most `ceiling`, and no exact duplicate question left."""
+    row = wh.query("webinstruct_duplicates").row(0, named=True)
+    rate = row["removed"] / row["candidates"] if row["candidates"] else 0.0
+    residual = int(row["residual_duplicate_questions"])
+    return dg.AssetCheckResult(
+        check_name=DUPLICATE_RATE_CHECK,
+        passed=rate <= ceiling and residual == 0,
+        description=f"duplicate rate {rate:.3f} (ceiling {ceiling}); {residual} exact duplicate questions left",
+        metadata={"duplicate_rate": round(rate, 4), "ceiling": ceiling, "candidates": row["candidates"],
+                  "removed": row["removed"], "residual_duplicate_questions": residual},
+    )  # fmt: skip
 
 
 @dg.asset(
     deps=["refined_qa", webinstruct_minhash],
     group_name="webinstruct",
     kinds={"duckdb", "parquet"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            DUPLICATE_RATE_CHECK, asset="webinstruct", blocking=True,
+            description="Share of candidates removed as duplicates is at most the configured "
+            "max_duplicate_rate, and no exact duplicate question is left.",
+        )
+    ],
     description="WebInstruct across dumps: exact + near-duplicate removal in the warehouse (LSH "
     "join over stored MinHash buckets, exact Jaccard check), with provenance on every row; "
     "exported as Parquet/JSONL (chat and Alpaca) with a dataset card.",
@@ -175,18 +203,16 @@ def webinstruct(
     ):
         require_table(wh, table, "extracted_qa" if table == "extracted_qa_pages" else table)
     dedup = deduplicate_candidates(wh, config)
-    outcomes = dict(wh.query("webinstruct_dedup_summary").iter_rows())
-    removed = {k: v for k, v in outcomes.items() if k != "kept"}
+    decisions = dict(wh.query("webinstruct_dedup_summary").iter_rows())
+    removed = {k: v for k, v in decisions.items() if k != "kept"}
     final = wh.read_table("webinstruct")
     rows = final.height
-    refined_meta = latest_metadata(context.instance, "refined_qa")
-    decontam_meta = latest_metadata(context.instance, "decontaminated_documents")
     stats = CardStats(
         name=config.dataset_name,
         rows=rows,
         stage_counts={
             **stage_counts(wh),
-            "webinstruct_dedup": outcomes,
+            "webinstruct_dedup": decisions,
         },
         per_domain=value_counts(final, "domain"),
         per_dump=value_counts(final, "dump"),
@@ -194,29 +220,26 @@ def webinstruct(
         per_method=value_counts(final, "extraction_method"),
         config={
             **config.model_dump(),
-            "keep_unrefined_when_rejected": refined_meta.get("keep_unrefined_when_rejected"),
+            "keep_unrefined_when_rejected": bool(wh.scalar("refined_qa_refiners_fallback")),
         },
         unrefined_fallback_rows=int((final["final_source"] == "original").sum()),
-        benchmarks_decontaminated=[
-            b for b in str(decontam_meta.get("benchmarks", "")).split(", ") if b
-        ],
+        benchmarks_decontaminated=wh.query("decontaminated_documents_benchmarks_all")["benchmark"].to_list(),
     )
     export_dir = paths.artifacts_dir("webinstruct")
     files = export_dataset(final, export_dir, stats)
-    candidates_n = sum(outcomes.values())
+    candidates_n = sum(decisions.values())
     metadata = {
         "rows": rows,
         "candidates": candidates_n,
         "kept": rows,
         "duplicates_removed": sum(removed.values()),
-        "duplicate_reasons": counts_markdown(removed),
+        "decisions": dg.MetadataValue.md(decision_table(registry.WEBINSTRUCT, decisions)),
         **dedup,
         "near_duplicate_sample": markdown_sample(
             wh.query("webinstruct_dedup_near_sample", {"limit": 5}),
             ["dropped_question", "kept_question", "similarity"],
         ),
         "duplicate_rate": round(sum(removed.values()) / candidates_n, 4) if candidates_n else 0.0,
-        "max_duplicate_rate": config.max_duplicate_rate,
         "unrefined_fallback_rows": stats.unrefined_fallback_rows,
         "per_dump": counts_markdown(stats.per_dump, "dump"),
         "per_refiner": counts_markdown(stats.per_refiner, "refiner"),
@@ -242,4 +265,6 @@ def webinstruct(
     )
     if plot is not None:
         metadata["domains_plot"] = plot
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(
+        metadata=metadata, check_results=[duplicate_rate_check(wh, config.max_duplicate_rate)]
+    )

@@ -2,8 +2,6 @@
 as on a page, or its question, a choice, its answer) is removed (MAmmoTH2), recording which
 benchmark item it matched; the metadata says per benchmark how many items the index can catch."""
 
-import json
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -13,30 +11,30 @@ from pydantic import Field
 
 from mammoth_assets import paths
 from mammoth_assets.core import benchmarks as bench
+from mammoth_assets.core.decisions import registry
 from mammoth_assets.core.decontamination import (
-    BenchmarkText,
     ContaminationIndex,
-    cached_index,
-    files_fingerprint,
-    index_cache_key,
-    segments_of_item,
+    decide_pages,
+    first_matches_per_page,
+    load_index,
+    page_check_texts,
 )
 from mammoth_assets.defs.partitions import cc_dump_shard_partitions
-from mammoth_assets.defs.shard_tables import shard_of
+from mammoth_assets.defs.shard_tables import TableSwap, shard_of, swap_shard, with_shard_columns
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.defs.webinstruct.common import (
     bar_plot,
     counts_markdown,
     markdown_sample,
     require_table,
-    stable_id,
     swap_partition,
 )
+from mammoth_assets.defs.decisions import DecisionWriter
 from mammoth_assets.warehouse import ParquetStager
 
 DECONTAMINATION_SCHEMA = {
     "dump": pl.String, "doc_id": pl.String, "url": pl.String, "domain": pl.String,
-    "status": pl.String, "reason": pl.String, "matched_benchmark": pl.String,
+    "decision": pl.String, "decision_detail": pl.String, "matched_benchmark": pl.String,
     "matched_item_id": pl.String, "matched_ngram": pl.String,
 }  # fmt: skip
 
@@ -74,68 +72,39 @@ def benchmark_names(config: DecontaminationConfig) -> list[str]:
 def load_contamination_index(
     names: list[str], root: Path | None, n: int, split: str = "test"
 ) -> tuple[ContaminationIndex, bool, float]:
-    """The n-gram index of the named benchmarks, from the on-disk cache when the files are
-    unchanged. Returns (index, was_cached, seconds)."""
-    started = time.perf_counter()
+    """The index from the data dir's cache (see core.decontamination.load_index)."""
+    return load_index(names, root, n, paths.data_dir() / "cache" / "decontamination", split)
 
-    def texts() -> list[BenchmarkText]:
-        return [
-            segment
-            for name in names
-            for item in bench.load_benchmark(name, root, split=split)
-            for segment in segments_of_item(item)
+
+NO_OVERLAP_CHECK = "decontaminated_documents_no_benchmark_overlap"
+
+
+def overlap_check(wh, index: ContaminationIndex, part, names: list[str]) -> dg.AssetCheckResult:
+    """The shard's kept pages, read back from the warehouse, re-checked against the index."""
+    overlapping, checked = [], 0
+    for batch in wh.iter_batches(wh.sql("decontaminated_documents_kept_pages"), {"shard_key": part.key}, 2000):
+        records = batch.to_dicts()
+        matches = first_matches_per_page(
+            index, [page_check_texts(r["page_text"], r["structured_pairs"]) for r in records]
+        )
+        checked += len(records)
+        overlapping += [
+            {"doc_id": r["doc_id"], "benchmark": m.benchmark, "item_id": m.item_id, "ngram": m.ngram}
+            for r, m in zip(records, matches)
+            if m is not None
         ]
-
-    if root is not None:
-        fingerprint = files_fingerprint(root)
-        loader = texts
-    else:  # hub: key on the loaded content itself
-        loaded = texts()
-        fingerprint = stable_id(*(f"{t.benchmark}/{t.item_id}/{t.text}" for t in loaded), size=40)
-        loader = lambda: loaded
-    cache_dir = paths.data_dir() / "cache" / "decontamination"
-    index, cached = cached_index(
-        cache_dir, index_cache_key(names, n, fingerprint, split), loader, n
+    return dg.AssetCheckResult(
+        check_name=NO_OVERLAP_CHECK,
+        passed=not overlapping,
+        description=f"{len(overlapping)} of {checked} kept pages share a {index.n}-gram with {', '.join(names)}",
+        metadata={
+            "kept_pages_checked": checked,
+            "overlapping_pages": len(overlapping),
+            "overlaps": markdown_sample(pl.DataFrame(overlapping), ["doc_id", "benchmark", "item_id", "ngram"])
+            if overlapping
+            else dg.MetadataValue.md("_none_"),
+        },
     )
-    return index, cached, time.perf_counter() - started
-
-
-def page_check_texts(page_text: str, structured_pairs: str | None) -> list[str]:
-    """What is compared with the benchmarks: the page text and each schema.org question and
-    answer, checked one by one so no n-gram spans two of them."""
-    pairs = json.loads(structured_pairs) if structured_pairs else []
-    return [page_text or ""] + [text for p in pairs for text in (p["question"], p["answer"])]
-
-
-def first_matches_per_page(index: ContaminationIndex, pages: list[list[str]]) -> list:
-    """The first benchmark match of each page (any of its texts), checked in one batch."""
-    flat = [text for texts in pages for text in texts]
-    found = index.first_matches(flat)
-    out, cursor = [], 0
-    for texts in pages:
-        out.append(next((m for m in found[cursor : cursor + len(texts)] if m is not None), None))
-        cursor += len(texts)
-    return out
-
-
-def decide(index: ContaminationIndex, frame: pl.DataFrame) -> pl.DataFrame:
-    rows = []
-    records = frame.to_dicts()
-    matches = first_matches_per_page(
-        index, [page_check_texts(r["page_text"], r["structured_pairs"]) for r in records]
-    )
-    for row, match in zip(records, matches):
-        rows.append(
-            {
-                "dump": row["dump"], "doc_id": row["doc_id"], "url": row["url"], "domain": row["domain"],
-                "status": "contaminated" if match else "kept",
-                "reason": f"shares a {index.n}-gram with {match.benchmark}/{match.item_id}" if match else "",
-                "matched_benchmark": match.benchmark if match else None,
-                "matched_item_id": match.item_id if match else None,
-                "matched_ngram": match.ngram if match else None,
-            }
-        )  # fmt: skip
-    return pl.DataFrame(rows, schema=DECONTAMINATION_SCHEMA)
 
 
 @dg.asset(
@@ -143,6 +112,13 @@ def decide(index: ContaminationIndex, frame: pl.DataFrame) -> pl.DataFrame:
     deps=["page_texts"],
     group_name="webinstruct",
     kinds={"duckdb", "python"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            NO_OVERLAP_CHECK, asset="decontaminated_documents", blocking=True,
+            description="No kept page of the shard, read back from the warehouse, shares an n-gram with the "
+            "configured benchmarks (re-checked from scratch).",
+        )
+    ],
     description="Pages with no word n-gram (n=10) in common with any benchmark question or answer; "
     "removed pages keep the benchmark item they matched.",
 )
@@ -163,25 +139,21 @@ def decontaminated_documents(
     context.log.info(
         f"n-gram index: {len(index)} {config.ngram_n}-grams of {index.item_count} items ({'cached' if cached else 'built'} in {seconds:.1f}s)"
     )
-    stager = ParquetStager(wh.staging_dir("decontaminated_documents", dump, part.shard))
+    stage = registry.DECONTAMINATED_DOCUMENTS
+    writer = DecisionWriter(stage, ParquetStager(wh.staging_dir(stage.name, dump, part.shard)))
     per_benchmark: Counter = Counter()
-    removed_sample: list[dict] = []
-    for batch in wh.iter_batches(
-        wh.sql("webinstruct_pages_to_decontaminate"), {"shard_key": part.key}, config.batch_rows
-    ):
-        decisions = decide(index, batch)
-        stager.write(decisions)
-        removed = decisions.filter(pl.col("status") == "contaminated")
-        per_benchmark.update(removed["matched_benchmark"].to_list())
-        removed_sample.extend(removed.head(5).to_dicts()[: max(0, 5 - len(removed_sample))])
-    rows = swap_partition(wh, "decontaminated_documents", part, stager, DECONTAMINATION_SCHEMA)
-    removed_total = sum(per_benchmark.values())
+    for batch in wh.iter_batches(wh.sql(stage.inputs_sql), {"shard_key": part.key}, config.batch_rows):
+        decisions = writer.write(pl.DataFrame(decide_pages(index, batch.to_dicts()), schema=DECONTAMINATION_SCHEMA))
+        per_benchmark.update(decisions["matched_benchmark"].drop_nulls().to_list())
+    rows = swap_partition(wh, stage.name, part, writer.stager, DECONTAMINATION_SCHEMA)
+    swap_shard(wh, part, [TableSwap("decontaminated_documents_benchmarks", with_shard_columns(
+        pl.DataFrame({"benchmark": names, "ngram_n": [config.ngram_n] * len(names)},
+                     schema={"benchmark": pl.String, "ngram_n": pl.Int64}), part))])  # fmt: skip
     metadata = {
         "dump": dump,
         "shard": part.shard,
         "rows": rows,
-        "kept": rows - removed_total,
-        "contaminated": removed_total,
+        **writer.metadata(),
         "contaminated_by_benchmark": counts_markdown(dict(per_benchmark), "benchmark"),
         "benchmarks": ", ".join(names),
         "benchmarks_root": str(root) if root else "huggingface-hub",
@@ -195,7 +167,7 @@ def decontaminated_documents(
         "index_cached": cached,
         "index_seconds": round(seconds, 3),
         "removed_sample": markdown_sample(
-            pl.DataFrame(removed_sample, schema=DECONTAMINATION_SCHEMA),
+            pl.DataFrame(writer.dropped_sample, schema=DECONTAMINATION_SCHEMA),
             ["doc_id", "url", "matched_benchmark", "matched_item_id", "matched_ngram"],
         ),
     }
@@ -204,4 +176,4 @@ def decontaminated_documents(
     )
     if plot is not None:
         metadata["removed_plot"] = plot
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(metadata=metadata, check_results=[overlap_check(wh, index, part, names)])

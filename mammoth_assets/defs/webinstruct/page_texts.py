@@ -2,24 +2,17 @@
 TeX, then resiliparse's main content with lists, tables and code kept), with the WET text as
 fallback; plus the page's schema.org QA pairs parsed from the HTML (JSON-LD / microdata)."""
 
-import json
 from collections import Counter
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
 from pydantic import Field
 
 from mammoth_assets import paths
-from mammoth_assets.core.page_text import (
-    CC_DATA_URL,
-    HtmlRecord,
-    cc_index_lookup,
-    fetch_html_range,
-    fetch_html_sequential,
-    page_text_for,
-)
-from mammoth_assets.core.qa_extraction import structured_qa_pairs
+from mammoth_assets.core.decisions import registry
+from mammoth_assets.core.page_text import CC_DATA_URL
+from mammoth_assets.core.page_text.rows import page_rows
+from mammoth_assets.defs.decisions import DecisionWriter
 from mammoth_assets.defs.partitions import cc_dump_shard_partitions
 from mammoth_assets.defs.shard_tables import shard_of
 from mammoth_assets.defs.resources import WarehouseResource
@@ -39,7 +32,7 @@ PAGE_TEXT_SCHEMA = {
     "wet_record_id": pl.String, "warc_file": pl.String, "warc_record_id": pl.String,
     "text_source": pl.String, "fallback_reason": pl.String, "page_text": pl.String,
     "page_chars": pl.Int64, "structured_method": pl.String, "structured_pairs": pl.String,
-    "structured_pair_count": pl.Int64, "status": pl.String, "reason": pl.String,
+    "structured_pair_count": pl.Int64, "decision": pl.String, "decision_detail": pl.String,
 }  # fmt: skip
 
 
@@ -71,72 +64,6 @@ def resolve_warc_base(config_base: str, dump: str, crawl_base: str | None = None
     return base
 
 
-def _fetch_group(
-    base: str, dump: str, warc_file: str, rows: list[dict]
-) -> tuple[dict[str, HtmlRecord], dict[str, str]]:
-    """HTML records of one WARC file's pages, and a failure reason for those not fetched."""
-    ids = [r["warc_record_id"] for r in rows if r.get("warc_record_id")]
-    failures: dict[str, str] = {}
-    if base.startswith(("http://", "https://")):
-        found: dict[str, HtmlRecord] = {}
-        for row in rows:
-            try:
-                location = cc_index_lookup(dump, row["url"], warc_file)
-                record = (
-                    None
-                    if location is None
-                    else fetch_html_range(base + location[0], location[1], location[2])
-                )
-            except Exception as error:  # noqa: BLE001 - any fetch error of one page: record it, use the WET text
-                failures[row["warc_record_id"]] = f"warc_fetch_error: {type(error).__name__}"
-                continue
-            if record is not None:
-                found[row["warc_record_id"]] = record
-        return found, failures
-    path = Path(base) / warc_file
-    if not path.exists():
-        return {}, {record_id: "warc_file_missing" for record_id in ids}
-    try:
-        return fetch_html_sequential(path, ids), failures
-    except Exception as error:  # noqa: BLE001 - a truncated or corrupt WARC file: record it, use the WET text
-        return {}, {
-            record_id: f"warc_read_error: {type(error).__name__}: {error}"[:200]
-            for record_id in ids
-        }
-
-
-def page_rows(base: str, dump: str, batch: pl.DataFrame, parse_structured: bool) -> list[dict]:
-    out = []
-    for warc_file, group in batch.group_by("warc_file", maintain_order=True):
-        rows = group.to_dicts()
-        records, failures = _fetch_group(base, dump, warc_file[0] or "", rows)
-        for row in rows:
-            record = records.get(row["warc_record_id"])
-            missing = failures.get(row["warc_record_id"], "warc_record_not_found")
-            text = page_text_for(record.html if record else None, row.pop("wet_text"), missing)
-            method, pairs = (
-                structured_qa_pairs(record.html) if (record and parse_structured) else ("", [])
-            )
-            out.append(
-                {
-                    **row,
-                    "text_source": text.source,
-                    "fallback_reason": text.fallback_reason,
-                    "page_text": text.text,
-                    "page_chars": len(text.text),
-                    "structured_method": method,
-                    "structured_pairs": json.dumps(
-                        [{"question": p.question, "answer": p.answer} for p in pairs],
-                        ensure_ascii=False,
-                    ),
-                    "structured_pair_count": len(pairs),
-                    "status": "ok" if text.text else "failed",
-                    "reason": "" if text.text else f"empty_text ({text.fallback_reason})",
-                }
-            )
-    return out
-
-
 @dg.asset(
     partitions_def=cc_dump_shard_partitions,
     deps=[dg.AssetKey("recalled_documents")],
@@ -154,20 +81,18 @@ def page_texts(
     wh = warehouse.get()
     require_table(wh, "recalled_documents", "recalled_documents")
     crawl_base = (
-        wh.scalar("webinstruct_dump_base_url", {"dump": dump})
+        wh.scalar("wet_files_base_url", {"dump": dump})
         if wh.table_exists("wet_files")
         else None
     )
     base = resolve_warc_base(config.warc_base, dump, crawl_base)
-    stager = ParquetStager(wh.staging_dir("page_texts", dump, part.shard))
+    stage = registry.PAGE_TEXTS
+    writer = DecisionWriter(stage, ParquetStager(wh.staging_dir(stage.name, dump, part.shard)))
     sources, reasons, methods = Counter(), Counter(), Counter()
     sample: list[dict] = []
-    for batch in wh.iter_batches(
-        wh.sql("webinstruct_recalled_pages"), {"shard_key": part.key}, config.batch_rows
-    ):
-        rows = page_rows(base, dump, batch, config.parse_structured_data)
-        frame = pl.DataFrame(rows, schema=PAGE_TEXT_SCHEMA)
-        stager.write(frame)
+    for batch in wh.iter_batches(wh.sql(stage.inputs_sql), {"shard_key": part.key}, config.batch_rows):
+        rows = page_rows(base, dump, batch.to_dicts(), config.parse_structured_data)
+        frame = writer.write(pl.DataFrame(rows, schema=PAGE_TEXT_SCHEMA))
         sources.update(value_counts(frame, "text_source"))
         reasons.update(
             value_counts(frame.filter(pl.col("fallback_reason") != ""), "fallback_reason")
@@ -177,15 +102,13 @@ def page_texts(
         )
         if len(sample) < 5:
             sample.extend(frame.head(5 - len(sample)).to_dicts())
-    written = swap_partition(wh, "page_texts", part, stager, PAGE_TEXT_SCHEMA)
-    failed = written - wh.scalar("webinstruct_page_texts_ok_count", {"shard_key": part.key})
+    written = swap_partition(wh, stage.name, part, writer.stager, PAGE_TEXT_SCHEMA)
     metadata = {
         "dump": dump,
         "shard": part.shard,
         "warc_base": base,
         "rows": written,
-        "ok": written - failed,
-        "failed": failed,
+        **writer.metadata(),
         "text_source": counts_markdown(dict(sources), "source"),
         "fallback_reasons": counts_markdown(dict(reasons)),
         "pages_with_structured_qa": counts_markdown(dict(methods), "method"),

@@ -67,7 +67,7 @@ def test_sample_shards_land_and_checks_pass(sample_run) -> None:
         assert result.success, shard
         evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
         assert shard_check_names <= set(evaluations)
-        assert {"scored_equals_kept_plus_dropped", "recall_rate_in_band"} <= set(evaluations)
+        assert {"recall_scores_round1_reconciled", "web_documents_reconciled", "recall_rate_in_band"} <= set(evaluations)
         assert all(e.passed for e in evaluations.values()), {n: e.metadata for n, e in evaluations.items()}
         [documents_event] = [e for e in result.get_asset_materialization_events()
                              if e.asset_key == dg.AssetKey("web_documents")]

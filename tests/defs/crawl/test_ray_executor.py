@@ -15,7 +15,6 @@ import dagster as dg
 import pytest
 
 from mammoth_assets.core.sample_dump import DUMP
-from mammoth_assets.defs.crawl.shard_pass import RECONCILED_CHECK
 from mammoth_assets.defs.executors import ENV_EXECUTOR, ENV_RAY_ADDRESS
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.warehouse import Warehouse
@@ -94,15 +93,15 @@ def test_shard_steps_run_as_ray_jobs(ray_executor_env, sample_mirror: Path, tmp_
             evaluations = [e.dagster_event.event_specific_data for e in logs
                            if e.dagster_event and e.dagster_event.event_type_value == "ASSET_CHECK_EVALUATION"]
             assert len(evaluations) == 6 and all(e.passed for e in evaluations)
-            assert RECONCILED_CHECK in {e.check_name for e in evaluations}
+            assert "recall_scores_round1_reconciled" in {e.check_name for e in evaluations}
 
-        # Ray ran one job per step of each run (the pass and the four web_documents checks), all done.
+        # Ray ran one job per step of each run (the pass and five standalone checks), all done.
         jobs = [j for j in client.list_jobs() if (j.metadata or {}).get("dagster/run-id") in run_ids]
         deadline = time.monotonic() + 60
         while any(j.status not in (JobStatus.SUCCEEDED, JobStatus.FAILED) for j in jobs) and time.monotonic() < deadline:
             time.sleep(1)
             jobs = [j for j in client.list_jobs() if (j.metadata or {}).get("dagster/run-id") in run_ids]
-        assert len(jobs) == 2 * 5 and {j.status for j in jobs} == {JobStatus.SUCCEEDED}
+        assert len(jobs) == 2 * 6 and {j.status for j in jobs} == {JobStatus.SUCCEEDED}
         assert {j.metadata["dagster/op"] for j in jobs} >= {"crawl_and_score_shard"}
         assert all("execute_step" in j.entrypoint for j in jobs)
         done = instance.get_materialized_partitions(dg.AssetKey("web_documents"))

@@ -9,6 +9,8 @@ import polars as pl
 import pytest
 
 from mammoth_assets.core import recall_domains as rd
+from mammoth_assets.core.decisions import registry
+from mammoth_assets.defs.decision_checks import reconciliation_result
 from mammoth_assets import paths
 from mammoth_assets.defs import recall
 from mammoth_assets.core.crawl_ingest import RECALLED_SCHEMA
@@ -79,15 +81,14 @@ def test_two_rounds_recall_the_planted_educational_pages(
     # web_documents column plus text and provenance, the dropped ones their key, score and reason.
     web_columns = wh.read_table("web_documents").columns
     table = wh.read_table("recalled_documents", "dump", SAMPLE)
-    decision = {"kept", "status", "reason", "threshold", "classifier_sha256"}
+    decision = {"decision", "decision_detail", "threshold", "classifier_sha256"}
     assert set(table.columns) == set(RECALLED_SCHEMA) | decision and set(web_columns) <= set(table.columns)
     assert table.height == documents == final["kept"] + final["dropped"]
     assert set(table["doc_id"]) == set(wh.read_table("web_documents")["doc_id"])
-    kept = table.filter(pl.col("kept"))
-    assert kept["status"].unique().to_list() == ["kept"]
+    kept = table.filter(pl.col("decision") == "kept")
     assert kept["text"].null_count() == 0 and kept["wet_record_id"].null_count() == 0 and kept["url"].null_count() == 0
-    dropped = table.filter(~pl.col("kept"))
-    assert set(dropped["reason"].unique().to_list()) <= {"below_threshold"}
+    dropped = table.filter(pl.col("decision") != "kept")
+    assert set(dropped["decision"].unique().to_list()) <= {"below_threshold"}
     assert dropped["text"].null_count() == dropped.height  # no text stored for what recall dropped
 
     # The threshold lives in SQL: a stricter one needs no re-scoring.
@@ -105,17 +106,19 @@ def test_two_rounds_recall_the_planted_educational_pages(
 
     # Domain verdicts: every candidate domain accounted for; judged ones keep raw text and prompt.
     verdicts = wh.read_table("domain_verdicts")
-    judged = verdicts.filter(pl.col("status") == "judged")
+    judged = verdicts.filter(pl.col("verdict").is_not_null())
     assert judged.height == metadata["domain_verdicts"]["judged_domains"] > 0
     assert judged["raw_text"].null_count() == 0 and judged["prompt_version"].null_count() == 0
     assert verdicts.height == metadata["domain_verdicts"]["candidate_domains"]
     assert 0.0 <= metadata["domain_verdicts"]["verdict_round1_agreement"] <= 1.0
     assert metadata["domain_verdicts"]["llm_requests"] == judged.height
 
-    # The standalone checks (what CI runs) pass on what was written.
-    for check in recall.CHECKS:
-        evaluation = check(warehouse=WarehouseResource())
-        assert evaluation.passed, evaluation.metadata
+    # The generated reconciliation checks (what CI runs) pass on what was written, per shard.
+    for stage in (registry.RECALL_SCORES_ROUND1, registry.RECALLED_DOCUMENTS, registry.DOMAIN_VERDICTS):
+        keys = set(wh.read_table(stage.name)["shard_key"]) if stage.partitioning == "shard" else {None}
+        for key in keys:
+            evaluation = reconciliation_result(wh, stage, key)
+            assert evaluation.passed, (stage.name, key, evaluation.description)
 
     # A judge that gets every domain wrong cannot poison round 2: verdicts only count where they
     # agree with round 1, so round 2 falls back to round-1 quality instead of collapsing.
@@ -123,10 +126,11 @@ def test_two_rounds_recall_the_planted_educational_pages(
     educational = dict(truth.iter_rows())
 
     def wrong(row: dict) -> dict:
-        if row["status"] != "judged":
+        if row["verdict"] is None:
             return row
         verdict = rd.REJECT if educational.get(row["domain"]) else rd.ACCEPT
-        return {**row, "verdict": verdict, "round2_role": rd.round2_role(verdict, row["favoured"])}
+        return {**row, "verdict": verdict, "round2_role": rd.round2_role(verdict, row["favoured"]),
+                **rd.judged_decision(verdict, row["favoured"]).columns()}
 
     adversarial = pl.DataFrame([wrong(r) for r in verdicts.iter_rows(named=True)], schema=verdicts.schema)
     assert rd.verdict_agreement(zip(adversarial["verdict"], adversarial["favoured"])).rate < 0.2

@@ -9,9 +9,10 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from mammoth_assets.core.decisions import registry
 from mammoth_assets.defs import recall
+from mammoth_assets.defs.decision_checks import reconciliation_result
 from mammoth_assets.defs.recall import recall_classifier, recall_seeds
-from mammoth_assets.defs.recall.checks import recall_classifier_floors
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import Warehouse
@@ -60,12 +61,12 @@ def test_every_document_is_scored_in_small_batches_and_reconciles(trained: Wareh
     rejects = trained.read_table("web_documents_rejects", "dump", DUMP)
     assert rejects["reason"].to_list() == ["empty", "empty"]
     assert int(trained.read_table("web_documents_files")["records"].sum()) == 122
-    assert (table["status"] == "kept").sum() + (table["status"] == "dropped").sum() == table.height
-    kept_domains = set(table.filter(pl.col("kept"))["domain"])
+    assert set(table["decision"]) <= {"kept", "below_threshold"}
+    kept_domains = set(table.filter(pl.col("decision") == "kept")["domain"])
     assert {"edu-seed-a.org", "edu-seed-b.org", "edu-other.net"} <= kept_domains
     assert "shop-one.com" not in kept_domains
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
-    assert checks == {"scored_equals_kept_plus_dropped": True, "recall_rate_in_band": True,
+    assert checks == {"recall_scores_round1_reconciled": True, "recall_rate_in_band": True,
                       "web_documents_all_files_read": True, "web_documents_dump_matches_partition": True,
                       "web_documents_reconciled": True, "web_documents_unique_doc_id": True}
 
@@ -73,7 +74,7 @@ def test_every_document_is_scored_in_small_batches_and_reconciles(trained: Wareh
     assert score(instance, {"batch_rows": 5_000, "max_recall_rate": 0.9}).success
     again = trained.read_table("recall_scores_round1", "dump", DUMP)
     assert again.height == table.height
-    assert again.sort("doc_id")["kept"].to_list() == table.sort("doc_id")["kept"].to_list()
+    assert again.sort("doc_id")["decision"].to_list() == table.sort("doc_id")["decision"].to_list()
 
 
 def test_a_top_fraction_is_chosen_in_sql_without_rescoring(trained: Warehouse, instance):
@@ -91,21 +92,22 @@ def test_recall_rate_outside_the_band_fails_the_blocking_check(trained: Warehous
     assert not result.success
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     assert checks["recall_rate_in_band"] is False
-    assert checks["scored_equals_kept_plus_dropped"] is True
+    # The step failed, so the generated checks did not run after it; what it wrote still reconciles.
+    assert reconciliation_result(trained, registry.RECALL_SCORES_ROUND1, f"{DUMP}|{SHARD}").passed
 
 
-def test_classifier_floor_check_reads_the_stored_metrics(trained: Warehouse, instance):
-    assert recall_classifier_floors(warehouse=WarehouseResource()).passed
+def test_classifier_floor_check_reads_the_stored_metrics_against_the_configured_floors(trained: Warehouse, instance):
     strict = dg.materialize(
         [recall_classifier],
         instance=instance,
         resources={"warehouse": WarehouseResource()},
         run_config={"ops": {"recall_classifier": {"config": {**FAST_MODEL, "epoch": 1, "lr": 0.01,
                                                                "min_heldout_precision": 1.0, "min_heldout_recall": 1.0}}}},
+        raise_on_error=False,
     )
-    assert strict.success
-    evaluation = recall_classifier_floors(warehouse=WarehouseResource())
+    [evaluation] = [e for e in strict.get_asset_check_evaluations() if e.check_name == "heldout_precision_recall_floors"]
     row = trained.read_table("recall_classifier").row(0, named=True)
+    assert evaluation.metadata["min_precision"].value == 1.0
     assert evaluation.passed == (row["precision"] >= 1.0 and row["recall"] >= 1.0)
     assert not evaluation.passed  # one epoch at lr 0.01 does not separate the classes perfectly
 
@@ -122,9 +124,10 @@ def test_unreachable_judge_is_recorded_as_failed_verdicts(trained: Warehouse, in
     )
     assert result.success
     verdicts = trained.read_table("domain_verdicts")
-    judged = verdicts.filter(pl.col("status") == "judged")
+    judged = verdicts.filter(pl.col("verdict").is_not_null())
     assert judged.height >= 3
     assert judged["verdict"].unique().to_list() == ["failed"]
     assert judged["error"].null_count() == 0
     assert judged["round2_role"].unique().to_list() == ["excluded_no_verdict"]
-    assert recall.CHECKS[2](warehouse=WarehouseResource()).passed
+    assert judged["decision"].unique().to_list() == ["no_verdict"]
+    assert reconciliation_result(trained, registry.DOMAIN_VERDICTS, None).passed

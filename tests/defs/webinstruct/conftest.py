@@ -99,15 +99,14 @@ def write_recalled_documents(warehouse: Warehouse, mirror: Path, recalled: set[s
                         "shard_key": SHARD.key,
                         "file_index": file_index,
                         "score": 0.9 if kept else 0.1,
-                        "kept": kept,
-                        "status": "kept" if kept else "dropped",
-                        "reason": None if kept else "below_threshold",
+                        "decision": "kept" if kept else "below_threshold",
+                        "decision_detail": "" if kept else "score 0.1 < 0.5",
                         "threshold": 0.5,
                         "classifier_sha256": "test",
                     }
                 )
     frame = pl.DataFrame(rows).cast({k: v for k, v in RECALLED_SCHEMA.items() if k != "score"})
-    swap_shard(warehouse, SHARD, [TableSwap("recalled_documents", frame, "recall_documents_create")])
+    swap_shard(warehouse, SHARD, [TableSwap("recalled_documents", frame, "recalled_documents_create")])
     return frame.height
 
 

@@ -54,7 +54,7 @@ def test_missing_warc_file_falls_back_to_wet_text_with_reason(
         pages["fallback_reason"] == "warc_file_missing"
     ).all()
     assert (pages["structured_pair_count"] == 0).all()  # no HTML, so no JSON-LD
-    assert (pages["status"] == "ok").all()
+    assert (pages["decision"] == "kept").all()
 
 
 def test_empty_dump_flows_through_every_stage_and_reconciles(

@@ -3,6 +3,7 @@ DuckDB, real LLM engine."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import datasets
 import polars as pl
 import pytest
 
+from mammoth_assets.core.decisions import registry
+from mammoth_assets.defs.decision_checks import reconciliation_result
 from mammoth_assets.core.sample_dump import DUMP
 from mammoth_assets.defs.plots import embedded_png_bytes
 from mammoth_assets.defs.resources import WarehouseResource
@@ -18,9 +21,10 @@ from mammoth_assets.defs.webinstruct import ASSET_CHECKS, ASSETS, PER_DUMP_ASSET
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.warehouse import Warehouse
 
-from .conftest import SHARD_KEY, RecalledDump, shard_instance, write_recalled_documents
+from .conftest import SHARD, SHARD_KEY, RecalledDump, shard_instance, write_recalled_documents
 
 pytestmark = pytest.mark.slow  # one module-wide pipeline run (about a minute on 2 cores)
+SHARD_KEY_STRING = SHARD.key
 MAX_PAIRS = 4  # pairs sent to the refiners; the others are recorded as not_sent
 # Two refiners as in the paper (here the same tiny model, greedy and sampled).
 REFINERS = [
@@ -119,7 +123,7 @@ def _metadata(run: PipelineRun, asset: str) -> dict:
 def test_page_texts_come_from_warc_html_and_reconcile(pipeline: PipelineRun):
     pages = pipeline.warehouse.read_table("page_texts")
     assert set(pages["url"]) == pipeline.dump.recalled_urls
-    assert (pages["status"] == "ok").all()
+    assert (pages["decision"] == "kept").all()
     assert (pages["text_source"] == "warc_html").all()
     labels = {l["url"]: l for l in pipeline.dump.labels}
     for row in pages.filter(pl.col("structured_method") != "").iter_rows(named=True):
@@ -128,14 +132,15 @@ def test_page_texts_come_from_warc_html_and_reconcile(pipeline: PipelineRun):
 
 def test_every_planted_benchmark_question_is_removed(pipeline: PipelineRun):
     decisions = pipeline.warehouse.read_table("decontaminated_documents")
-    removed = decisions.filter(pl.col("status") == "contaminated")
+    removed = decisions.filter(pl.col("decision") == "contaminated")
     assert {
         r["url"]: (r["matched_benchmark"], r["matched_item_id"])
         for r in removed.iter_rows(named=True)
     } == pipeline.dump.planted
     assert decisions.height == len(pipeline.dump.recalled_urls)
     meta = _metadata(pipeline, "decontaminated_documents")
-    assert meta["contaminated"] == len(pipeline.dump.planted) and meta["index_items"] > 10_000
+    assert meta["dropped"] == len(pipeline.dump.planted) and meta["index_items"] > 10_000
+    assert f"| contaminated | {len(pipeline.dump.planted)} |" in meta["decisions"]
 
 
 def test_jsonld_and_microdata_pages_yield_the_real_pairs(pipeline: PipelineRun):
@@ -143,49 +148,52 @@ def test_jsonld_and_microdata_pages_yield_the_real_pairs(pipeline: PipelineRun):
     pages = pipeline.warehouse.read_table("extracted_qa_pages")
     labels = {l["url"]: l for l in pipeline.dump.labels}
     structured = pages.filter(pl.col("method") != "llm")
-    assert structured.height == 4 and (structured["outcome"] == "pairs").all()
+    assert structured.height == 4 and (structured["decision"] == "kept").all()
     for page in structured.iter_rows(named=True):
-        found = pairs.filter((pl.col("doc_id") == page["doc_id"]) & (pl.col("status") == "kept"))
+        found = pairs.filter((pl.col("doc_id") == page["doc_id"]) & (pl.col("decision") == "kept"))
         truth = [(p["question"], p["answer"]) for p in labels[page["url"]]["qa_pairs"]]
         assert list(zip(found["question"], found["answer"])) == truth
 
 
-def test_llm_pages_end_as_pairs_void_or_failed_and_garbage_is_not_kept(pipeline: PipelineRun):
+def test_llm_pages_are_kept_or_dropped_with_a_declared_reason_and_garbage_is_not_kept(pipeline: PipelineRun):
     pages = pipeline.warehouse.read_table("extracted_qa_pages").filter(pl.col("method") == "llm")
     pairs = pipeline.warehouse.read_table("extracted_qa").filter(pl.col("method") == "llm")
     assert pages.height == 3  # 2 plain pages + 1 prompt-injection page
-    assert set(pages["outcome"]) <= {"pairs", "void", "failed"}
-    assert pages.filter(pl.col("reason").str.starts_with("not_sent: max_llm_pages=2")).height == 1
-    assert (pages.filter(pl.col("outcome") == "failed")["reason"] != "").all()
+    assert set(pages["decision"]) <= registry.EXTRACTED_QA_PAGES.vocabulary
+    [not_sent] = pages.filter(pl.col("decision") == "not_sent")["decision_detail"].to_list()
+    assert not_sent.startswith("max_llm_pages=2 reached")
     assert int(pages["prompt_tokens"].sum()) > 0
-    kept = pairs.filter(pl.col("status") == "kept")
+    kept = pairs.filter(pl.col("decision") == "kept")
     assert (kept["question_grounding"] >= 0.6).all()  # the random model's inventions never pass
-    assert (pairs.filter(pl.col("status") == "rejected")["reason"] != "").all()
+    assert set(pairs["decision"]) <= registry.EXTRACTED_QA.vocabulary
     meta = _metadata(pipeline, "extracted_qa")
     assert meta["llm_requests"] == 2 and meta["pages"] == 7
-    assert meta["pairs_rejected"] > 0  # the random model proposes pairs; none is on its page
+    assert meta["pairs_dropped"] > 0  # the random model proposes pairs; none is on its page
+    assert "| question_not_on_page |" in meta["pairs_decisions"]
 
 
 def test_refinements_are_judged_and_unrefined_fallback_keeps_jsonld_pairs(pipeline: PipelineRun):
     refined = pipeline.warehouse.read_table("refined_qa")
-    kept_pairs = pipeline.warehouse.read_table("extracted_qa").filter(pl.col("status") == "kept")
+    kept_pairs = pipeline.warehouse.read_table("extracted_qa").filter(pl.col("decision") == "kept")
     assert refined.height == kept_pairs.height * len(REFINERS)  # every pair by every refiner
     assert set(refined["refiner"]) == {"greedy", "sampled"}
-    assert set(refined["status"]) <= {"refined", "rejected", "unrefined_fallback"}
-    per_pair = refined.group_by("pair_id").agg(pl.col("kept").sum().alias("kept"))
+    assert set(refined["decision"]) <= registry.REFINED_QA.vocabulary
+    per_pair = refined.group_by("pair_id").agg((pl.col("decision") == "kept").sum().alias("kept"))
     assert (per_pair["kept"] >= 1).all()  # accepted refinements, or one unrefined fallback
-    not_refined = refined.filter(pl.col("status") != "refined")
-    assert (not_refined["reason"] != "").all()
-    fallback = refined.filter(pl.col("status") == "unrefined_fallback")
-    assert (fallback["question"] == fallback["original_question"]).all()
-    not_sent = refined.filter(pl.col("reason").str.starts_with("not_sent"))
+    fallback = refined.filter(pl.col("final_source") == "original")
+    assert fallback.height and (fallback["question"] == fallback["original_question"]).all()
+    assert (fallback["decision"] == "kept").all() and fallback["decision_detail"].str.starts_with("unrefined fallback").all()
+    # Pairs over the cap: dropped as not_sent, or (first refiner) kept unrefined saying so.
+    not_sent = refined.filter(pl.col("decision_detail").str.contains("max_pairs=", literal=True))
     assert not_sent.height == (kept_pairs.height - MAX_PAIRS) * len(REFINERS)
     assert (not_sent["prompt_tokens"] == 0).all()
     meta = _metadata(pipeline, "refined_qa")
     assert (
         "| greedy |" in meta["tokens_per_refiner"] and "| sampled |" in meta["tokens_per_refiner"]
     )
-    assert meta["refiner_count"] == 2 and meta["rows"] == meta["expected_rows"]
+    assert meta["rows"] == meta["rows_in"] == meta["kept"] + meta["dropped"] == kept_pairs.height * len(REFINERS)
+    refiners = pipeline.warehouse.read_table("refined_qa_refiners")
+    assert sorted(refiners["refiner"]) == ["greedy", "sampled"]
 
 
 def test_final_dataset_exports_walk_back_to_pages_and_card_discloses_fallback(
@@ -200,7 +208,7 @@ def test_final_dataset_exports_walk_back_to_pages_and_card_discloses_fallback(
         0, named=True
     )
     assert walk["url"] in labels and walk["dump"] == DUMP and walk["warc_record_id"]
-    assert walk["decontamination_status"] == "kept"
+    assert walk["decontamination_decision"] == "kept" and walk["refinement_decision"] == "kept"
     meta = _metadata(pipeline, "webinstruct")
     export = Path(meta["export_dir"])
     chat = datasets.load_dataset(
@@ -223,7 +231,9 @@ def test_all_asset_checks_ran_in_the_runs_and_passed(pipeline: PipelineRun):
         + pipeline.minhash.get_asset_check_evaluations()
         + pipeline.result.get_asset_check_evaluations()
     )
-    names = {spec.name for check in ASSET_CHECKS for spec in check.check_specs}
+    names = {spec.name for definition in [*ASSETS, *ASSET_CHECKS] for spec in definition.check_specs}
+    assert {f"{stage}_reconciled" for stage in ("page_texts", "decontaminated_documents", "extracted_qa_pages",
+                                                 "extracted_qa", "refined_qa", "webinstruct")} <= names
     assert {e.check_name for e in evaluations} == names
     failed = {e.check_name: e.description for e in evaluations if not e.passed}
     assert not failed, failed
@@ -253,3 +263,28 @@ def test_grounding_floor_fails_the_check_when_raised(pipeline: PipelineRun):
         if e.check_name == "extracted_qa_grounding_rate"
     ]
     assert len(grounding) == 1 and not grounding[0].passed
+
+
+@pytest.mark.parametrize(
+    "stage, doctor",
+    [
+        ("page_texts", "DELETE FROM page_texts WHERE doc_id = (SELECT min(doc_id) FROM page_texts)"),
+        ("decontaminated_documents", "UPDATE decontaminated_documents SET decision = 'dirty' WHERE decision = 'contaminated'"),
+        ("extracted_qa", "INSERT INTO extracted_qa SELECT * FROM extracted_qa LIMIT 1"),
+        ("refined_qa", "DELETE FROM refined_qa WHERE refiner = 'sampled' AND decision = 'not_sent'"),
+        ("webinstruct", "DELETE FROM webinstruct WHERE id = (SELECT min(id) FROM webinstruct)"),
+    ],
+)
+def test_generated_reconciliation_fails_on_a_doctored_copy_of_the_real_tables(
+    pipeline: PipelineRun, tmp_path: Path, stage: str, doctor: str
+):
+    stage_def = registry.STAGES[stage]
+    key = None if stage_def.partitioning == "none" else SHARD_KEY_STRING
+    assert reconciliation_result(pipeline.warehouse, stage_def, key).passed
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(pipeline.warehouse.path, copy)
+    doctored = Warehouse(path=copy, lock_timeout_s=60)
+    with doctored.connect() as con:
+        con.execute(doctor)
+    result = reconciliation_result(doctored, stage_def, key)
+    assert not result.passed, result.description

@@ -1,6 +1,0 @@
--- Grounding rate of one dump: share of LLM-proposed pairs that passed the grounding check
--- (schema.org pairs are part of the page and are not gated). No LLM pair: rate 1.
-SELECT $shard_key AS dump, count(*) AS proposed, count(*) FILTER (WHERE status = 'kept') AS grounded,
-       CASE WHEN count(*) = 0 THEN 1.0 ELSE count(*) FILTER (WHERE status = 'kept') / count(*) END AS grounding_rate
-FROM extracted_qa
-WHERE shard_key = $shard_key AND method = 'llm'

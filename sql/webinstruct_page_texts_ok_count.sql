@@ -1,1 +1,0 @@
-SELECT count(*) FROM page_texts WHERE shard_key = $shard_key AND status = 'ok'

@@ -1,5 +1,0 @@
--- Page texts of one shard that can be checked for benchmark overlap.
-SELECT dump, doc_id, url, domain, page_text, structured_pairs
-FROM page_texts
-WHERE shard_key = $shard_key AND status = 'ok'
-ORDER BY doc_id

@@ -1,5 +1,0 @@
--- Grounded extracted pairs of one shard, the input of refinement.
-SELECT dump, pair_id, doc_id, question, answer, method
-FROM extracted_qa
-WHERE shard_key = $shard_key AND status = 'kept'
-ORDER BY pair_id
