@@ -48,7 +48,7 @@ def prf(predicted: list[bool], truth: list[bool]) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=40)
-    parser.add_argument("--threshold", type=float, default=4.5)
+    parser.add_argument("--threshold", type=float, default=PAPER_THRESHOLD)
     parser.add_argument("--dimension", default="accuracy", choices=["accuracy", "helpfulness"])
     parser.add_argument("--backend", default="transformers")
     parser.add_argument("--model", default="", help="empty = the project's tiny model")

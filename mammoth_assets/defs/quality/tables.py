@@ -32,7 +32,6 @@ SCORE_SCHEMA = {
     "cached": pl.Boolean,
     "prompt_tokens": pl.Int64,
     "completion_tokens": pl.Int64,
-    "max_parse_failure_rate": pl.Float64,
 }
 
 ANSWER_SCHEMA = {
@@ -76,7 +75,6 @@ VERDICT_SCHEMA = {
     "a_first_parse_status": pl.Utf8,
     "b_first_parse_status": pl.Utf8,
     "prompt_version": pl.Utf8,
-    "max_parse_failure_rate": pl.Float64,
 }
 
 

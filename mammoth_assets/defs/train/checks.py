@@ -109,7 +109,7 @@ def sft_examples_accounted(context: dg.AssetCheckExecutionContext, warehouse: Wa
     row = _row(warehouse, recipe)
     if row is None:
         return _missing(recipe)
-    counts = warehouse.get().query("train_example_accounting", {"recipe": recipe})
+    counts = warehouse.get().query("sft_training_examples_accounting", {"recipe": recipe})
     rows_in = json.loads(row["rows_in_by_source"])
     accounted = {r["source"]: r["rows_accounted"] for r in counts.iter_rows(named=True)}
     kept = int(counts["kept"].sum()) if counts.height else 0
