@@ -35,7 +35,7 @@ def run_train(args: argparse.Namespace) -> int:
     from mammoth_assets.core.sft.recipe import LaunchSpec
     from mammoth_assets.core.sft.records import checkpoint_row, examples_frame
     from mammoth_assets.core.sft.run import TrainingFailed, prepare_run, run_training
-    from mammoth_assets.defs.train.sources import table_reader
+    from mammoth_assets.training_tables import table_reader
     from mammoth_assets.warehouse import warehouse_from_env
 
     import polars as pl
@@ -78,7 +78,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_recipes(args: argparse.Namespace) -> int:
-    from mammoth_assets.defs.train.sensors import valid_recipe_names
+    from mammoth_assets.core.sft.recipe import valid_recipe_names
 
     names, errors = valid_recipe_names()
     for name, error in errors.items():
@@ -88,12 +88,12 @@ def run_recipes(args: argparse.Namespace) -> int:
         return 1 if errors else 0
     import dagster as dg
 
-    from mammoth_assets.defs.partitions import training_recipe_partitions
+    from mammoth_assets.core.sft.recipe import PARTITIONS_NAME
 
     with dg.DagsterInstance.get() as instance:
-        known = set(instance.get_dynamic_partitions(training_recipe_partitions.name))
+        known = set(instance.get_dynamic_partitions(PARTITIONS_NAME))
         new = [n for n in names if n not in known]
-        instance.add_dynamic_partitions(training_recipe_partitions.name, new)
+        instance.add_dynamic_partitions(PARTITIONS_NAME, new)
     print(f"registered {len(new)} new recipe partitions: {', '.join(new) or '-'}")
     return 0
 

@@ -2,6 +2,9 @@
 
 import dagster as dg
 
+from mammoth_assets.core import instruction_sets
+from mammoth_assets.core.sft import recipe
+
 DUMP_DIMENSION = "cc_dump"
 SHARD_DIMENSION = "shard"
 
@@ -18,10 +21,10 @@ cc_dump_shard_partitions = dg.MultiPartitionsDefinition(
 )
 
 # One partition per instruction set (webinstruct, or an external Alpaca/chat file from config).
-instruction_set_partitions = dg.DynamicPartitionsDefinition(name="instruction_set")
+instruction_set_partitions = dg.DynamicPartitionsDefinition(name=instruction_sets.PARTITIONS_NAME)
 
 # One partition per SFT training recipe.
-training_recipe_partitions = dg.DynamicPartitionsDefinition(name="training_recipe")
+training_recipe_partitions = dg.DynamicPartitionsDefinition(name=recipe.PARTITIONS_NAME)
 
 # One partition per evaluation benchmark.
 benchmark_partitions = dg.DynamicPartitionsDefinition(name="benchmark")

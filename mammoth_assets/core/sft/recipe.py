@@ -21,6 +21,7 @@ from mammoth_assets.core import safe_paths
 
 RECIPE_NAME = safe_paths.SAFE_NAME  # a recipe name becomes a partition key and a directory name
 TINY_MODEL_ALIAS = "mammoth:tiny-chat"  # the project's own tiny model, built on demand
+PARTITIONS_NAME = "training_recipe"  # one Dagster partition per recipe file stem
 
 
 class RecipeError(ValueError):
@@ -158,3 +159,20 @@ def unsafe_recipe_files(directory: Path | None = None) -> list[Path]:
     """Recipe files whose stem is not a safe name: never registered, reported instead."""
     directory = directory or recipes_dir()
     return sorted(p for p in directory.glob("*.yaml") if not RECIPE_NAME.fullmatch(p.stem))
+
+
+def valid_recipe_names(directory: Path | None = None) -> tuple[list[str], dict[str, str]]:
+    """Recipes that load, and the reason each other recipe file does not (unsafe stem, bad YAML)."""
+    names, errors = [], {}
+    directory = directory or recipes_dir()
+    for path in unsafe_recipe_files(directory):
+        errors[path.stem[:80]] = f"{path.name}: the file stem is the partition key and must be a safe name " \
+            "(letters, digits, '.', '_', '-', starting with a letter or digit)"
+    for name in list_recipe_names(directory):
+        try:
+            load_recipe(directory / f"{name}.yaml")
+        except RecipeError as error:
+            errors[name] = str(error)
+            continue
+        names.append(name)
+    return names, errors

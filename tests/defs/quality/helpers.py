@@ -56,11 +56,3 @@ def check_results(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
         for evaluation in result.get_asset_check_evaluations()
     }
 
-
-def run_check(warehouse, instance, asset, check) -> dict[str, bool]:
-    """Run one asset check on its own (no materialization) and return {check name: passed}."""
-    result = dg.materialize(
-        [asset, check], selection=dg.AssetSelection.checks(check), instance=instance,
-        resources=resources(warehouse), raise_on_error=False,
-    )
-    return check_results(result)

@@ -4,20 +4,15 @@ import polars as pl
 import pytest
 
 import dagster as dg
-from mammoth_assets.defs.quality import (
-    alpagasus_subset,
-    alpagasus_subset_matches_scores,
-    instruction_examples,
-    random_subset,
-    random_subset_size_and_reproducible,
-)
+from mammoth_assets.defs.quality import alpagasus_subset, instruction_examples, random_subset
+from mammoth_assets.defs.quality.rating import parse_failure_check
+from mammoth_assets.defs.quality.subsets import alpagasus_subset_check, random_subset_check
 from mammoth_assets.defs.quality.tables import SCORE_SCHEMA
 
 from .helpers import (
     check_results,
     instance_with_sets,
     metadata_value,
-    run_check,
     resources,
     write_alpaca,
 )
@@ -32,7 +27,7 @@ def store_scores(warehouse, name: str, scores: list) -> None:
          "parse_status": "failed" if score is None else "first_line",
          "parse_error": "no score" if score is None else None, "raw_text": f"{score}\nok",
          "rater_model": "test", "dimension": "accuracy", "prompt_version": "v", "cache_key": "k",
-         "cached": False, "prompt_tokens": 1, "completion_tokens": 1, "max_parse_failure_rate": 0.5}
+         "cached": False, "prompt_tokens": 1, "completion_tokens": 1}
         for example_id, score in zip(examples["example_id"], scores)
     ]
     warehouse.replace_partition("quality_scores", "instruction_set", name,
@@ -60,8 +55,7 @@ def scored(warehouse, tmp_path):
 
 
 def test_subsets_by_threshold_with_checks(warehouse, scored):
-    selection = [alpagasus_subset, random_subset, alpagasus_subset_matches_scores,
-                 random_subset_size_and_reproducible]
+    selection = [alpagasus_subset, random_subset]
     result = materialize(warehouse, scored, selection,
                          {"alpagasus_subset": {"threshold": 4.5}, "random_subset": {"seed": 7}})
     assert result.success
@@ -87,7 +81,7 @@ def test_subsets_by_threshold_with_checks(warehouse, scored):
     result = materialize(warehouse, scored, [random_subset], {"random_subset": {"seed": 7}})
     again = warehouse.read_table("random_subset").filter(pl.col("status") == "kept")
     assert set(again["example_id"]) == first_draw
-    result = materialize(warehouse, scored, [random_subset, random_subset_size_and_reproducible],
+    result = materialize(warehouse, scored, [random_subset],
                          {"random_subset": {"seed": 8}})
     other = warehouse.read_table("random_subset").filter(pl.col("status") == "kept")
     assert other.height == 5 and set(other["example_id"]) != first_draw
@@ -103,15 +97,23 @@ def test_new_threshold_resizes_both_subsets(warehouse, scored):
 
 def test_checks_fail_on_stale_or_tampered_subsets(warehouse, scored):
     materialize(warehouse, scored, [alpagasus_subset, random_subset], {})
-    assert run_check(warehouse, scored, alpagasus_subset, alpagasus_subset_matches_scores) == {
-        "alpagasus_subset_matches_scores": True}
+    assert alpagasus_subset_check(warehouse, "toy", 4.5).passed
+    # The check reads the threshold the asset ran with: another threshold no longer matches.
+    assert not alpagasus_subset_check(warehouse, "toy", 3.5).passed
     # Scores change after the subset was built: the stored subset no longer matches.
     store_scores(warehouse, "toy", [5.0] * len(SCORES))
-    assert run_check(warehouse, scored, alpagasus_subset, alpagasus_subset_matches_scores) == {
-        "alpagasus_subset_matches_scores": False}
+    assert not alpagasus_subset_check(warehouse, "toy", 4.5).passed
     # A hand-edited random subset is not reproducible from its seed.
+    assert random_subset_check(warehouse, "toy", 0, 5).passed
     with warehouse.transaction() as con:
         con.execute("UPDATE random_subset SET status = CASE WHEN status = 'kept' THEN 'dropped' "
                     "ELSE 'kept' END WHERE draw_rank IN (1, 12)")
-    assert run_check(warehouse, scored, random_subset, random_subset_size_and_reproducible) == {
-        "random_subset_size_and_reproducible": False}
+    assert not random_subset_check(warehouse, "toy", 0, 5).passed
+
+
+def test_parse_failure_check_fails_once_its_ceiling_is_crossed(warehouse, scored):
+    # 1 of 12 stored ratings has no score: a rate of 0.083.
+    assert parse_failure_check(warehouse, "toy", 0.1).passed
+    result = parse_failure_check(warehouse, "toy", 0.05)
+    assert not result.passed and result.metadata["failed"].value == 1
+

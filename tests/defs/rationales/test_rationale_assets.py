@@ -11,7 +11,8 @@ import pytest
 from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.quality.examples import instruction_examples
 from mammoth_assets.defs.quality.tables import EXAMPLE_SCHEMA
-from mammoth_assets.defs.rationales import ASSET_CHECKS, ASSETS, demo_run_config
+from mammoth_assets.defs.rationales import ASSETS, demo_run_config
+from mammoth_assets.defs.rationales.checks import hybrid_only_verified_programs
 from mammoth_assets.defs.plots import embedded_png_bytes
 from mammoth_assets.defs.rationales.programs import POT_PROGRAMS_SCHEMA
 from mammoth_assets.defs.resources import WarehouseResource
@@ -64,7 +65,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path):
         config["pot_programs"] = {**config["pot_programs"], "samples_per_question": 2, "temperature": 0.8, "max_tokens": 48}
         config["instruction_examples"] = {"source": str(source)}
         result = dg.materialize(
-            [instruction_examples, *ASSETS, *ASSET_CHECKS], instance=instance, partition_key=SET,
+            [instruction_examples, *ASSETS], instance=instance, partition_key=SET,
             resources=resources,
             run_config=dg.RunConfig(ops={name: {"config": values} for name, values in config.items()}),
         )
@@ -168,7 +169,7 @@ def test_verification_keeps_exactly_the_programs_that_reproduce_the_answer(wareh
     instance = _instance()
     verified_rationales, hybrid_rationales = ASSETS[1], ASSETS[2]
     result = dg.materialize(
-        [verified_rationales, hybrid_rationales, *ASSET_CHECKS[1:]], instance=instance, partition_key=SET,
+        [verified_rationales, hybrid_rationales], instance=instance, partition_key=SET,
         resources={"warehouse": WarehouseResource(path=str(warehouse.path))},
         run_config=dg.RunConfig(ops={"verified_rationales": {"config": {"timeout_s": 2.0, "workers": 2}}}),
     )
@@ -212,11 +213,26 @@ def test_hybrid_check_catches_a_tampered_program(warehouse: Warehouse) -> None:
     ok = dg.materialize([ASSETS[1], ASSETS[2]], instance=instance, partition_key=SET, resources=resources,
                         run_config=dg.RunConfig(ops={"verified_rationales": {"config": {"timeout_s": 2.0}}}))
     assert ok.success
+    assert hybrid_only_verified_programs(warehouse, SET, pot_rows=4).passed
     with warehouse.transaction() as con:
         con.execute("UPDATE hybrid_rationales SET output = '```python\nprint(99)\n```' WHERE rationale_type = 'pot' AND example_id = 'wrong' OR program_id = 'right:pot:0'")
-    check = dg.materialize([ASSETS[2], ASSET_CHECKS[3]], instance=instance, resources=resources,
-                           selection=dg.AssetSelection.checks(ASSET_CHECKS[3]), raise_on_error=False)
-    assert _checks(check) == {"hybrid_rationales_only_verified_programs": False}
+    assert not hybrid_only_verified_programs(warehouse, SET, pot_rows=4).passed
+
+
+def test_min_verified_rate_check_warns_once_its_floor_is_crossed(warehouse: Warehouse) -> None:
+    """5 of 9 executed programs verify (0.556): a floor of 0.5 passes, 0.6 warns (non-blocking)."""
+    _write_inputs(warehouse)
+    resources = {"warehouse": WarehouseResource(path=str(warehouse.path))}
+    outcomes = {}
+    for floor in (0.5, 0.6):
+        result = dg.materialize(
+            [ASSETS[1]], instance=_instance(), partition_key=SET, resources=resources,
+            run_config=dg.RunConfig(ops={"verified_rationales": {"config": {"timeout_s": 2.0, "min_verified_rate": floor}}}),
+        )
+        assert result.success
+        outcomes[floor] = _checks(result)
+    assert outcomes[0.5] == {"verified_rationales_accounted": True, "verified_rationales_min_verified_rate": True}
+    assert outcomes[0.6] == {"verified_rationales_accounted": True, "verified_rationales_min_verified_rate": False}
 
 
 def test_verification_refuses_to_run_on_a_broken_sandbox(warehouse: Warehouse) -> None:
@@ -276,7 +292,7 @@ def test_an_empty_instruction_set_materializes_empty(warehouse: Warehouse) -> No
                      schema=EXAMPLE_SCHEMA),
     )
     result = dg.materialize(
-        [*ASSETS, *ASSET_CHECKS], instance=_instance(), partition_key=SET,
+        [*ASSETS], instance=_instance(), partition_key=SET,
         resources={"warehouse": WarehouseResource(path=str(warehouse.path)),
                    # no example is prompted, so no model is ever loaded
                    "llm": LLMResource(model="no-requests-expected", cache_path=str(warehouse.path.parent / "llm.duckdb"))},

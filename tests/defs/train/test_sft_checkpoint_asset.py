@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.train import defs as train_defs, sft_checkpoint
+from mammoth_assets.defs.train import sft_checkpoint
 from mammoth_assets.defs.train.sensors import training_recipe_sensor
 
 
@@ -54,7 +54,7 @@ def materialize(key: str, warehouse, run_config: dict | None = None, raise_on_er
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("training_recipe", [key])
     return dg.materialize(
-        [sft_checkpoint, *train_defs.asset_checks],
+        [sft_checkpoint],
         instance=instance,
         partition_key=key,
         resources={"warehouse": WarehouseResource(path=str(warehouse.path))},
