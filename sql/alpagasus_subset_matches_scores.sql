@@ -1,7 +1,5 @@
--- One set's alpagasus_subset against its scores: kept vs scores at or above $threshold, rated vs kept + dropped.
-SELECT count(*) FILTER (WHERE a.status = 'kept') AS kept,
-       count(*) FILTER (WHERE a.status = 'dropped') AS dropped,
-       (SELECT count(*) FROM quality_scores s WHERE s.instruction_set = $instruction_set) AS rated,
+-- One set's alpagasus_subset against its scores: kept rows vs scores at or above $threshold.
+SELECT count(*) FILTER (WHERE a.decision = 'kept') AS kept,
        (SELECT count(*) FROM quality_scores s
          WHERE s.instruction_set = $instruction_set AND s.score >= $threshold) AS at_or_above
 FROM alpagasus_subset a

@@ -1,12 +1,8 @@
--- Per comparison: answered items vs verdict rows, and the share the judge left unparsed.
-WITH items AS (
-    SELECT comparison, count(DISTINCT (test_set, item_id)) AS items FROM judge_answers GROUP BY comparison
-), verdicts AS (
-    SELECT comparison, count(*) AS verdicts,
-           count(*) FILTER (WHERE verdict = 'unjudged' AND a_first_parse_status IS NOT NULL) AS unparsed
-    FROM judge_verdicts GROUP BY comparison
-)
-SELECT i.comparison, i.items, coalesce(v.verdicts, 0) AS verdicts, coalesce(v.unparsed, 0) AS unparsed,
-       coalesce(v.unparsed, 0) / greatest(i.items, 1) AS failure_rate
-FROM items i LEFT JOIN verdicts v USING (comparison)
-ORDER BY i.comparison
+-- Per comparison: the share of answered items the judge left unjudged (a failed or unparsed judgement).
+SELECT comparison,
+       count(*) FILTER (WHERE decision <> 'unanswered') AS answered,
+       count(*) FILTER (WHERE decision IN ('judge_failed', 'unparsed')) AS unparsed,
+       count(*) FILTER (WHERE decision IN ('judge_failed', 'unparsed')) / greatest(count(*), 1) AS failure_rate
+FROM judge_verdicts
+GROUP BY comparison
+ORDER BY comparison

@@ -11,7 +11,7 @@ WITH pool AS (
 )
 SELECT instruction_set, example_id, instruction, input, output, category, is_coding, source, score,
        CAST($seed AS BIGINT) AS seed, CAST($size AS BIGINT) AS target_size, draw_rank,
-       CASE WHEN draw_rank <= $size THEN 'kept' ELSE 'dropped' END AS status,
-       CASE WHEN draw_rank > $size THEN 'not drawn' END AS reason
+       CASE WHEN draw_rank <= $size THEN 'kept' ELSE 'not_drawn' END AS decision,
+       '' AS decision_detail
 FROM drawn
 ORDER BY position

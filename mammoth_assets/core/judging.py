@@ -1,6 +1,7 @@
 """Pairwise-judging policy (AlpaGasus): what the judge is asked for one item, how its two
 judgements (one per answer order) fold into model A's verdict or `unjudged` with the reason, the
-Win/Tie/Lose table, and the parse-failure gate on the verdicts.
+Win/Tie/Lose table, and the parse-failure gate on the verdicts. Each item's `decision` (the
+`judge_verdicts` decision stage) is `kept` when judged, else unanswered / judge_failed / unparsed.
 
 Plain data in and out: a judgement is anything with `text`, `error` and `model_id` (the LLM layer's
 response fits), so this module needs neither Dagster nor the LLM layer.
@@ -14,6 +15,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from mammoth_assets.core.alpagasus import WinTieLose, compare, fold_orders, parse_judge, tally
+from mammoth_assets.core.decisions import KEEP, Decision, drop
 
 UNJUDGED = "unjudged"
 LLM_ERROR = "llm_error"
@@ -66,36 +68,37 @@ def verdict_row(pair: dict[str, Any], a_first: Judgement, b_first: Judgement,
         "a_first_outcome": None,
         "b_first_outcome": None,
         "verdict": UNJUDGED,
-        "reason": None,
         "a_first_raw": a_first.text,
         "b_first_raw": b_first.text,
         "a_first_parse_status": parse_a_first.status.value if parse_a_first else LLM_ERROR,
         "b_first_parse_status": parse_b_first.status.value if parse_b_first else LLM_ERROR,
         "prompt_version": prompt_version,
     }
-    problems = []
+    problems, failed_calls = [], 0
     for label, judgement, parsed in (("A first", a_first, parse_a_first), ("B first", b_first, parse_b_first)):
         if parsed is None:
+            failed_calls += 1
             problems.append(f"{label}: judge call failed ({judgement.error})")
         elif not parsed.ok:
             problems.append(f"{label}: {parsed.error}")
     if problems:
-        row["reason"] = "; ".join(problems)
-        return row
+        decision = drop("judge_failed" if failed_calls else "unparsed", "; ".join(problems))
+        return {**row, **decision.columns()}
     first = compare(row["a_first_score_a"], row["a_first_score_b"])
     second = compare(row["b_first_score_a"], row["b_first_score_b"])
     row.update(a_first_outcome=first.value, b_first_outcome=second.value,
                verdict=fold_orders(first, second).value)
-    return row
+    return {**row, **KEEP.columns()}
 
 
 def unanswered_row(pair: dict[str, Any], columns: list[str]) -> dict[str, Any]:
     """An item one of the two models failed to answer: never sent to the judge."""
+    decision: Decision = drop("unanswered", "an answer is missing (the answering model failed)")
     return {
         **{column: None for column in columns},
         **{key: pair[key] for key in PAIR_KEYS},
         "verdict": UNJUDGED,
-        "reason": "an answer is missing (the answering model failed)",
+        **decision.columns(),
     }
 
 
@@ -130,9 +133,7 @@ def _tally_row(comparison: str, test_set: str, group: pl.DataFrame) -> dict[str,
 
 
 def failing_comparisons(per_comparison: pl.DataFrame, max_parse_failure_rate: float) -> list[str]:
-    """Comparisons whose unparsed share exceeds the ceiling, or where an answered item has no
-    verdict row (columns of `judge_verdicts_parse_failures.sql`)."""
-    bad = per_comparison.filter(
-        (pl.col("failure_rate") > max_parse_failure_rate) | (pl.col("items") != pl.col("verdicts"))
-    )
-    return bad["comparison"].to_list()
+    """Comparisons whose unjudged share exceeds the ceiling (columns of
+    `judge_verdicts_parse_failures.sql`; every item having its verdict is the generated
+    `judge_verdicts_reconciled`)."""
+    return per_comparison.filter(pl.col("failure_rate") > max_parse_failure_rate)["comparison"].to_list()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Protocol
 
+from mammoth_assets.core.decisions import KEEP, drop
 from mammoth_assets.core.rationales import extract_program, extract_reference_answer, judge_execution
 from mammoth_assets.core.sandbox import SandboxLimits, run_programs
 
@@ -79,7 +80,8 @@ def program_rows(prompted: list[dict], replies: list[Reply], k: int) -> list[dic
 def execution_rows(batch: list[dict[str, Any]], limits: SandboxLimits, limits_json: str, *,
                    workers: int | None, answer_kind: str, rel_tol: float) -> list[dict[str, Any]]:
     """One record per pot_programs row: executed in the sandbox and judged against the reference,
-    or `not_executed` with the reason (no program was generated)."""
+    or `not_executed` with the reason (no program was generated). Its `decision` (the
+    `verified_rationales` decision stage) is `kept` when verified, else the verdict."""
     runnable = [row for row in batch if row["status"] == GENERATED and row["program"]]
     results = run_programs([row["program"] for row in runnable], workers=workers, limits=limits)
     executed = {row["program_id"]: result for row, result in zip(runnable, results)}
@@ -92,13 +94,12 @@ def execution_rows(batch: list[dict[str, Any]], limits: SandboxLimits, limits_js
         }
         result = executed.get(row["program_id"])
         if result is None:
-            records.append(base | {
-                "verdict": NOT_EXECUTED, "verified": False,
-                "reason": f"pot_programs {row['status']}: {row['reason'] or 'no program'}",
-            })
+            detail = f"pot_programs {row['status']}: {row['reason'] or 'no program'}"
+            records.append(base | {"verdict": NOT_EXECUTED, "verified": False, **drop(NOT_EXECUTED, detail).columns()})
             continue
         verdict = judge_execution(result, row["reference_answer"], kind=answer_kind, rel_tol=rel_tol)
         comparison = verdict.comparison
+        decision = KEEP if verdict.verified else drop(verdict.verdict, verdict.reason or "")
         records.append(base | {
             "limits": limits_json, "isolation": result.isolation, "status": result.status,
             "exit_code": result.exit_code,
@@ -110,7 +111,7 @@ def execution_rows(batch: list[dict[str, Any]], limits: SandboxLimits, limits_js
             "comparison_method": comparison.method if comparison else None,
             "predicted_normalized": comparison.predicted_normalized if comparison else None,
             "reference_normalized": comparison.reference_normalized if comparison else None,
-            "verdict": verdict.verdict, "verified": verdict.verified, "reason": verdict.reason,
+            "verdict": verdict.verdict, "verified": verdict.verified, **decision.columns(),
             "duration_s": result.duration_s,
         })
     return records

@@ -35,15 +35,15 @@ def response(text, error=None):
 )
 def test_verdict_row_maps_the_swapped_order_back(a_first, b_first, verdict):
     row = verdict_row(PAIR, response(a_first), response(b_first), "judge", "v")
-    assert row["verdict"] == verdict and row["reason"] is None
+    assert row["verdict"] == verdict and (row["decision"], row["decision_detail"]) == ("kept", "")
 
 
 def test_unparsed_or_failed_judgements_are_unjudged_with_reason():
     row = verdict_row(PAIR, response("great answers"), response("8 7\nok"), "judge", "v")
-    assert row["verdict"] == UNJUDGED and "A first" in row["reason"]
+    assert row["verdict"] == UNJUDGED and row["decision"] == "unparsed" and "A first" in row["decision_detail"]
     assert row["a_first_raw"] == "great answers" and row["a_first_parse_status"] == "failed"
     row = verdict_row(PAIR, response("8 7"), response(None, error="timeout"), "judge", "v")
-    assert row["verdict"] == UNJUDGED and "timeout" in row["reason"]
+    assert row["verdict"] == UNJUDGED and row["decision"] == "judge_failed" and "timeout" in row["decision_detail"]
     assert row["b_first_parse_status"] == "llm_error"
 
 
@@ -55,8 +55,9 @@ def test_both_orders_are_asked_and_unanswered_pairs_are_never_judged():
     assert a_first.question == "Q?\n\nctx" and a_first.request_id.endswith(":a_first")
     missing = {**pair, "answer_b": None}
     assert is_answered(pair) and not is_answered(missing)
-    row = unanswered_row(missing, ["comparison", "verdict", "reason", "judge_model"])
-    assert row["verdict"] == UNJUDGED and "answer is missing" in row["reason"] and row["judge_model"] is None
+    row = unanswered_row(missing, ["comparison", "verdict", "decision", "judge_model"])
+    assert row["verdict"] == UNJUDGED and row["decision"] == "unanswered" and row["judge_model"] is None
+    assert "answer is missing" in row["decision_detail"]
 
 
 def test_win_tie_lose_table_per_set_and_overall():
@@ -75,10 +76,7 @@ def test_win_tie_lose_table_per_set_and_overall():
     assert len(bars) == 3
 
 
-def test_parse_failure_gate_fails_above_the_ceiling_or_on_a_missing_verdict():
-    frame = pl.DataFrame({"comparison": ["x", "y"], "items": [10, 10], "verdicts": [10, 10],
-                          "unparsed": [1, 0], "failure_rate": [0.1, 0.0]})
+def test_parse_failure_gate_fails_above_the_ceiling():
+    frame = pl.DataFrame({"comparison": ["x", "y"], "unparsed": [1, 0], "failure_rate": [0.1, 0.0]})
     assert failing_comparisons(frame, 0.1) == []
     assert failing_comparisons(frame, 0.05) == ["x"]
-    missing = frame.with_columns(verdicts=pl.Series([10, 9]))
-    assert failing_comparisons(missing, 1.0) == ["y"]

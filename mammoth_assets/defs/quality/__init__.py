@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from mammoth_assets.defs.decision_checks import reconciliation_checks
 from mammoth_assets.defs.quality.examples import instruction_examples
 from mammoth_assets.defs.quality.judge_answers import judge_answers
 from mammoth_assets.defs.quality.judge_verdicts import judge_verdicts
@@ -9,10 +10,12 @@ from mammoth_assets.defs.quality.rating import quality_scores
 from mammoth_assets.defs.quality.sensors import instruction_set_sensor
 from mammoth_assets.defs.quality.subsets import alpagasus_subset, random_subset
 
-# Every check is declared on its asset (`check_specs`) and gated by that asset's config.
 ASSETS = [instruction_examples, quality_scores, alpagasus_subset, random_subset, judge_answers, judge_verdicts]
+# The other checks are declared on their assets (check_specs) and gated by the asset's config; these
+# are generated from the decision-stage registry (rows in = kept + dropped by reason, key by key).
+ASSET_CHECKS = reconciliation_checks("alpagasus_subset", "random_subset", "judge_verdicts")
 
-defs = dg.Definitions(assets=ASSETS, sensors=[instruction_set_sensor])
+defs = dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, sensors=[instruction_set_sensor])
 
 
 def demo_run_config() -> dict[str, dict]:

@@ -1,7 +1,8 @@
 """`alpagasus_subset` and `random_subset`: SQL over stored scores, so no LLM call is ever made here.
 
-Both tables hold every rated example of the set with `status` kept/dropped and a `reason`, so
-rows in = kept + dropped; training reads `WHERE status = 'kept'`.
+Both are decision stages (`core/decisions/registry.py`): their tables hold every rated example of
+the set with `decision` (`kept` or a declared reason) and `decision_detail`, and the generated
+`<stage>_reconciled` checks prove rows in = kept + dropped; training reads `WHERE decision = 'kept'`.
 """
 
 
@@ -13,6 +14,8 @@ import polars as pl
 
 from mammoth_assets import paths
 from mammoth_assets.core.alpagasus import PAPER_THRESHOLD, score_histogram
+from mammoth_assets.core.decisions import Stage, registry
+from mammoth_assets.defs.decisions import DecisionWriter
 from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.quality.plots import score_histogram_png
@@ -56,45 +59,37 @@ RANDOM_CHECK = "random_subset_size_and_reproducible"
 
 
 def alpagasus_subset_check(store: Warehouse, name: str, threshold: float) -> dg.AssetCheckResult:
-    """kept = the set's scores >= threshold, and rated = kept + dropped."""
+    """kept = the set's scores >= threshold (rows in = kept + dropped is the generated
+    `alpagasus_subset_reconciled`)."""
     counts = store.query("alpagasus_subset_matches_scores",
                          {"instruction_set": name, "threshold": threshold}).row(0, named=True)
-    passed = counts["kept"] == counts["at_or_above"] and counts["kept"] + counts["dropped"] == counts["rated"]
+    passed = counts["kept"] == counts["at_or_above"]
     return dg.AssetCheckResult(check_name=SUBSET_CHECK, passed=bool(passed),
                                metadata={"instruction_set": name, "threshold": threshold,
                                          **{k: int(v) for k, v in counts.items()}})
 
 
 def random_subset_check(store: Warehouse, name: str, seed: int, size: int) -> dg.AssetCheckResult:
-    """As many kept as alpagasus_subset, the whole rated pool, and the same draw from `seed`."""
+    """As many kept as alpagasus_subset, and the same draw from `seed` (rows in = the rated pool
+    is the generated `random_subset_reconciled`)."""
     counts = store.query("random_subset_reproducible",
                          {"instruction_set": name, "seed": seed, "size": size}).row(0, named=True)
-    passed = (counts["kept"] == counts["alpagasus_kept"] == size and counts["mismatched_draws"] == 0
-              and counts["pool"] == counts["rated"])
+    passed = counts["kept"] == counts["alpagasus_kept"] == size and counts["mismatched_draws"] == 0
     return dg.AssetCheckResult(check_name=RANDOM_CHECK, passed=bool(passed),
                                metadata={"instruction_set": name, "seed": seed, "target_size": size,
                                          **{k: int(v) for k, v in counts.items()}})
 
 
-def _stage_query(store: Warehouse, table: str, name: str, sql: str, params: dict) -> int:
-    stager = ParquetStager(store.staging_dir(table, name))
-    for batch in store.iter_batches(store.sql(sql), params, batch_rows=50_000):
-        stager.write(batch)
-    rows = store.replace_partition(table, "instruction_set", name, stager.files)
-    stager.cleanup()
-    return rows
-
-
-def _decision_metadata(frame: pl.DataFrame) -> dict:
-    kept = int(frame.filter(pl.col("status") == "kept")["examples"].sum())
-    dropped = int(frame.filter(pl.col("status") == "dropped")["examples"].sum())
-    return {
-        "rows_in": kept + dropped,
-        "kept": kept,
-        "dropped": dropped,
-        "kept_fraction": kept / (kept + dropped) if kept + dropped else 0.0,
-        "dropped_by_reason": dg.MetadataValue.md(markdown_table(frame)),
-    }
+def _decide(store: Warehouse, stage: Stage, name: str, params: dict) -> tuple[int, dict]:
+    """Stage the SQL's decided rows through the stage's writer (vocabulary checked, counted), swap
+    the set's partition in, and return (rows, kept/dropped metadata)."""
+    writer = DecisionWriter(stage, ParquetStager(store.staging_dir(stage.name, name)))
+    for batch in store.iter_batches(store.sql(f"{stage.name}_select"), params, batch_rows=50_000):
+        writer.write(batch)
+    rows = store.replace_partition(stage.name, "instruction_set", name, writer.stager.files)
+    writer.stager.cleanup()
+    counts = writer.counts
+    return rows, {**writer.metadata(), "kept_fraction": counts.kept / counts.rows if counts.rows else 0.0}
 
 
 @dg.asset(
@@ -104,8 +99,7 @@ def _decision_metadata(frame: pl.DataFrame) -> dict:
     kinds={"duckdb"},
     check_specs=[dg.AssetCheckSpec(
         SUBSET_CHECK, asset="alpagasus_subset", blocking=True,
-        description="kept = number of the set's stored scores >= the asset's threshold, and "
-        "rated = kept + dropped.",
+        description="kept = number of the set's stored scores >= the asset's threshold.",
     )],
     description="AlpaGasus filter: rated examples with score >= threshold kept (SQL over stored "
     "scores; changing the threshold re-runs no LLM call).",
@@ -120,8 +114,7 @@ def alpagasus_subset(
     store = warehouse.get()
     started = utc_now()
     params = {"instruction_set": name, "threshold": config.threshold}
-    rows = _stage_query(store, "alpagasus_subset", name, "alpagasus_subset_select", params)
-    decisions = store.query("alpagasus_subset_decisions", {"instruction_set": name})
+    rows, metadata = _decide(store, registry.ALPAGASUS_SUBSET, name, params)
     breakdown = store.query("alpagasus_subset_breakdown", {"instruction_set": name})
     breakdown = pl.concat([  # coding vs non-coding, then the largest categories (e.g. web domains)
         breakdown.filter(pl.col("grouping") == "coding"),
@@ -135,7 +128,6 @@ def alpagasus_subset(
     coding = breakdown.filter(pl.col("grouping") == "coding")
     fractions = dict(zip(coding["bucket"].to_list(), coding["kept_fraction"].to_list()))
     sample = store.query("alpagasus_subset_sample", {"instruction_set": name, "rows": config.sample_rows})
-    metadata = _decision_metadata(decisions)
     context.log.info(f"{name}: kept {metadata['kept']} of {rows} at threshold {config.threshold}")
     return dg.MaterializeResult(
         metadata={
@@ -162,9 +154,8 @@ def alpagasus_subset(
     kinds={"duckdb"},
     check_specs=[dg.AssetCheckSpec(
         RANDOM_CHECK, asset="random_subset", blocking=True,
-        description="The random subset keeps exactly as many examples as alpagasus_subset, its rows "
-        "(kept + dropped) are exactly the rated pool, and a fresh draw with the asset's seed selects "
-        "exactly the stored examples.",
+        description="The random subset keeps exactly as many examples as alpagasus_subset, and a "
+        "fresh draw with the asset's seed selects exactly the stored examples.",
     )],
     description="The paper's control: as many examples as alpagasus_subset kept, drawn from the "
     "same rated pool by a seeded hash order (reproducible from the seed).",
@@ -176,8 +167,7 @@ def random_subset(
     store = warehouse.get()
     size = int(store.scalar("alpagasus_subset_kept_count", {"instruction_set": name}) or 0)
     params = {"instruction_set": name, "seed": config.seed, "size": size}
-    rows = _stage_query(store, "random_subset", name, "random_subset_select", params)
-    decisions = store.query("random_subset_decisions", {"instruction_set": name})
+    rows, metadata = _decide(store, registry.RANDOM_SUBSET, name, params)
     kept = store.query("random_subset_kept_summary", {"instruction_set": name}).row(0, named=True)
     sample = store.query("random_subset_sample", {"instruction_set": name, "rows": 5})
     return dg.MaterializeResult(
@@ -186,7 +176,7 @@ def random_subset(
             "seed": config.seed,
             "target_size": size,
             "rows": rows,
-            **_decision_metadata(decisions),
+            **metadata,
             "mean_score_kept": kept["mean_score_kept"],
             "coding_kept": int(kept["coding_kept"] or 0),
             "sample_kept": dg.MetadataValue.md(markdown_table(sample)),

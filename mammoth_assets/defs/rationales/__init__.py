@@ -3,11 +3,15 @@ verification against reference answers, and the hybrid CoT + PoT dataset."""
 
 import dagster as dg
 
+from mammoth_assets.defs.decision_checks import reconciliation_checks
 from mammoth_assets.defs.rationales.hybrid import hybrid_rationales
 from mammoth_assets.defs.rationales.programs import pot_programs
 from mammoth_assets.defs.rationales.verification import verified_rationales
 
 ASSETS = [pot_programs, verified_rationales, hybrid_rationales]
+# The other checks are declared on their assets (check_specs); these are generated from the
+# decision-stage registry (rows in = kept + dropped by reason).
+ASSET_CHECKS = reconciliation_checks("verified_rationales")
 
 rationales_job = dg.define_asset_job(
     "rationales_per_instruction_set",
@@ -15,7 +19,7 @@ rationales_job = dg.define_asset_job(
     description="PoT programs, sandboxed verification and the hybrid dataset for one instruction set.",
 )
 
-defs = dg.Definitions(assets=ASSETS, jobs=[rationales_job])
+defs = dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, jobs=[rationales_job])
 
 
 def demo_run_config() -> dict[str, dict]:
@@ -29,4 +33,4 @@ def demo_run_config() -> dict[str, dict]:
     }
 
 
-__all__ = ["defs", "demo_run_config", "ASSETS"]
+__all__ = ["defs", "demo_run_config", "ASSETS", "ASSET_CHECKS"]

@@ -1,6 +1,7 @@
 """Checks of the rationales assets. Each is declared on its asset (`check_specs`) and evaluated
 when the asset materializes, for that partition, with the asset's own counts and config: nothing
-is read back from Dagster's event log."""
+is read back from Dagster's event log. verified_rationales' rows in = kept + dropped is the
+generated `verified_rationales_reconciled` (`core/decisions/registry.py`)."""
 
 
 import dagster as dg
@@ -8,7 +9,6 @@ import dagster as dg
 from mammoth_assets.warehouse import Warehouse
 
 POT_ACCOUNTED = "pot_programs_accounted"
-VERIFIED_ACCOUNTED = "verified_rationales_accounted"
 MIN_VERIFIED_RATE = "verified_rationales_min_verified_rate"
 ONLY_VERIFIED = "hybrid_rationales_only_verified_programs"
 
@@ -17,10 +17,6 @@ POT_PROGRAMS_CHECKS = [dg.AssetCheckSpec(POT_ACCOUNTED, asset="pot_programs", bl
     "reason); every row that is not a program says why; program ids are unique."
 ))]
 VERIFIED_RATIONALES_CHECKS = [
-    dg.AssetCheckSpec(VERIFIED_ACCOUNTED, asset="verified_rationales", blocking=True, description=(
-        "rows in = verified + dropped: every pot_programs row judged exactly once; verified rows ran "
-        "ok and matched; every dropped row has a reason."
-    )),
     dg.AssetCheckSpec(MIN_VERIFIED_RATE, asset="verified_rationales", blocking=False, description=(
         "Verified / executed programs is at least the asset's `min_verified_rate` (default 0.05): "
         "nothing verifying means a broken model, prompt, sandbox or answer comparison."
@@ -47,19 +43,6 @@ def pot_programs_accounted(store: Warehouse, instruction_set: str, examples_in: 
         metadata={"instruction_set": instruction_set, "examples_in": examples_in,
                   "expected_rows": expected_rows, **{key: int(v) for key, v in counts.items()}},
     )
-
-
-def verified_rationales_accounted(store: Warehouse, instruction_set: str) -> dg.AssetCheckResult:
-    counts = store.query("verified_rationales_accounting", {"instruction_set": instruction_set}).row(0, named=True)
-    passed = (
-        counts["rows"] == counts["programs_in"] == counts["distinct_programs"]
-        and counts["verified"] + counts["dropped"] == counts["rows"]
-        and counts["inconsistent_verified"] == 0
-        and counts["unexplained"] == 0
-        and counts["unknown_programs"] == 0
-    )
-    return dg.AssetCheckResult(check_name=VERIFIED_ACCOUNTED, passed=bool(passed),
-                               metadata={"instruction_set": instruction_set, **{k: int(v) for k, v in counts.items()}})
 
 
 def min_verified_rate(instruction_set: str, verified: int, executed: int, floor: float) -> dg.AssetCheckResult:

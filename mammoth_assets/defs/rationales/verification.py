@@ -48,7 +48,8 @@ VERIFIED_SCHEMA = {
     "reference_normalized": pl.Utf8,
     "verdict": pl.Utf8,  # verified | wrong_answer | no_answer | execution_failed | not_executed
     "verified": pl.Boolean,
-    "reason": pl.Utf8,
+    "decision": pl.Utf8,  # kept (verified) or the verdict: the verified_rationales decision stage
+    "decision_detail": pl.Utf8,  # why it was dropped
     "duration_s": pl.Float64,
 }
 
@@ -143,7 +144,7 @@ def verified_rationales(
     verdicts = Counter(frame["verdict"].to_list())
     statuses = Counter(s for s in frame["status"].to_list() if s is not None)
     reasons = Counter(
-        f"{v}: {(r or '')[:70]}" for v, r, ok in zip(frame["verdict"], frame["reason"], frame["verified"]) if not ok
+        f"{v}: {(r or '')[:70]}" for v, r, ok in zip(frame["verdict"], frame["decision_detail"], frame["verified"]) if not ok
     )
     executed = frame.filter(pl.col("status").is_not_null())
     durations = executed["duration_s"].to_list()
@@ -170,13 +171,12 @@ def verified_rationales(
         "sandbox_limits": dg.MetadataValue.json(json.loads(limits_json)),
         "mean_execution_s": round(sum(durations) / len(durations), 4) if durations else 0.0,
         "sample": dg.MetadataValue.md(markdown_table(
-            sample, ["program_id", "reference_answer", "answer", "status", "verdict", "reason", "duration_s"]
+            sample, ["program_id", "reference_answer", "answer", "status", "verdict", "decision_detail", "duration_s"]
         )),
     }
     if plot is not None:
         metadata["verification_plot"] = plot
     context.log.info(f"verified_rationales[{instruction_set}]: {verified}/{generated} executed programs verified")
     return dg.MaterializeResult(metadata=metadata, check_results=[
-        checks.verified_rationales_accounted(store, instruction_set),
         checks.min_verified_rate(instruction_set, verified, generated, config.min_verified_rate),
     ])

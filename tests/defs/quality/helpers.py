@@ -56,3 +56,8 @@ def check_results(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
         for evaluation in result.get_asset_check_evaluations()
     }
 
+
+
+def checks_of(checks, *assets: str) -> list:
+    """The (generated) check definitions among `checks` that check one of `assets`."""
+    return [c for c in checks if any(key.asset_key.to_user_string() in assets for key in c.check_keys)]

@@ -51,8 +51,9 @@ def test_definitions_load_with_checks_and_sensor():
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert {"quality_scores_parse_failure_rate", "alpagasus_subset_matches_scores",
             "random_subset_size_and_reproducible", "judge_verdicts_parse_failure_rate",
-            "instruction_examples_accounted"} <= checks
-    # Every quality check is declared on its asset (check_specs), none stands alone.
+            "instruction_examples_accounted", "alpagasus_subset_reconciled", "random_subset_reconciled",
+            "judge_verdicts_reconciled"} <= checks
+    # Every other quality check is declared on its asset (check_specs); the reconciliations are generated.
     declared = {spec.name for asset in quality.ASSETS for spec in asset.check_specs}
     assert declared == {"instruction_examples_accounted", "quality_scores_parse_failure_rate",
                         "alpagasus_subset_matches_scores", "random_subset_size_and_reproducible",

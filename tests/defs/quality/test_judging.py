@@ -5,10 +5,10 @@ import polars as pl
 import pytest
 
 import dagster as dg
-from mammoth_assets.defs.quality import judge_answers, judge_verdicts
+from mammoth_assets.defs.quality import ASSET_CHECKS, judge_answers, judge_verdicts
 from mammoth_assets.defs.quality.judge_verdicts import parse_failure_check
 
-from .helpers import check_results, metadata_value, resources
+from .helpers import check_results, checks_of, metadata_value, resources
 
 @pytest.mark.slow
 def test_judge_two_tiny_configurations_in_both_orders(warehouse, shared_data, tiny_model):
@@ -23,11 +23,11 @@ def test_judge_two_tiny_configurations_in_both_orders(warehouse, shared_data, ti
         "judge_verdicts": {"max_tokens": 16},
     }
     result = dg.materialize(
-        [judge_answers, judge_verdicts],
+        [judge_answers, judge_verdicts, *checks_of(ASSET_CHECKS, "judge_verdicts")],
         instance=dg.DagsterInstance.ephemeral(), resources=resources(warehouse, model),
         run_config={"ops": {k: {"config": v} for k, v in config.items()}},
     )
-    assert check_results(result) == {"judge_verdicts_parse_failure_rate": True}
+    assert check_results(result) == {"judge_verdicts_parse_failure_rate": True, "judge_verdicts_reconciled": True}
     answers = warehouse.read_table("judge_answers")
     assert answers.height == 2 * 1 * 2  # sets x items x models
     assert set(answers["model_label"]) == {"seed1", "seed2"}
@@ -66,10 +66,8 @@ def test_recipe_model_spec_resolves_to_the_recipe_checkpoint(warehouse):
 
 
 def test_parse_failure_check_fails_once_its_ceiling_is_crossed(warehouse):
-    answers = pl.DataFrame({"comparison": ["c"] * 4, "test_set": ["t"] * 4, "item_id": ["1", "1", "2", "2"]})
     verdicts = pl.DataFrame({"comparison": ["c", "c"], "verdict": ["win", "unjudged"],
-                             "a_first_parse_status": ["first_line", "failed"]})
-    warehouse.replace_table("judge_answers", answers)
+                             "decision": ["kept", "unparsed"]})
     warehouse.replace_table("judge_verdicts", verdicts)
     assert parse_failure_check(warehouse, 0.5).passed  # 1 of 2 items unparsed
     failed = parse_failure_check(warehouse, 0.4)

@@ -4,6 +4,7 @@ import polars as pl
 import pytest
 
 from mammoth_assets.defs.quality import (
+    ASSET_CHECKS,
     alpagasus_subset,
     instruction_examples,
     quality_scores,
@@ -11,12 +12,13 @@ from mammoth_assets.defs.quality import (
 )
 from mammoth_assets.llm import LLMResource
 
-from .helpers import check_results, instance_with_sets, metadata_value, resources
+from .helpers import check_results, checks_of, instance_with_sets, metadata_value, resources
 
 import dagster as dg
 
 SET = "alpaca_random_9k"
 RATED = 16
+SUBSET_CHECKS = checks_of(ASSET_CHECKS, "alpagasus_subset", "random_subset")
 
 
 def run(warehouse, instance, model, selection, config):
@@ -33,13 +35,14 @@ def test_rate_then_filter_without_new_llm_calls(warehouse, shared_data, tiny_mod
     rating = {"limit": RATED, "max_tokens": 24, "batch_size": 8}
     result = run(
         warehouse, instance, model,
-        [instruction_examples, quality_scores, alpagasus_subset, random_subset],
+        [instruction_examples, quality_scores, alpagasus_subset, random_subset, *SUBSET_CHECKS],
         {"instruction_examples": {"limit": 100}, "quality_scores": rating,
          "alpagasus_subset": {"threshold": 4.5}},
     )
     assert all(check_results(result).values()), check_results(result)
     assert set(check_results(result)) == {"instruction_examples_accounted", "quality_scores_parse_failure_rate",
-                                          "alpagasus_subset_matches_scores", "random_subset_size_and_reproducible"}
+                                          "alpagasus_subset_matches_scores", "random_subset_size_and_reproducible",
+                                          "alpagasus_subset_reconciled", "random_subset_reconciled"}
     assert metadata_value(result, "instruction_examples", "rows") == 100
 
     scores = warehouse.read_table("quality_scores")
@@ -62,14 +65,14 @@ def test_rate_then_filter_without_new_llm_calls(warehouse, shared_data, tiny_mod
     # Another threshold: a new subset purely from stored scores, zero LLM calls.
     low = float(scores["score"].min())
     result = run(warehouse, instance, model,
-                 [alpagasus_subset, random_subset],
+                 [alpagasus_subset, random_subset, *SUBSET_CHECKS],
                  {"alpagasus_subset": {"threshold": low}, "random_subset": {"seed": 3}})
     assert all(check_results(result).values())
     assert metadata_value(result, "alpagasus_subset", "kept") == RATED
     assert metadata_value(result, "alpagasus_subset", "llm_calls_during_run") == 0
     assert metadata_value(result, "alpagasus_subset", "llm_backend_requests_during_run") == 0
     assert LLMResource(model=model).cache().calls("quality_scores").height == calls_before
-    kept = warehouse.read_table("alpagasus_subset").filter(pl.col("status") == "kept")
+    kept = warehouse.read_table("alpagasus_subset").filter(pl.col("decision") == "kept")
     assert kept.height == RATED and kept["instruction"].str.len_chars().min() > 0
 
     # Re-rating (a resumed or repeated run) is served from the request cache.
