@@ -113,6 +113,7 @@ def test_tiny_model_run_checks_pass(tiny_run) -> None:
     result, *_ = tiny_run
     checks = _checks(result)
     assert checks == {
+        "instruction_examples_accounted": True,
         "pot_programs_accounted": True,
         "verified_rationales_reconciled": True,
         "verified_rationales_min_verified_rate": True,  # demo floor 0
