@@ -11,12 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from mammoth_assets.core.benchmarks import BenchmarkItem
+from mammoth_assets.core.benchmarks import BENCHMARKS, BenchmarkItem
+from mammoth_assets.core.benchmarks.registry import (
+    PAPER_BASE_MODEL,
+    PAPER_MODELS,
+    PAPER_SOURCE,
+    PAPER_TRAINED_MODEL,
+)
 from mammoth_assets.core.fewshot import COT_STOP, PUBLISHED_STOP, FewShotContext, cot_variables, pot_variables
 from mammoth_assets.llm.prompts import load_prompt
 from mammoth_assets.llm.types import LLMRequest, SamplingParams
 
-REFERENCE_SCORES_PATH = Path(__file__).with_name("reference_scores.json")
 POT_STOP = ("```", "\nQuestion:")
 TINY_CHECKPOINT = "tiny"  # checkpoint key naming the project's own tiny model
 
@@ -101,8 +106,23 @@ def checkpoint_model(key: str, recorded_dir: str | None, tiny_model_path: str | 
     return key
 
 
-def load_reference_scores(path: Path = REFERENCE_SCORES_PATH) -> dict[str, Any]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+def load_reference_scores() -> dict[str, Any]:
+    """The paper's published scores, gathered from the benchmark registry: {source, unit,
+    trained_model, base_model, models: {name: {hf_id, scores: {benchmark: %}}}}."""
+    return {
+        "source": PAPER_SOURCE,
+        "unit": "accuracy (%)",
+        "trained_model": PAPER_TRAINED_MODEL,
+        "base_model": PAPER_BASE_MODEL,
+        "models": {
+            model: {
+                "hf_id": hf_id,
+                "scores": {name: spec.paper_scores[model] for name, spec in BENCHMARKS.items()
+                           if model in spec.paper_scores},
+            }
+            for model, hf_id in PAPER_MODELS.items()
+        },
+    }
 
 
 def comparison_rows(scores: Sequence[dict[str, Any]], *, base_checkpoint: str,
