@@ -35,6 +35,7 @@ def run_train(args: argparse.Namespace) -> int:
     from mammoth_assets.core.sft.recipe import LaunchSpec
     from mammoth_assets.core.sft.records import checkpoint_row, examples_frame
     from mammoth_assets.core.sft.run import TrainingFailed, prepare_run, run_training
+    from mammoth_assets.llm.tiny_model import ensure_tiny_model
     from mammoth_assets.defs.train.sources import table_reader
     from mammoth_assets.warehouse import warehouse_from_env
 
@@ -56,7 +57,7 @@ def run_train(args: argparse.Namespace) -> int:
     warehouse = warehouse_from_env()
     prepared = prepare_run(
         recipe, table_reader(warehouse), max_steps=args.max_steps, use_deepspeed=not args.no_deepspeed,
-        restart=args.restart,
+        restart=args.restart, tiny_model=ensure_tiny_model,
     )
     print(f"training set {prepared.training_set_hash[:12]}: {prepared.kept} examples, "
           f"{prepared.rejected} rejected; run dir {prepared.run_dir}")  # fmt: skip

@@ -13,13 +13,18 @@ There is no default answer (the reference harness scored unparsable multiple-cho
 
 from __future__ import annotations
 
+import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from mammoth_assets.core import answers
 from mammoth_assets.core.answers import last_boxed
 from mammoth_assets.core.benchmarks import LETTERS, BenchmarkItem, benchmark_spec
+
+# Bump when extraction or comparison changes: every grade row records it.
+GRADER_VERSION = "grading-v1"
 
 # Where a completion that ran past its answer starts the next few-shot turn.
 CONTINUATION_MARKERS = (
@@ -364,3 +369,41 @@ def normalize_reference(reference: str, answer_kind: str) -> str:
         if match:
             return match.group(1).upper()
     return text
+
+
+def grade_generation(row: Mapping[str, Any], *, timeout_s: float = 5.0) -> Grade:
+    """Grade one stored generation: a hybrid-decoding program's output when the program answered
+    (`mode` pot), else the CoT completion."""
+    choices = json.loads(row["choices"]) if row["choices"] else None
+    if row["mode"] == "pot":
+        return grade_program_output(
+            row["program_output"], row["reference"], answer_kind=row["answer_kind"],
+            choices=choices, timeout_s=timeout_s)
+    return grade_completion(
+        row["completion"], row["reference"], answer_kind=row["answer_kind"], choices=choices,
+        timeout_s=timeout_s)
+
+
+def grade_rows(generations: Iterable[Mapping[str, Any]], *, workers: int = 2,
+               timeout_s: float = 5.0) -> list[dict[str, Any]]:
+    """One grade row per stored generation row, in order; LaTeX comparisons run in `workers`
+    math-verify processes at once."""
+    source = list(generations)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        grades = list(pool.map(lambda row: grade_generation(row, timeout_s=timeout_s), source))
+    return [
+        {
+            **{key: row[key] for key in ("partition", "checkpoint", "benchmark", "item_index",
+                                         "item_id", "mode", "reference", "answer_kind")},
+            "extracted": grade.extracted,
+            "extraction_method": grade.extraction_method,
+            "correct": grade.correct,
+            "unparsable": grade.unparsable,
+            "comparison_method": grade.comparison_method,
+            "grade_error": grade.error,
+            "generation_error": row["error"],
+            "prompt_hash": row["prompt_hash"],
+            "grader_version": GRADER_VERSION,
+        }
+        for row, grade in zip(source, grades)
+    ]
