@@ -4,7 +4,6 @@ comparison against the base model and the paper's published numbers."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path

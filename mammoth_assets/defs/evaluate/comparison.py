@@ -1,8 +1,6 @@
 """`benchmark_comparison`: every checkpoint's scores beside the base model's and the paper's
 published numbers (from the benchmark registry); markdown table and bar chart."""
 
-from typing import Any
-
 import dagster as dg
 import polars as pl
 
