@@ -51,7 +51,6 @@ EXAMPLE_COLUMNS = (
     "reason",
 )
 
-PARTITIONS_NAME = "instruction_set"  # one Dagster partition per declared training set
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the mammoth_assets package
 _ID_KEYS = ("example_id", "id", "pair_id", "qa_id", "idx", "question_id", "uid")
 MAX_FIELD_CHARS = 1_000_000  # a longer instruction or response is invalid, not loaded into training

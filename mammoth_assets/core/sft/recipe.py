@@ -21,7 +21,6 @@ from mammoth_assets.core import safe_paths
 
 RECIPE_NAME = safe_paths.SAFE_NAME  # a recipe name becomes a partition key and a directory name
 TINY_MODEL_ALIAS = "mammoth:tiny-chat"  # the project's own tiny model, built on demand
-PARTITIONS_NAME = "training_recipe"  # one Dagster partition per recipe file stem
 
 
 class RecipeError(ValueError):
@@ -161,10 +160,10 @@ def unsafe_recipe_files(directory: Path | None = None) -> list[Path]:
     return sorted(p for p in directory.glob("*.yaml") if not RECIPE_NAME.fullmatch(p.stem))
 
 
-def valid_recipe_names(directory: Path | None = None) -> tuple[list[str], dict[str, str]]:
-    """Recipes that load, and the reason each other recipe file does not (unsafe stem, bad YAML)."""
+def valid_recipe_names() -> tuple[list[str], dict[str, str]]:
+    """(valid recipe names in training_recipes/, {invalid name: why}): what becomes a partition."""
     names, errors = [], {}
-    directory = directory or recipes_dir()
+    directory = recipes_dir()
     for path in unsafe_recipe_files(directory):
         errors[path.stem[:80]] = f"{path.name}: the file stem is the partition key and must be a safe name " \
             "(letters, digits, '.', '_', '-', starting with a letter or digit)"

@@ -12,6 +12,7 @@ from mammoth_assets.core.model_specs import ModelSpecError, resolve_model_spec
 from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.quality.tables import ANSWER_SCHEMA, UsageTally, markdown_table
 from mammoth_assets.defs.resources import WarehouseResource
+from mammoth_assets.steps.checkpoints import recorded_checkpoint
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.prompts import load_prompt
 from mammoth_assets.llm.types import SamplingParams
@@ -58,9 +59,7 @@ def resolve_model(store: Warehouse, model: str) -> str:
     """A model spec as the LLM layer takes it; `recipe:<name>` becomes that recipe's checkpoint."""
 
     def checkpoint_of_recipe(recipe: str) -> str | None:
-        if not store.table_exists("sft_checkpoint"):
-            return None
-        return store.scalar("quality_checkpoint_of_recipe", {"recipe": recipe})
+        return (recorded_checkpoint(store, recipe) or {}).get("checkpoint_path")
 
     try:
         return resolve_model_spec(model, checkpoint_of_recipe)

@@ -80,11 +80,11 @@ def random_subset_check(store: Warehouse, name: str, seed: int, size: int) -> dg
                                          **{k: int(v) for k, v in counts.items()}})
 
 
-def _decide(store: Warehouse, stage: Stage, name: str, params: dict) -> tuple[int, dict]:
+def _decide(store: Warehouse, stage: Stage, name: str, sql: str, params: dict) -> tuple[int, dict]:
     """Stage the SQL's decided rows through the stage's writer (vocabulary checked, counted), swap
     the set's partition in, and return (rows, kept/dropped metadata)."""
     writer = DecisionWriter(stage, ParquetStager(store.staging_dir(stage.name, name)))
-    for batch in store.iter_batches(store.sql(f"{stage.name}_select"), params, batch_rows=50_000):
+    for batch in store.iter_batches(store.sql(sql), params, batch_rows=50_000):
         writer.write(batch)
     rows = store.replace_partition(stage.name, "instruction_set", name, writer.stager.files)
     writer.stager.cleanup()
@@ -114,7 +114,7 @@ def alpagasus_subset(
     store = warehouse.get()
     started = utc_now()
     params = {"instruction_set": name, "threshold": config.threshold}
-    rows, metadata = _decide(store, registry.ALPAGASUS_SUBSET, name, params)
+    rows, metadata = _decide(store, registry.ALPAGASUS_SUBSET, name, "alpagasus_subset_select", params)
     breakdown = store.query("alpagasus_subset_breakdown", {"instruction_set": name})
     breakdown = pl.concat([  # coding vs non-coding, then the largest categories (e.g. web domains)
         breakdown.filter(pl.col("grouping") == "coding"),
@@ -167,7 +167,7 @@ def random_subset(
     store = warehouse.get()
     size = int(store.scalar("alpagasus_subset_kept_count", {"instruction_set": name}) or 0)
     params = {"instruction_set": name, "seed": config.seed, "size": size}
-    rows, metadata = _decide(store, registry.RANDOM_SUBSET, name, params)
+    rows, metadata = _decide(store, registry.RANDOM_SUBSET, name, "random_subset_select", params)
     kept = store.query("random_subset_kept_summary", {"instruction_set": name}).row(0, named=True)
     sample = store.query("random_subset_sample", {"instruction_set": name, "rows": 5})
     return dg.MaterializeResult(

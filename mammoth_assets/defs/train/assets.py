@@ -31,7 +31,8 @@ from mammoth_assets.defs.partitions import training_recipe_partitions
 from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
 from mammoth_assets.defs.train import checks
-from mammoth_assets.training_tables import MissingTrainingTable, table_reader
+from mammoth_assets.steps.training_sets import MissingTrainingTable, table_reader
+from mammoth_assets.llm.tiny_model import ensure_tiny_model
 from mammoth_assets.warehouse import Warehouse
 
 
@@ -141,6 +142,7 @@ def sft_checkpoint(
             max_steps=config.max_steps,
             use_deepspeed=config.use_deepspeed,
             restart=config.restart,
+            tiny_model=ensure_tiny_model,
         )
     except MissingTrainingTable as error:
         raise _failure(str(error), recipe=key) from error

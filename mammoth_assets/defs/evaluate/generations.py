@@ -1,10 +1,6 @@
-"""Evaluation assets: generate (per checkpoint x benchmark), grade, score, compare.
-
-`benchmark_generations` is the only asset that calls a model. `benchmark_grades` reads stored
-generations, so regrading after a grader change re-runs no generation (and re-materialising
-generations with nothing changed is answered from the LLM request cache).
-"""
-
+"""`benchmark_generations`: few-shot CoT (optionally hybrid PoT first) generations per checkpoint x
+benchmark, the only evaluation asset that calls a model. Failures are kept with their error;
+re-materializing with nothing changed is answered from the LLM request cache."""
 
 import datetime as dt
 import json
@@ -15,16 +11,16 @@ from typing import Any, Optional, Sequence
 import dagster as dg
 import polars as pl
 
-from mammoth_assets import paths
 from mammoth_assets.core import evaluation, fewshot, grading
 from mammoth_assets.core.benchmarks import BenchmarkError, default_root, load_benchmark
 from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
+from mammoth_assets.defs.evaluate.common import markdown_sample, partition_parts
 from mammoth_assets.defs.evaluate.models import evaluated_model
 from mammoth_assets.defs.evaluate.partitions import evaluation_partitions
-from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.types import LLMResponse
+from mammoth_assets.steps import evaluation_requests
 from mammoth_assets.warehouse import Warehouse
 
 GENERATION_SCHEMA = {
@@ -38,23 +34,6 @@ GENERATION_SCHEMA = {
     "program_status": pl.String, "program_output": pl.String, "program_error": pl.String,
     "generated_at": pl.Datetime("us"),
 }
-GRADE_SCHEMA = {
-    "partition": pl.String, "checkpoint": pl.String, "benchmark": pl.String,
-    "item_index": pl.Int64, "item_id": pl.String, "mode": pl.String, "reference": pl.String,
-    "answer_kind": pl.String, "extracted": pl.String, "extraction_method": pl.String,
-    "correct": pl.Boolean, "unparsable": pl.Boolean, "comparison_method": pl.String,
-    "grade_error": pl.String, "generation_error": pl.String, "prompt_hash": pl.String,
-    "grader_version": pl.String,
-}
-COMPARISON_SCHEMA = {
-    "checkpoint": pl.String, "benchmark": pl.String, "n": pl.Int64, "accuracy_pct": pl.Float64,
-    "unparsable": pl.Int64, "base_checkpoint": pl.String, "base_accuracy_pct": pl.Float64,
-    "delta_vs_base_pct": pl.Float64, "paper_mammoth2_7b_pct": pl.Float64,
-    "paper_mistral_7b_pct": pl.Float64, "delta_vs_paper_pct": pl.Float64,
-}
-GRADER_VERSION = "grading-v1"
-SUBSET_BENCHMARKS = ("bbh", "mmlu_stem", "mmlu_math")  # item ids are "<task or subject>/<n>"  # bump when extraction/comparison changes: visible per grade row
-
 
 with warnings.catch_warnings():  # beta in Dagster 1.13, and exactly the mapping needed here
     warnings.simplefilter("ignore", dg.BetaWarning)
@@ -82,31 +61,9 @@ class GenerationConfig(dg.Config):
     sample_rows: int = 5
 
 
-class GradingConfig(dg.Config):
-    math_timeout_s: float = 5.0  # per comparison (math-verify runs in a worker with this limit)
-    workers: int = 2  # parallel comparisons (each LaTeX one in its own math-verify process)
-    sample_rows: int = 5
-
-
-class ScoresConfig(dg.Config):
-    # Ceiling of the unparsable-answer rate checked by `benchmark_scores_unparsable_rate`. A
-    # trained model states its answer almost always; the demo's random tiny model never does.
-    unparsable_ceiling: float = 0.10
-
-
-class ComparisonConfig(dg.Config):
-    base_checkpoint: str = "mistralai/Mistral-7B-v0.1"  # the checkpoint key of the base model
-
-
-def _partition(context: dg.AssetExecutionContext) -> tuple[str, str, str]:
-    key = context.partition_key
-    dims = key.keys_by_dimension
-    return str(key), dims["checkpoint"], dims["benchmark"]
-
-
 def evaluated_model_row(warehouse: Warehouse, checkpoint: str) -> dict[str, Any]:
     """What `evaluated_model` resolved for this checkpoint key (model to load, provenance)."""
-    rows = (warehouse.query("evaluate_model_of_checkpoint", {"checkpoint": checkpoint})
+    rows = (warehouse.query("evaluated_models_of_checkpoint", {"checkpoint": checkpoint})
             if warehouse.table_exists("evaluated_models") else None)
     if rows is None or rows.height == 0:
         raise dg.Failure(
@@ -147,7 +104,7 @@ def _run_programs(programs: Sequence[str], config: GenerationConfig) -> list[dic
 
 
 def _generation_row(partition: str, checkpoint: str, benchmark: str, model: str,
-                    prompted: evaluation.PromptedItem, response: LLMResponse, mode: str,
+                    prompted: evaluation_requests.PromptedItem, response: LLMResponse, mode: str,
                     fewshot_source: str, pot: dict[str, Any] | None) -> dict[str, Any]:
     item = prompted.item
     return {
@@ -182,19 +139,6 @@ def _generation_row(partition: str, checkpoint: str, benchmark: str, model: str,
     }
 
 
-def markdown_sample(frame: pl.DataFrame, columns: Sequence[str], rows: int) -> str:
-    sample = frame.select([c for c in columns if c in frame.columns]).head(rows)
-
-    def cell(value: Any) -> str:
-        text = "" if value is None else str(value)
-        text = text.replace("|", "\\|").replace("\n", " ⏎ ")
-        return text if len(text) <= 120 else text[:117] + "..."
-
-    lines = ["| " + " | ".join(sample.columns) + " |", "|" + "---|" * len(sample.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in sample.iter_rows()]
-    return "\n".join(lines)
-
-
 @dg.asset(
     partitions_def=evaluation_partitions,
     deps=[dg.AssetDep(evaluated_model, partition_mapping=CHECKPOINT_DIMENSION)],
@@ -211,7 +155,7 @@ def benchmark_generations(
     warehouse: WarehouseResource,
     llm: LLMResource,
 ) -> dg.MaterializeResult:
-    partition, checkpoint, benchmark = _partition(context)
+    partition, checkpoint, benchmark = partition_parts(context)
     store = warehouse.get()
     resolved = evaluated_model_row(store, checkpoint)
     model, model_source = resolved["model"], resolved["source"]
@@ -230,10 +174,10 @@ def benchmark_generations(
                      f"exemplars: {fewshot_context.source}")
 
     pot_results: dict[int, dict[str, Any]] = {}
-    final: dict[int, tuple[evaluation.PromptedItem, LLMResponse, str]] = {}
+    final: dict[int, tuple[evaluation_requests.PromptedItem, LLMResponse, str]] = {}
     responses_all: list[LLMResponse] = []
     if config.hybrid:
-        prompted = evaluation.pot_requests(items, max_tokens=max_tokens,
+        prompted = evaluation_requests.pot_requests(items, max_tokens=max_tokens,
                                            use_chat=config.use_chat_template, partition=partition)
         responses = engine.generate([p.request for p in prompted],
                                     stage="benchmark_generations_pot", log=context.log)
@@ -252,7 +196,7 @@ def benchmark_generations(
             if answer is not None:
                 final[index] = (p, response, "pot")
     fallback = [item for index, item in enumerate(items) if index not in final]
-    cot_prompted = evaluation.cot_requests(fallback, fewshot_context, max_tokens=max_tokens,
+    cot_prompted = evaluation_requests.cot_requests(fallback, fewshot_context, max_tokens=max_tokens,
                                            use_chat=config.use_chat_template, partition=partition)
     index_of = {item.item_id: index for index, item in enumerate(items)}
     if cot_prompted:
@@ -261,7 +205,7 @@ def benchmark_generations(
         responses_all += responses
         for p, response in zip(cot_prompted, responses):
             index = index_of[p.item.item_id]
-            final[index] = (evaluation.PromptedItem(p.item, index, p.request, p.prompt_text),
+            final[index] = (evaluation_requests.PromptedItem(p.item, index, p.request, p.prompt_text),
                             response, "cot")
 
     rows = [
@@ -293,157 +237,3 @@ def benchmark_generations(
         metadata["pot_answered"] = sum(1 for _, _, mode in final.values() if mode == "pot")
         metadata["cot_fallbacks"] = len(cot_prompted)
     return dg.MaterializeResult(metadata=metadata)
-
-
-def _grade(row: dict[str, Any], timeout_s: float) -> grading.Grade:
-    choices = json.loads(row["choices"]) if row["choices"] else None
-    if row["mode"] == "pot":
-        return grading.grade_program_output(
-            row["program_output"], row["reference"], answer_kind=row["answer_kind"],
-            choices=choices, timeout_s=timeout_s)
-    return grading.grade_completion(
-        row["completion"], row["reference"], answer_kind=row["answer_kind"], choices=choices,
-        timeout_s=timeout_s)
-
-
-def grade_rows(generations: pl.DataFrame, config: GradingConfig) -> list[dict[str, Any]]:
-    """Grade stored generations; LaTeX comparisons run in `workers` math-verify processes."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    source = list(generations.iter_rows(named=True))
-    with ThreadPoolExecutor(max_workers=max(1, config.workers)) as pool:
-        grades = list(pool.map(lambda row: _grade(row, config.math_timeout_s), source))
-    rows = []
-    for row, grade in zip(source, grades):
-        rows.append({
-            "partition": row["partition"],
-            "checkpoint": row["checkpoint"],
-            "benchmark": row["benchmark"],
-            "item_index": row["item_index"],
-            "item_id": row["item_id"],
-            "mode": row["mode"],
-            "reference": row["reference"],
-            "answer_kind": row["answer_kind"],
-            "extracted": grade.extracted,
-            "extraction_method": grade.extraction_method,
-            "correct": grade.correct,
-            "unparsable": grade.unparsable,
-            "comparison_method": grade.comparison_method,
-            "grade_error": grade.error,
-            "generation_error": row["error"],
-            "prompt_hash": row["prompt_hash"],
-            "grader_version": GRADER_VERSION,
-        })
-    return rows
-
-
-@dg.asset(
-    partitions_def=evaluation_partitions,
-    deps=[benchmark_generations],
-    group_name="evaluate",
-    code_version=GRADER_VERSION,
-    kinds={"duckdb", "python"},
-    description="Per-item grades from stored generations: extracted answer, correct, unparsable "
-    "(counted as wrong, never defaulted). Regrading re-runs no generation.",
-)
-def benchmark_grades(
-    context: dg.AssetExecutionContext, config: GradingConfig, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    partition, checkpoint, benchmark = _partition(context)
-    store = warehouse.get()
-    generations = store.query("evaluate_generations_of_partition", {"partition": partition})
-    if generations.height == 0:
-        raise dg.Failure(f"no stored generations for {partition}: materialize benchmark_generations")
-    frame = pl.DataFrame(grade_rows(generations, config), schema=GRADE_SCHEMA)
-    written = store.replace_partition("benchmark_grades", "partition", partition, frame)
-    methods = frame.group_by("extraction_method").len().sort("len", descending=True)
-    return dg.MaterializeResult(metadata={
-        "graded": written,
-        "generations": generations.height,
-        "correct": int(frame["correct"].sum()),
-        "unparsable": int(frame["unparsable"].sum()),
-        "extraction_methods": dg.MetadataValue.json(dict(methods.iter_rows())),
-        "grader_version": GRADER_VERSION,
-        "sample": dg.MetadataValue.md(markdown_sample(
-            frame, ["item_id", "mode", "reference", "extracted", "correct", "unparsable"],
-            config.sample_rows)),
-    })
-
-
-@dg.asset(
-    partitions_def=evaluation_partitions,
-    deps=[benchmark_grades],
-    group_name="evaluate",
-    kinds={"duckdb"},
-    description="Accuracy, n and unparsable count per checkpoint x benchmark.",
-)
-def benchmark_scores(
-    context: dg.AssetExecutionContext, config: ScoresConfig, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    partition, checkpoint, benchmark = _partition(context)
-    store = warehouse.get()
-    counts = store.query("evaluate_score_of_partition", {"partition": partition}).row(0, named=True)
-    n = counts["n"]
-    if n == 0:
-        raise dg.Failure(f"no grades for {partition}: materialize benchmark_grades")
-    row = {
-        "partition": partition,
-        "checkpoint": checkpoint,
-        "benchmark": benchmark,
-        **counts,
-        "accuracy": counts["correct"] / n,
-        "unparsable_rate": counts["unparsable"] / n,
-        "unparsable_ceiling": config.unparsable_ceiling,
-        "grader_version": GRADER_VERSION,
-        "scored_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
-    }
-    store.replace_partition("benchmark_scores", "partition", partition,
-                            pl.DataFrame([row], schema_overrides={"scored_at": pl.Datetime("us")}))
-    extra: dict[str, Any] = {}
-    if benchmark in SUBSET_BENCHMARKS:  # BBH tasks, MMLU subjects
-        subsets = store.query("evaluate_score_by_subset", {"partition": partition})
-        extra["accuracy_by_subset"] = dg.MetadataValue.md(
-            markdown_sample(subsets, subsets.columns, subsets.height))
-    return dg.MaterializeResult(metadata={
-        **extra,
-        "n": n,
-        "correct": counts["correct"],
-        "accuracy": round(row["accuracy"], 4),
-        "unparsable": counts["unparsable"],
-        "unparsable_rate": round(row["unparsable_rate"], 4),
-        "wrong_parsed": n - counts["correct"] - counts["unparsable"],
-        "pot_used": counts["pot_used"],
-        "generation_errors": counts["generation_errors"],
-    })
-
-
-@dg.asset(
-    deps=[benchmark_scores],
-    group_name="evaluate",
-    kinds={"duckdb", "python"},
-    description="Every checkpoint's scores beside the base model's and the MAmmoTH2 paper's "
-    "published MAmmoTH2-7B / Mistral-7B numbers; markdown table and bar chart.",
-)
-def benchmark_comparison(
-    context: dg.AssetExecutionContext, config: ComparisonConfig, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    store = warehouse.get()
-    if not store.table_exists("benchmark_scores"):
-        raise dg.Failure("no benchmark_scores yet: materialize some evaluation partitions first")
-    scores = store.query("evaluate_all_scores").to_dicts()
-    reference = evaluation.load_reference_scores()
-    rows = evaluation.comparison_rows(scores, base_checkpoint=config.base_checkpoint,
-                                      reference=reference)
-    frame = pl.DataFrame(rows, schema=COMPARISON_SCHEMA)
-    store.replace_table("benchmark_comparison", frame)
-    chart = evaluation.plot_comparison(rows, reference,
-                                       paths.artifacts_dir("evaluate") / "benchmark_comparison.png")
-    return dg.MaterializeResult(metadata={
-        "rows": len(rows),
-        "checkpoints": dg.MetadataValue.json(sorted({r["checkpoint"] for r in rows})),
-        "base_checkpoint": config.base_checkpoint,
-        "table": dg.MetadataValue.md(evaluation.comparison_markdown(rows)),
-        "chart": embedded_png(chart, "benchmark comparison"),
-        "chart_path": dg.MetadataValue.path(str(chart)),
-        "paper_source": reference["source"],
-    })

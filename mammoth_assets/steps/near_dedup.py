@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -24,6 +25,7 @@ from mammoth_assets.core.dedup import (
     DedupDecision,
     DedupRow,
     SignatureSpec,
+    band_params,
     bucket_frame,
     verify_pairs,
 )
@@ -134,3 +136,22 @@ def deduplicate_in_scratch_warehouse(
         DedupDecision(r["item_id"], r["kept"], r["reason"], r["duplicate_of"], r["similarity"])
         for r in frame.iter_rows(named=True)
     ]
+
+
+def deduplicate(
+    rows: Iterable[DedupRow],
+    *,
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    shingle_size: int = 3,
+    near_text: str = "question_answer",
+    bands: int | None = None,
+    rows_per_band: int | None = None,
+    max_bucket_peers: int = 64,
+) -> list[DedupDecision]:
+    """One decision per row, in input order, through the same warehouse pipeline the `webinstruct`
+    asset runs (a scratch DuckDB file): for tests, benchmarks and small sets."""
+    if bands is None or rows_per_band is None:
+        bands, rows_per_band = band_params(threshold, num_perm)
+    spec = SignatureSpec(num_perm, bands, rows_per_band, shingle_size, near_text)
+    return deduplicate_in_scratch_warehouse(list(rows), spec, threshold, max_bucket_peers)
