@@ -11,7 +11,7 @@ from typing import Any, Optional, Sequence
 import dagster as dg
 import polars as pl
 
-from mammoth_assets.core import evaluation, fewshot, grading
+from mammoth_assets.core import evaluation, fewshot, hybrid_decoding
 from mammoth_assets.core.benchmarks import BenchmarkError, default_root, load_benchmark
 from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.evaluate.common import markdown_sample, partition_parts
@@ -185,17 +185,11 @@ def benchmark_generations(
         programs = [evaluation.extract_program(r.text if r.ok else None) for r in responses]
         runnable = [i for i, program in enumerate(programs) if program]
         executed = _run_programs([programs[i] for i in runnable], config) if runnable else []
-        for index, result in zip(runnable, executed):
-            pot_results[index] = {**result, "program": programs[index]}
-        for index, (p, response) in enumerate(zip(prompted, responses)):
-            result = pot_results.setdefault(index, {"status": "no_program", "ok": False,
-                                                    "stdout": None, "error": response.error,
-                                                    "program": None})
-            result["completion"] = response.text
-            answer = grading.program_answer_text(result["stdout"]) if result["ok"] else None
-            if answer is not None:
-                final[index] = (p, response, "pot")
-    fallback = [item for index, item in enumerate(items) if index not in final]
+        pot_results = hybrid_decoding.pot_attempts(
+            programs, [r.text for r in responses], [r.error for r in responses], dict(zip(runnable, executed)))
+        for index in hybrid_decoding.answered_by_program(pot_results):
+            final[index] = (prompted[index], responses[index], "pot")
+    fallback = hybrid_decoding.cot_fallback(items, list(final))
     cot_prompted = evaluation_requests.cot_requests(fallback, fewshot_context, max_tokens=max_tokens,
                                            use_chat=config.use_chat_template, partition=partition)
     index_of = {item.item_id: index for index, item in enumerate(items)}
