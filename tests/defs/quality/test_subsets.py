@@ -135,3 +135,18 @@ def test_generated_reconciliation_fails_on_a_lost_or_undeclared_decision(warehou
         con.execute("DELETE FROM alpagasus_subset WHERE decision = 'unrated'")
     assert not reconciliation_result(warehouse, registry.ALPAGASUS_SUBSET, "toy").passed  # a row lost
     assert not reconciliation_result(warehouse, registry.RANDOM_SUBSET, "toy").passed  # an undeclared reason
+
+
+def test_a_subset_table_written_before_the_decision_stages_keeps_working(warehouse, scored):
+    """An old alpagasus_subset (status/reason/threshold, no `decision`) gains the new columns on the
+    next materialization; the old set's rows hold NULL, and its generated check names them."""
+    with warehouse.transaction() as con:
+        con.execute("CREATE TABLE alpagasus_subset (instruction_set VARCHAR, example_id VARCHAR, score DOUBLE, "
+                    "threshold DOUBLE, status VARCHAR, reason VARCHAR)")
+        con.execute("INSERT INTO alpagasus_subset VALUES ('old', 'x', 5.0, 4.5, 'kept', NULL)")
+    result = materialize(warehouse, scored, [alpagasus_subset, *checks_of(ASSET_CHECKS, "alpagasus_subset")], {})
+    assert result.success and check_results(result) == {"alpagasus_subset_matches_scores": True,
+                                                        "alpagasus_subset_reconciled": True}
+    table = warehouse.read_table("alpagasus_subset")
+    assert table.filter(pl.col("instruction_set") == "toy")["decision"].null_count() == 0
+    assert table.filter(pl.col("instruction_set") == "old")["decision"].to_list() == [None]
