@@ -21,10 +21,11 @@ RATED = 16
 SUBSET_CHECKS = checks_of(ASSET_CHECKS, "alpagasus_subset", "random_subset")
 
 
-def run(warehouse, instance, model, selection, config):
+def run(warehouse, instance, model, selection, config, raise_on_error=True):
     return dg.materialize(
         selection, instance=instance, partition_key=SET, resources=resources(warehouse, model),
         run_config={"ops": {name: {"config": c} for name, c in config.items()}},
+        raise_on_error=raise_on_error,
     )
 
 
@@ -81,3 +82,24 @@ def test_rate_then_filter_without_new_llm_calls(warehouse, shared_data, tiny_mod
     assert metadata_value(result, "quality_scores", "llm_cache_hits") == RATED
     again = warehouse.read_table("quality_scores").sort("example_id")
     assert again["score"].to_list() == scores.sort("example_id")["score"].to_list()
+
+
+@pytest.mark.slow
+def test_a_parse_failure_rate_above_the_asset_ceiling_fails_and_blocks_the_subset(warehouse, shared_data, tiny_model):
+    """Unconstrained, the random tiny model mostly answers without a score. The check passes under a
+    ceiling above the observed rate and fails, blocking alpagasus_subset, once the ceiling is below it
+    (the second run is served from the request cache)."""
+    instance = instance_with_sets(SET)
+    model = str(tiny_model)
+    rating = {"limit": 4, "max_tokens": 16, "batch_size": 4, "constrain_output": False}
+    examples = {"instruction_examples": {"limit": 10}}
+    lenient = run(warehouse, instance, model, [instruction_examples, quality_scores],
+                  {**examples, "quality_scores": {**rating, "max_parse_failure_rate": 1.0}})
+    assert check_results(lenient)["quality_scores_parse_failure_rate"]
+    observed = metadata_value(lenient, "quality_scores", "parse_failure_rate")
+    if observed == 0:
+        pytest.skip("the tiny model happened to answer every rating with a score")
+    strict = run(warehouse, instance, model, [quality_scores, alpagasus_subset],
+                 {"quality_scores": {**rating, "max_parse_failure_rate": observed / 2}}, raise_on_error=False)
+    assert check_results(strict) == {"quality_scores_parse_failure_rate": False}
+    assert not strict.success and not warehouse.table_exists("alpagasus_subset")  # blocked
