@@ -70,15 +70,22 @@ def child(env: dict, shard: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def list_files(instance, mirror: Path, files_per_shard: int) -> int:
+def materialize(instance, assets: list[str], run_config: dict, partition_key: str | None = None):
+    """Materialize assets of the code location (`mammoth_assets.definitions`, what the webserver
+    loads) with its bound resources, as a UI click would."""
     import dagster as dg
 
-    from mammoth_assets.defs.crawl import wet_files
-    from mammoth_assets.defs.resources import WarehouseResource
+    from mammoth_assets.definitions import defs
 
-    result = dg.materialize([wet_files], instance=instance, partition_key=DUMP, resources={"warehouse": WarehouseResource()},
-                            run_config={"ops": {"wet_files": {"config": {"base_url": mirror.as_uri(),
-                                                                           "files_per_shard": files_per_shard}}}})
+    keys = [dg.AssetKey(name) for name in assets]
+    job = defs.resolve_implicit_job_def_def_for_assets(keys)
+    return job.execute_in_process(run_config=run_config, instance=instance, partition_key=partition_key,
+                                  asset_selection=keys)
+
+
+def list_files(instance, mirror: Path, files_per_shard: int) -> int:
+    result = materialize(instance, ["wet_files"], {"ops": {"wet_files": {"config": {
+        "base_url": mirror.as_uri(), "files_per_shard": files_per_shard}}}}, partition_key=DUMP)
     [event] = result.get_asset_materialization_events()
     return int(event.materialization.metadata["shards"].value)
 
@@ -137,9 +144,6 @@ def main() -> int:
     import dagster as dg
 
     from mammoth_assets.core.sample_dump import build_sample_mirror
-    from mammoth_assets.defs.recall import recall_classifier, recall_seeds
-    from mammoth_assets.defs.resources import WarehouseResource
-    from mammoth_assets.llm import LLMResource
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="dump_scale-"))
     data, home, mirror = work / "data", work / "dagster", work / "mirror"
@@ -156,9 +160,8 @@ def main() -> int:
         list_files(instance, mirror, args.files_per_shard)
         seeds = {"seed_domains_file": str(mirror / "crawl-data" / DUMP / "seed-domains.txt"),
                  "num_positives": 5000, "num_negatives": 5000, "seed_files_per_dump": 2, "negative_pool_rate": 0.5}
-        dg.materialize([recall_seeds, recall_classifier], instance=instance,
-                       resources={"warehouse": WarehouseResource(), "llm": LLMResource()},
-                       run_config={"ops": {"recall_seeds": {"config": seeds}, "recall_classifier": {"config": SMALL_MODEL}}})
+        materialize(instance, ["recall_seeds", "recall_classifier"],
+                    {"ops": {"recall_seeds": {"config": seeds}, "recall_classifier": {"config": SMALL_MODEL}}})
         model_path = str(data / "artifacts" / "recall" / "recall_classifier" / "model.bin")
 
         memory = {}

@@ -21,9 +21,11 @@ import time
 
 from mammoth_assets import paths
 from mammoth_assets.core import instruction_sets as sets
-from mammoth_assets.core.alpagasus import parse_rating
-from mammoth_assets.defs.quality.rating import RatingConfig, rating_request
-from mammoth_assets.llm import LLMResource, load_prompt
+from mammoth_assets.core import rating
+from mammoth_assets.core.alpagasus import PAPER_THRESHOLD, RATING_REGEX, parse_rating
+from mammoth_assets.llm import LLMResource, SamplingParams, load_prompt
+
+MAX_TOKENS = 128  # the asset's default: the score line plus a short explanation
 
 ALPAGASUS = "instruction/gpt4life__alpagasus/data"
 
@@ -48,7 +50,7 @@ def prf(predicted: list[bool], truth: list[bool]) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=40)
-    parser.add_argument("--threshold", type=float, default=4.5)
+    parser.add_argument("--threshold", type=float, default=PAPER_THRESHOLD)
     parser.add_argument("--dimension", default="accuracy", choices=["accuracy", "helpfulness"])
     parser.add_argument("--backend", default="transformers")
     parser.add_argument("--model", default="", help="empty = the project's tiny model")
@@ -61,9 +63,13 @@ def main() -> None:
     truth = [triplet(r) in kept_by_paper for r in rows]
 
     llm = LLMResource(backend=args.backend, model=args.model, base_url=args.base_url)
-    config = RatingConfig(dimension=args.dimension, limit=args.limit)
-    template = load_prompt(f"quality_rate_{args.dimension}")
-    requests = [rating_request(template, "alpaca_random_9k", r, config) for r in rows]
+    template = load_prompt(rating.prompt_name(args.dimension))
+    sampling = SamplingParams(temperature=0.0, max_tokens=MAX_TOKENS)
+    requests = [
+        template.request(rating.request_id("alpaca_random_9k", r["example_id"]), sampling=sampling,
+                         regex=RATING_REGEX, **rating.prompt_fields(r))
+        for r in rows
+    ]
     started = time.perf_counter()
     responses = llm.generate(requests, stage="benchmark_rater_agreement")
     seconds = time.perf_counter() - started

@@ -26,7 +26,8 @@ from mammoth_assets import paths
 from mammoth_assets.core.benchmarks import load_benchmark
 from datasketch import MinHash, MinHashLSH
 
-from mammoth_assets.core.dedup import DedupRow, band_params, deduplicate, normalize_text, shingles
+from mammoth_assets.core.dedup import DedupRow, band_params, normalize_text, shingles
+from mammoth_assets.steps.near_dedup import deduplicate
 
 
 def variant(rng: random.Random, text: str) -> str:

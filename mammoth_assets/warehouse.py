@@ -523,7 +523,14 @@ class Warehouse:
 
     @staticmethod
     def _create_like(con: duckdb.DuckDBPyConnection, table: str, source: str) -> None:
+        """Create `table` shaped like `source`; a table an older version created gains the columns
+        a newer schema added (e.g. `decision`), so an existing warehouse keeps working (its old
+        rows hold NULL there until their partition is written again)."""
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM {source} LIMIT 0")
+        have = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+        for name, dtype, *_ in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall():
+            if name not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_identifier(name)} {dtype}")
 
 
 def quote_identifier(name: str) -> str:

@@ -9,9 +9,7 @@ a reference answer and says how it decided. Kinds:
   number of decimals equals it (a reference written as 0.333 accepts 0.3333333).
 - `fraction`: `3/4`, `\\frac{3}{4}`, `\\dfrac34`, compared exactly (or numerically against a number).
 - `latex`: LaTeX or plain symbolic expressions, sets, intervals, equations, matrices, through
-  math-verify. math-verify's own `signal.alarm` timeouts only work in the main thread, so they are
-  disabled and our limit is enforced from outside: the work runs in a persistent worker process
-  that is killed and replaced when it overruns `timeout_s`.
+  math-verify, run with our own time limit in `core/math_verify_pool.py`.
 - `boolean`: true/false/yes/no (the answer itself, or after "the answer is"; never by substring).
 - `choice`: multiple-choice letters (`C`, `(C)`, `C) text`, "the answer is C"; A-Z, and A-J for
   a lone letter found in free text).
@@ -24,22 +22,16 @@ There is never a default answer: an empty or unparsable prediction never matches
 
 from __future__ import annotations
 
-import atexit
-import json
 import math
 import os
 import re
-import selectors
-import subprocess
-import sys
-import threading
-import time
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
+from mammoth_assets.core.math_verify_pool import verify_latex
+
 KINDS = ("auto", "number", "fraction", "latex", "boolean", "choice", "text")
-_PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @dataclass(frozen=True)
@@ -53,16 +45,21 @@ class Comparison:
 
 # -- text normalization ------------------------------------------------------------------------
 _TEXT_WRAPPERS = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox|operatorname)\s*\{([^{}]*)\}")
-_BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_BOXED = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 _SPACES = re.compile(r"\s+")
 
 
-def _unwrap_boxed(text: str) -> str:
-    """Content of the last \\boxed{...} (balanced braces), or the text unchanged."""
+def last_boxed(text: str) -> str | None:
+    """Content of the last `\\boxed{...}` or `\\fbox{...}` (braces balanced; `\\boxed 5` too);
+    None when there is none or its braces never close. The one \\boxed{} reader of the project."""
     matches = list(_BOXED.finditer(text))
     if not matches:
-        return text
+        return None
     start = matches[-1].end()
+    rest = text[start:].lstrip()
+    if not rest.startswith("{"):  # "\boxed 5" form
+        return rest.split("$")[0].strip() or None
+    start = len(text) - len(rest) + 1
     depth = 1
     for index in range(start, len(text)):
         if text[index] == "{":
@@ -71,7 +68,45 @@ def _unwrap_boxed(text: str) -> str:
             depth -= 1
             if depth == 0:
                 return text[start:index]
-    return text
+    return None
+
+
+def _unwrap_boxed(text: str) -> str:
+    """Content of the last \\boxed{...}, or the text unchanged."""
+    boxed = last_boxed(text)
+    return text if boxed is None else boxed
+
+
+# -- where a text states its final answer: the one "the answer is" pattern set -----------------
+# "The answer is", "the final/correct/right answer is", "answer would be", "the correct option/
+# choice is", GSM8K's "####", and "Answer:" / "Final answer:" at the start of a line.
+ANSWER_STATEMENT = re.compile(
+    r"(?:\b(?:the\s+)?(?:final\s+|correct\s+|right\s+)?answer\s+(?:is|would\s+be)"
+    r"|\bthe\s+(?:final\s+|correct\s+|right\s+)?(?:option|choice)\s+(?:is|would\s+be)|####"
+    r"|^[ \t]*(?:final\s+)?answer\s*:(?!\s*let's))"
+    r"\s*:?\s*",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def clean_stated_span(span: str) -> str:
+    """A stated answer: its first paragraph, without trailing period and math delimiters."""
+    span = span.strip().split("\n\n")[0].strip()
+    if span.endswith("."):
+        span = span[:-1].rstrip()
+    for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        if span.startswith(left) and span.endswith(right) and len(span) > len(left) + len(right):
+            span = span[len(left) : -len(right)].strip()
+    return span.strip()
+
+
+def stated_answer(text: str | None) -> str | None:
+    """Text after the last "the answer is" (or "####", "Answer:"), cleaned; None when none."""
+    matches = list(ANSWER_STATEMENT.finditer(text or ""))
+    if not matches:
+        return None
+    span = clean_stated_span((text or "")[matches[-1].end() :])
+    return span or None
 
 
 def normalize_answer_text(text: str | None) -> str:
@@ -222,7 +257,6 @@ def _format_number(number: ParsedNumber) -> str:
 
 # -- booleans and choices ----------------------------------------------------------------------
 _BOOLEANS = {"true": True, "yes": True, "correct": True, "false": False, "no": False, "incorrect": False}
-_ANSWER_IS = re.compile(r"answer\s*(?:is|:)\s*[:\s]*", re.IGNORECASE)
 
 
 def parse_boolean(text: str | None) -> bool | None:
@@ -230,7 +264,7 @@ def parse_boolean(text: str | None) -> bool | None:
     normalized = normalize_answer_text(text).strip("()[]{}\"' ").rstrip(".!")
     if normalized in _BOOLEANS:
         return _BOOLEANS[normalized]
-    stated = list(_ANSWER_IS.finditer(text or ""))
+    stated = list(ANSWER_STATEMENT.finditer(text or ""))
     if stated:
         tail = normalize_answer_text((text or "")[stated[-1].end() :])
         word = re.match(r"\(?([a-z]+)", tail)
@@ -271,172 +305,6 @@ def parse_choice(text: str | None, *, lenient: bool = True) -> str | None:
         return None
     lone = _LONE_LETTER.findall(text)
     return lone[-1] if lone else None
-
-
-# -- math-verify in a worker process -----------------------------------------------------------
-class _MathVerifyWorker:
-    """One `python -m mammoth_assets.core.answers --serve` process speaking JSON lines.
-
-    Parse and verify run there with math-verify's signal timeouts disabled; the parent waits at
-    most `timeout_s` for the answer and kills the worker when it overruns (sympy can hang)."""
-
-    def __init__(self) -> None:
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL")}
-        # importable from a plain checkout too, not only from an installed package
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PROJECT_ROOT, os.environ.get("PYTHONPATH")]))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mammoth_assets.core.answers", "--serve"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-        self._buffer = b""
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def ask(self, request: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps(request).encode() + b"\n")
-        self.process.stdin.flush()
-        deadline = time.monotonic() + timeout_s
-        fd = self.process.stdout.fileno()
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            while b"\n" not in self._buffer:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
-                    raise TimeoutError(f"math-verify took longer than {timeout_s:g} s")
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    raise RuntimeError("math-verify worker exited")
-                self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
-
-    def kill(self) -> None:
-        if self.alive():
-            self.process.kill()
-        self.process.wait()
-
-
-class _WorkerPool:
-    """Idle workers, handed out one per concurrent caller (thread-safe)."""
-
-    # A cold worker imports sympy + math-verify (about 1-2 s); the first call may wait for that.
-    startup_s = 30.0
-
-    def __init__(self) -> None:
-        self._idle: list[_MathVerifyWorker] = []
-        self._lock = threading.Lock()
-        atexit.register(self.close)
-
-    def call(self, request: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-        with self._lock:
-            worker = self._idle.pop() if self._idle else None
-        fresh = worker is None or not worker.alive()
-        if fresh:
-            worker = _MathVerifyWorker()
-            worker.ask({"ping": True}, self.startup_s)
-        assert worker is not None
-        try:
-            answer = worker.ask(request, timeout_s)
-        except BaseException:
-            worker.kill()
-            raise
-        with self._lock:
-            self._idle.append(worker)
-        return answer
-
-    def close(self) -> None:
-        with self._lock:
-            workers, self._idle = self._idle, []
-        for worker in workers:
-            worker.kill()
-
-
-_POOL = _WorkerPool()
-
-
-def _math_verify(predicted: str, reference: str, *, float_rounding: int, strict: bool,
-                 allow_set_relation_comp: bool, timeout_s: float) -> dict[str, Any]:
-    request = {
-        "gold": reference,
-        "pred": predicted,
-        "float_rounding": float_rounding,
-        "strict": strict,
-        "allow_set_relation_comp": allow_set_relation_comp,
-    }
-    try:
-        return _POOL.call(request, timeout_s)
-    except TimeoutError as error:
-        return {"match": False, "error": f"timeout: {error}"}
-    except (RuntimeError, OSError, ValueError) as error:
-        return {"match": False, "error": f"math-verify worker failed: {error}"}
-
-
-_DOUBLED_COMMAND = re.compile(r"(?<!\\)\\\\(?=[A-Za-z])")
-_NUMBERS_AND_COMMAS = re.compile(r"^[\d\s.,+-]+$")
-_MATH_DELIMITED = re.compile(r"\$|\\\(|\\\[|\\boxed|\\begin")
-_LATEX_COMMAND_OR_TEXT = re.compile(r"\\(?:text|mbox|mathrm|textbf)\s*\{[^{}]*\}|\\[A-Za-z]+")
-
-
-def _is_bare_answer(text: str) -> bool:
-    """A final answer on its own (`\\frac34i`, `(x-2)(x+2)`), not a sentence or a delimited text."""
-    if _MATH_DELIMITED.search(text) or "\n" in text.strip() or _NUMBERS_AND_COMMAS.match(text):
-        return False
-    return not re.search(r"[A-Za-z]{3,}", _LATEX_COMMAND_OR_TEXT.sub(" ", text))
-
-
-def _serve() -> None:
-    """Worker loop: one JSON request per line on stdin, one JSON answer per line on the protocol
-    fd. Anything sympy or math-verify prints goes to stderr instead of corrupting the protocol."""
-    protocol = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)
-    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
-
-    config = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
-    latex_only = [LatexExtractionConfig(boxed_match_priority=0)]
-
-    def parse_answer(text: str) -> list:
-        text = _DOUBLED_COMMAND.sub(r"\\", text)
-        if _is_bare_answer(text):  # "\\frac34i": parse the whole as one formula
-            parsed = parse(f"${text}$", latex_only, parsing_timeout=None)
-            if parsed:
-                return parsed
-        return parse(text, config, parsing_timeout=None)
-
-    for line in sys.stdin:
-        request = json.loads(line)
-        if request.get("ping"):
-            protocol.write('{"pong": true}\n')
-            continue
-        try:
-            gold = parse_answer(request["gold"])
-            pred = parse_answer(request["pred"])
-            answer: dict[str, Any] = {
-                "gold": str(gold[0]) if gold else None,
-                "pred": str(pred[0]) if pred else None,
-            }
-            if not gold:
-                answer.update(match=False, error="reference not parsable by math-verify")
-            elif not pred:
-                answer.update(match=False, error="prediction not parsable by math-verify")
-            else:
-                answer["match"] = bool(
-                    verify(
-                        gold,
-                        pred,
-                        float_rounding=request["float_rounding"],
-                        strict=request["strict"],
-                        allow_set_relation_comp=request["allow_set_relation_comp"],
-                        timeout_seconds=None,
-                    )
-                )
-        except Exception as error:  # noqa: BLE001 - reported to the caller as the reason
-            answer = {"match": False, "error": f"math-verify error: {type(error).__name__}: {error}"}
-        protocol.write(json.dumps(answer) + "\n")
 
 
 # -- the comparison ----------------------------------------------------------------------------
@@ -503,7 +371,7 @@ def compare_answers(
         )
 
     # latex (explicit, or auto when the fast paths do not apply)
-    verdict = _math_verify(
+    verdict = verify_latex(
         predicted, reference, float_rounding=float_rounding, strict=strict,
         allow_set_relation_comp=allow_set_relation_comp, timeout_s=timeout_s,
     )
@@ -572,6 +440,3 @@ def compare_many(
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pairs) or 1))) as pool:
         return list(pool.map(lambda pair: compare_answers(pair[0], pair[1], kind=kind, **options), pairs))
 
-
-if __name__ == "__main__" and "--serve" in sys.argv:
-    _serve()

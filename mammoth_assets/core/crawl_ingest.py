@@ -25,7 +25,6 @@ from mammoth_assets.core import commoncrawl as cc
 from mammoth_assets.core import documents
 from mammoth_assets.core import recall as recall_core
 from mammoth_assets.core.shards import ShardFile, shard_key
-from mammoth_assets.warehouse import ParquetStager
 
 DOWNLOAD_FAILED = "download_failed"
 DUPLICATE_RECORD = "duplicate_record_id"
@@ -95,16 +94,29 @@ FILE_SCHEMA = {
 }
 
 
-class StagingParts(ParquetStager):
-    """ParquetStager writing lz4 parts: staged files live for one swap, and lz4 writes text
-    columns about 4x faster than the default zstd (measured in benchmarks/ingest.py)."""
+class StagingParts:
+    """Batches of one output as lz4 Parquet parts in `directory` (the warehouse's staging dir for
+    the shard; the caller swaps `files` in). Staged files live for one swap, and lz4 writes text
+    columns about 4x faster than the warehouse stager's zstd (measured in benchmarks/ingest.py)."""
 
-    def write(self, batch: pl.DataFrame, schema: Any = None) -> None:  # noqa: ARG002 - same signature
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        for stale in self.directory.glob("part-*.parquet"):
+            stale.unlink()
+        self.files: list[Path] = []
+        self.rows = 0
+
+    def write(self, batch: pl.DataFrame) -> None:
         if batch.height:
             file = self.directory / f"part-{len(self.files):05d}.parquet"
             batch.write_parquet(file, compression="lz4")
             self.rows += batch.height
             self.files.append(file)
+
+    def cleanup(self) -> None:
+        for file in self.files:
+            file.unlink(missing_ok=True)
+        self.files = []
 
 
 @dataclass(frozen=True)

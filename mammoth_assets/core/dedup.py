@@ -1,7 +1,7 @@
 """Exact and near-duplicate removal for QA pairs: the pure parts (normalization, shingles, MinHash
 signatures, LSH band keys, exact-Jaccard verification of candidate pairs).
 
-The pipeline that scales (`mammoth_assets.core.dedup_warehouse`) keeps signatures in the warehouse
+The pipeline that scales (`mammoth_assets.steps.near_dedup`) keeps signatures in the warehouse
 as one row per (row, band) with the band's hash, finds candidate pairs by joining rows that share
 a bucket (SQL), verifies every candidate by exact Jaccard on the shingle sets (Python, streamed in
 batches) and decides in SQL, so no step holds all rows in memory. The banding favours recall: a
@@ -248,27 +248,6 @@ def verify_pairs(pairs: pl.DataFrame, threshold: float, spec: SignatureSpec) -> 
     return pl.DataFrame(
         out, schema={"a_id": pl.String, "b_id": pl.String, "reason": pl.String, "similarity": pl.Float64}
     )
-
-
-def deduplicate(
-    rows: Iterable[DedupRow],
-    *,
-    threshold: float = 0.8,
-    num_perm: int = 128,
-    shingle_size: int = 3,
-    near_text: str = "question_answer",
-    bands: int | None = None,
-    rows_per_band: int | None = None,
-    max_bucket_peers: int = 64,
-) -> list[DedupDecision]:
-    """One decision per row, in input order, through the same warehouse pipeline the `webinstruct`
-    asset runs (a scratch DuckDB file): for tests, benchmarks and small sets."""
-    from mammoth_assets.core.dedup_warehouse import deduplicate_in_scratch_warehouse
-
-    if bands is None or rows_per_band is None:
-        bands, rows_per_band = band_params(threshold, num_perm)
-    spec = SignatureSpec(num_perm, bands, rows_per_band, shingle_size, near_text)
-    return deduplicate_in_scratch_warehouse(list(rows), spec, threshold, max_bucket_peers)
 
 
 def duplicate_rate(rows: Iterable[DedupRow]) -> float:

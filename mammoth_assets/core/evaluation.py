@@ -1,79 +1,63 @@
-"""Evaluation logic between the loaders and the assets (no Dagster): requests for one benchmark,
+"""Evaluation logic between the loaders and the assets (no Dagster): prompts for one benchmark,
 PoT program handling for hybrid decoding, generation rows, checkpoint resolution and the
 comparison against the base model and the paper's published numbers."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from mammoth_assets.core.benchmarks import BenchmarkItem
+from mammoth_assets.core.benchmarks import BENCHMARKS, BenchmarkItem
+from mammoth_assets.core.benchmarks.registry import (
+    PAPER_BASE_MODEL,
+    PAPER_MODELS,
+    PAPER_SOURCE,
+    PAPER_TRAINED_MODEL,
+)
 from mammoth_assets.core.fewshot import COT_STOP, PUBLISHED_STOP, FewShotContext, cot_variables, pot_variables
-from mammoth_assets.llm.prompts import load_prompt
-from mammoth_assets.llm.types import LLMRequest, SamplingParams
 
-REFERENCE_SCORES_PATH = Path(__file__).with_name("reference_scores.json")
 POT_STOP = ("```", "\nQuestion:")
 TINY_CHECKPOINT = "tiny"  # checkpoint key naming the project's own tiny model
 
 
 @dataclass(frozen=True)
-class PromptedItem:
+class PlannedPrompt:
+    """One item's prompt as plain data: which versioned template, with which variables, and where
+    generation stops. The LLM layer renders it (`steps/evaluation_requests.py`)."""
+
     item: BenchmarkItem
     index: int  # position in the evaluated list
-    request: LLMRequest
-    prompt_text: str
-
-    @property
-    def prompt_hash(self) -> str:
-        return hashlib.sha256(self.prompt_text.encode("utf-8")).hexdigest()
+    request_id: str
+    template: str  # a template in llm/prompts/
+    variables: dict[str, Any]
+    stop: tuple[str, ...]
 
 
-def _request(request_id: str, template_name: str, variables: dict[str, Any], *, max_tokens: int,
-             stop: Sequence[str], use_chat: bool) -> tuple[LLMRequest, str]:
-    template = load_prompt(template_name)
-    text = template.render(**variables)[0]["content"]
-    sampling = SamplingParams(temperature=0.0, max_tokens=max_tokens, stop=tuple(stop))
-    version = f"{template.name}@{template.version}"
-    if use_chat:
-        request = LLMRequest(request_id, messages=[{"role": "user", "content": text}],
-                             sampling=sampling, prompt_version=version)
-    else:
-        request = LLMRequest(request_id, prompt=text, sampling=sampling, prompt_version=version)
-    return request, text
-
-
-def cot_requests(items: Sequence[BenchmarkItem], context: FewShotContext, *, max_tokens: int,
-                 use_chat: bool = False, partition: str = "") -> list[PromptedItem]:
-    """Greedy few-shot CoT requests, one per item."""
-    prompted = []
+def cot_prompts(items: Sequence[BenchmarkItem], context: FewShotContext, *,
+                partition: str = "") -> list[PlannedPrompt]:
+    """Greedy few-shot CoT prompts, one per item: a published prefix when the benchmark has one,
+    else the context's exemplars."""
+    planned = []
     for index, item in enumerate(items):
         variables = cot_variables(item, context)
         published = "prefix" in variables
-        request, text = _request(
-            f"{partition}:{item.item_id}:cot",
-            "evaluate_published" if published else "evaluate_cot",
-            variables, max_tokens=max_tokens,
-            stop=PUBLISHED_STOP if published else COT_STOP, use_chat=use_chat,
-        )
-        prompted.append(PromptedItem(item, index, request, text))
-    return prompted
+        planned.append(PlannedPrompt(
+            item, index, f"{partition}:{item.item_id}:cot",
+            "evaluate_published" if published else "evaluate_cot", variables,
+            tuple(PUBLISHED_STOP if published else COT_STOP),
+        ))
+    return planned
 
 
-def pot_requests(items: Sequence[BenchmarkItem], *, max_tokens: int, use_chat: bool = False,
-                 partition: str = "") -> list[PromptedItem]:
-    """Program-of-thought requests (hybrid decoding asks for a program first)."""
-    prompted = []
-    for index, item in enumerate(items):
-        request, text = _request(f"{partition}:{item.item_id}:pot", "evaluate_pot",
-                                 pot_variables(item), max_tokens=max_tokens, stop=POT_STOP,
-                                 use_chat=use_chat)
-        prompted.append(PromptedItem(item, index, request, text))
-    return prompted
+def pot_prompts(items: Sequence[BenchmarkItem], *, partition: str = "") -> list[PlannedPrompt]:
+    """Program-of-thought prompts (hybrid decoding asks for a program first)."""
+    return [
+        PlannedPrompt(item, index, f"{partition}:{item.item_id}:pot", "evaluate_pot",
+                      pot_variables(item), POT_STOP)
+        for index, item in enumerate(items)
+    ]
 
 
 _FENCE = re.compile(r"```(?:python|py)?\s*\n(.*?)(?:```|$)", re.DOTALL)
@@ -101,8 +85,47 @@ def checkpoint_model(key: str, recorded_dir: str | None, tiny_model_path: str | 
     return key
 
 
-def load_reference_scores(path: Path = REFERENCE_SCORES_PATH) -> dict[str, Any]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+@dataclass(frozen=True)
+class ResolvedCheckpoint:
+    model: str  # what generation loads: a directory or a hub id
+    source: str  # sft_checkpoint | tiny_model | local_path | hub_id
+    provenance: dict[str, Any]  # the training row's base_model / training_set_hash
+
+
+def resolve_checkpoint(key: str, recorded: dict[str, Any] | None,
+                       tiny_model: Callable[[], "Path | str"] | None = None) -> ResolvedCheckpoint:
+    """The model a checkpoint key names: the checkpoint a training recipe recorded (`recorded`,
+    its `sft_checkpoint` row, or None), the tiny model (`tiny_model` builds it), a local directory,
+    or else a Hugging Face id."""
+    recorded_dir = str(recorded["checkpoint_path"]) if recorded and recorded.get("checkpoint_path") else None
+    provenance = ({k: recorded[k] for k in ("base_model", "training_set_hash") if recorded.get(k)}
+                  if recorded_dir else {})
+    tiny = None
+    if key == TINY_CHECKPOINT and not recorded_dir and tiny_model is not None:
+        tiny = str(tiny_model())
+    model = checkpoint_model(key, recorded_dir, tiny)
+    source = "sft_checkpoint" if recorded_dir else ("tiny_model" if tiny else (
+        "local_path" if Path(key).exists() else "hub_id"))
+    return ResolvedCheckpoint(model, source, provenance)
+
+
+def load_reference_scores() -> dict[str, Any]:
+    """The paper's published scores, gathered from the benchmark registry: {source, unit,
+    trained_model, base_model, models: {name: {hf_id, scores: {benchmark: %}}}}."""
+    return {
+        "source": PAPER_SOURCE,
+        "unit": "accuracy (%)",
+        "trained_model": PAPER_TRAINED_MODEL,
+        "base_model": PAPER_BASE_MODEL,
+        "models": {
+            model: {
+                "hf_id": hf_id,
+                "scores": {name: spec.paper_scores[model] for name, spec in BENCHMARKS.items()
+                           if model in spec.paper_scores},
+            }
+            for model, hf_id in PAPER_MODELS.items()
+        },
+    }
 
 
 def comparison_rows(scores: Sequence[dict[str, Any]], *, base_checkpoint: str,

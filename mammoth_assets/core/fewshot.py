@@ -29,14 +29,12 @@ from mammoth_assets.core.benchmarks import (
     load_benchmark,
     stable_seed,
 )
+from mammoth_assets.core.benchmarks.registry import (
+    BBH_COT_PROMPTS,
+    GPQA_COT_EXAMPLES,
+    MMLU_COT_PROMPTS,
+)
 
-# Published CoT prompt files under a benchmark root.
-BBH_COT_PROMPTS = ("suzgunmirac__BIG-Bench-Hard/cot-prompts", "bbh/cot-prompts")
-MMLU_COT_PROMPTS = ("TIGER-AI-Lab__MAmmoTH2/math_eval/dataset/mmlu/mmlu-cot.json",
-                    "mmlu/mmlu-cot.json")
-GPQA_COT_EXAMPLES = ("gpqa/prompts/chain_of_thought_examples.json",
-                     "idavidrein__gpqa/prompts/chain_of_thought_examples.json",
-                     "prompts/chain_of_thought_examples.json")
 _CANARY_SEPARATOR = "\n-----\n"
 
 # Where a model that keeps going starts the next few-shot turn.
@@ -111,18 +109,18 @@ def read_bbh_prompt(path: Path) -> str:
 
 def published_prefixes(benchmark: str, root: Path | None) -> dict[str, str]:
     """Task/subject -> published CoT prompt text, for BBH and the MMLU sets; {} when absent."""
-    if root is None:
+    published = benchmark_spec(benchmark).published_exemplars
+    if root is None or published is None:
         return {}
-    if benchmark == "bbh":
-        for candidate in BBH_COT_PROMPTS:
+    if published.format == BBH_COT_PROMPTS:
+        for candidate in published.candidates:
             directory = Path(root) / candidate
             if directory.is_dir():
                 return {p.stem: read_bbh_prompt(p) for p in sorted(directory.glob("*.txt"))}
-    if benchmark in ("mmlu_stem", "mmlu_math"):
-        for candidate in MMLU_COT_PROMPTS:
-            path = Path(root) / candidate
-            if path.is_file():
-                return {k: v.strip() for k, v in json.loads(path.read_text("utf-8")).items()}
+    if published.format == MMLU_COT_PROMPTS:
+        path = _first_existing(root, published.candidates)
+        if path is not None:
+            return {k: v.strip() for k, v in json.loads(path.read_text("utf-8")).items()}
     return {}
 
 
@@ -196,7 +194,9 @@ def build_context(
     if exemplar_file is not None:
         return FewShotContext(benchmark, "exemplar_file", shots,
                               read_exemplar_file(exemplar_file)[:shots])
-    gpqa_prompt = _first_existing(root, GPQA_COT_EXAMPLES) if benchmark == "gpqa" else None
+    published_spec = benchmark_spec(benchmark).published_exemplars
+    gpqa_prompt = (_first_existing(root, published_spec.candidates)
+                   if published_spec and published_spec.format == GPQA_COT_EXAMPLES else None)
     if gpqa_prompt is not None:
         return FewShotContext(benchmark, "published", shots, read_gpqa_examples(gpqa_prompt)[:shots])
     published = published_prefixes(benchmark, root)

@@ -13,12 +13,18 @@ There is no default answer (the reference harness scored unparsable multiple-cho
 
 from __future__ import annotations
 
+import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from mammoth_assets.core import answers
-from mammoth_assets.core.benchmarks import LETTERS, BenchmarkItem, last_boxed
+from mammoth_assets.core.answers import last_boxed
+from mammoth_assets.core.benchmarks import LETTERS, BenchmarkItem, benchmark_spec
+
+# Bump when extraction or comparison changes: every grade row records it.
+GRADER_VERSION = "grading-v1"
 
 # Where a completion that ran past its answer starts the next few-shot turn.
 CONTINUATION_MARKERS = (
@@ -26,12 +32,6 @@ CONTINUATION_MARKERS = (
     "\n\n### Instruction", "### Instruction:", "USER:", "[INST]", "<|im_start|>", "<|eot_id|>",
 )
 
-_ANSWER_IS = re.compile(
-    r"(?:the\s+(?:final\s+|correct\s+|right\s+)?(?:answer|option|choice)\s+(?:is|would\s+be)|####"
-    r"|^[ \t]*(?:final\s+)?answer\s*:(?!\s*let's))"
-    r"\s*:?\s*",
-    re.IGNORECASE | re.MULTILINE,
-)
 _NUMBER = re.compile(
     r"-?\s?\\?\$?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?%?|-?\.\d+"
 )
@@ -73,24 +73,9 @@ def truncate_continuation(completion: str, markers: Sequence[str] = CONTINUATION
     return completion[:cut]
 
 
-def _clean_span(span: str) -> str:
-    """A stated answer: its first paragraph, without trailing period and math delimiters."""
-    span = span.strip().split("\n\n")[0].strip()
-    if span.endswith("."):
-        span = span[:-1].rstrip()
-    for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
-        if span.startswith(left) and span.endswith(right) and len(span) > len(left) + len(right):
-            span = span[len(left) : -len(right)].strip()
-    return span.strip()
-
-
 def stated_answer(completion: str) -> str | None:
     """Text after the last "the answer is" (or "####"), cleaned; None when there is none."""
-    matches = list(_ANSWER_IS.finditer(completion))
-    if not matches:
-        return None
-    span = _clean_span(completion[matches[-1].end() :])
-    return span or None
+    return answers.stated_answer(completion)
 
 
 def first_number(text: str) -> str | None:
@@ -317,7 +302,7 @@ def grade_program_output(
     answer = program_answer_text(program_output)
     if answer is None:
         return Grade(None, "program", False, True, "none", "program printed nothing")
-    read = _read_span(_clean_span(answer), answer_kind, choices)
+    read = _read_span(answers.clean_stated_span(answer), answer_kind, choices)
     return grade_extraction(
         Extraction(read, "program" if read is not None else "none"), reference,
         answer_kind=answer_kind, timeout_s=timeout_s,
@@ -355,31 +340,25 @@ def render_reference_answer(item: BenchmarkItem) -> str:
     return f"The answer is {item.reference}."
 
 
-# Benchmarks whose references are all of one kind (the rest depend on the reference itself).
-_FIXED_KINDS = {
-    "gsm8k": "number", "svamp": "number", "simuleq": "number",
-    "math": "latex", "math500": "latex",
-    "mmlu_stem": "choice", "mmlu_math": "choice", "arc_challenge": "choice", "gpqa": "choice",
-    "aqua": "choice", "sat_math": "choice",
-}
 _CHOICE_REFERENCE = re.compile(r"^\(?([A-Za-z])\)?$")
 
 
 def infer_answer_kind(benchmark: str, reference: str) -> str:
     """How a bare reference of `benchmark` compares, for predictions files that carry only
     `completion` and `reference` (the loaders record the kind on every item)."""
-    if benchmark in _FIXED_KINDS:
-        return _FIXED_KINDS[benchmark]
+    spec = benchmark_spec(benchmark)
+    if spec.answer_kind is not None:
+        return spec.answer_kind
     text = str(reference).strip()
     if text in ("True", "False"):
-        return "boolean" if benchmark == "theoremqa" else "text"
-    if _CHOICE_REFERENCE.match(text) and (text.startswith("(") or benchmark != "bbh"):
+        return spec.true_false_kind
+    if _CHOICE_REFERENCE.match(text) and (text.startswith("(") or not spec.free_text):
         return "choice"
     if text.startswith("[") and text.endswith("]"):
         return "list"
     if answers.parse_number(text) is not None:
         return "number"
-    return "text" if benchmark == "bbh" else "auto"
+    return "text" if spec.free_text else "auto"
 
 
 def normalize_reference(reference: str, answer_kind: str) -> str:
@@ -390,3 +369,41 @@ def normalize_reference(reference: str, answer_kind: str) -> str:
         if match:
             return match.group(1).upper()
     return text
+
+
+def grade_generation(row: Mapping[str, Any], *, timeout_s: float = 5.0) -> Grade:
+    """Grade one stored generation: a hybrid-decoding program's output when the program answered
+    (`mode` pot), else the CoT completion."""
+    choices = json.loads(row["choices"]) if row["choices"] else None
+    if row["mode"] == "pot":
+        return grade_program_output(
+            row["program_output"], row["reference"], answer_kind=row["answer_kind"],
+            choices=choices, timeout_s=timeout_s)
+    return grade_completion(
+        row["completion"], row["reference"], answer_kind=row["answer_kind"], choices=choices,
+        timeout_s=timeout_s)
+
+
+def grade_rows(generations: Iterable[Mapping[str, Any]], *, workers: int = 2,
+               timeout_s: float = 5.0) -> list[dict[str, Any]]:
+    """One grade row per stored generation row, in order; LaTeX comparisons run in `workers`
+    math-verify processes at once."""
+    source = list(generations)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        grades = list(pool.map(lambda row: grade_generation(row, timeout_s=timeout_s), source))
+    return [
+        {
+            **{key: row[key] for key in ("partition", "checkpoint", "benchmark", "item_index",
+                                         "item_id", "mode", "reference", "answer_kind")},
+            "extracted": grade.extracted,
+            "extraction_method": grade.extraction_method,
+            "correct": grade.correct,
+            "unparsable": grade.unparsable,
+            "comparison_method": grade.comparison_method,
+            "grade_error": grade.error,
+            "generation_error": row["error"],
+            "prompt_hash": row["prompt_hash"],
+            "grader_version": GRADER_VERSION,
+        }
+        for row, grade in zip(source, grades)
+    ]

@@ -332,7 +332,7 @@ def _lm_eval_reference(target: Any) -> str:
     text = _reference(target)
     if "####" in text:
         return text.rsplit("####", 1)[1].strip()
-    from mammoth_assets.core.benchmarks import last_boxed
+    from mammoth_assets.core.answers import last_boxed
 
     boxed = last_boxed(text) if "\\boxed" in text else None
     return boxed if boxed else text

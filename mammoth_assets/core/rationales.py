@@ -13,29 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from mammoth_assets.core.answers import Comparison, compare_answers
+from mammoth_assets.core.answers import Comparison, compare_answers, last_boxed, stated_answer
 from mammoth_assets.core.sandbox import ExecutionResult
 
 POT_TRIGGER = "Let's write a program."
 VERDICTS = ("verified", "wrong_answer", "no_answer", "execution_failed", "not_executed")
 
 _GSM8K_FINAL = re.compile(r"####\s*(.+?)\s*$", re.DOTALL)
-_ANSWER_IS = re.compile(r"(?:the\s+)?(?:final\s+)?answer\s+is[:\s]*(.+?)\s*(?:\.\s*)?$", re.IGNORECASE)
-_BOXED = re.compile(r"\\boxed\s*\{")
 _SHORT_ANSWER_CHARS = 40
-
-
-def _last_boxed(text: str) -> str | None:
-    matches = list(_BOXED.finditer(text))
-    if not matches:
-        return None
-    start = matches[-1].end()
-    depth = 1
-    for index in range(start, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[index], 0)
-        if depth == 0:
-            return text[start:index].strip() or None
-    return None
 
 
 def extract_reference_answer(answer_text: str | None) -> tuple[str | None, str]:
@@ -53,13 +38,12 @@ def extract_reference_answer(answer_text: str | None) -> tuple[str | None, str]:
         if re.fullmatch(r"-?[\d,]+(\.\d+)?", value):  # "1,200" is a thousands separator here
             value = value.replace(",", "")
         return value, "gsm8k_marker"
-    boxed = _last_boxed(text)
+    boxed = (last_boxed(text) or "").strip()
     if boxed:
         return boxed, "boxed"
-    last_line = text.splitlines()[-1].strip()
-    stated = _ANSWER_IS.search(last_line)
-    if stated and stated.group(1).strip() and len(stated.group(1)) <= _SHORT_ANSWER_CHARS:
-        return stated.group(1).strip().rstrip("."), "answer_is"
+    stated = stated_answer(text.splitlines()[-1].strip())
+    if stated and len(stated) <= _SHORT_ANSWER_CHARS:
+        return stated, "answer_is"
     if len(text) <= _SHORT_ANSWER_CHARS and "\n" not in text:
         return text.rstrip("."), "short_answer"
     return None, "no checkable final answer (free-form answer)"

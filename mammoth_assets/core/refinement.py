@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from mammoth_assets.core.answers import last_boxed, stated_answer
 from mammoth_assets.core.decisions import KEEP, drop, drop_coded
 from mammoth_assets.core.stable_ids import stable_id
 
@@ -47,7 +48,6 @@ _STOPWORD_TEXT = (
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:/\d+)?")
-_ANSWER_IS = re.compile(r"answer\s*(?:is|:)\s*([^\n]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -119,30 +119,15 @@ def _normalize_answer(text: str) -> str:
     return text.rstrip(".")
 
 
-def last_boxed(text: str) -> str | None:
-    start = text.rfind("\\boxed{")
-    if start == -1:
-        return None
-    depth, i = 0, start + len("\\boxed{") - 1
-    for j in range(i, len(text)):
-        if text[j] == "{":
-            depth += 1
-        elif text[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[i + 1 : j]
-    return None
-
-
 def final_answer(text: str) -> str | None:
     """The checkable final answer of a solution text: boxed value, 'the answer is X', or the
     last number. None when the text has none (an explanation, a proof)."""
     boxed = last_boxed(text)
     if boxed:
         return boxed
-    stated = _ANSWER_IS.findall(text)
+    stated = stated_answer(text)
     if stated:
-        return stated[-1].strip().rstrip(".")
+        return stated.splitlines()[0].strip().rstrip(".")
     numbers = _NUMBER.findall(text)
     return numbers[-1] if numbers else None
 

@@ -17,7 +17,11 @@ from mammoth_assets.core.decisions import (
     decision_counts_sql,
     reconciliation_sql,
 )
-from mammoth_assets.defs.partitions import cc_dump_partitions, cc_dump_shard_partitions
+from mammoth_assets.defs.partitions import (
+    cc_dump_partitions,
+    cc_dump_shard_partitions,
+    instruction_set_partitions,
+)
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.defs.shard_tables import shard_of
 from mammoth_assets.warehouse import Warehouse
@@ -26,7 +30,12 @@ from mammoth_assets.warehouse import Warehouse
 # the run it belongs to (per shard, per dump), so the warning is expected.
 warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec")
 
-PARTITIONS = {"shard": cc_dump_shard_partitions, "dump": cc_dump_partitions, "none": None}
+PARTITIONS = {
+    "shard": cc_dump_shard_partitions,
+    "dump": cc_dump_partitions,
+    "instruction_set": instruction_set_partitions,
+    "none": None,
+}
 
 
 def reconcile(wh: Warehouse, stage: Stage, partition: str | None) -> Reconciliation:
@@ -86,6 +95,8 @@ def _partition(context: dg.AssetCheckExecutionContext, stage: Stage) -> str | No
         return shard_of(context).key
     if stage.partitioning == "dump":
         return safe_paths.dump_id(context.partition_key)
+    if stage.partitioning == "instruction_set":
+        return context.partition_key
     return None
 
 

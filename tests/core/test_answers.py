@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from mammoth_assets.core.answers import (
+    last_boxed,
+    stated_answer,
     answers_match,
     compare_answers,
     compare_many,
@@ -215,13 +217,28 @@ def test_choice_letters_beyond_j() -> None:
     assert not answers_match("(Q)", "(R)")
 
 
-def test_worker_starts_from_a_plain_checkout(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The math-verify worker finds the package by path, not only through the installed copy."""
-    from mammoth_assets.core import answers
+def test_last_boxed_is_the_one_boxed_reader() -> None:
+    assert last_boxed("so $\\boxed{\\frac{1}{2}}$ and \\boxed{x^{2}}") == "x^{2}"
+    assert last_boxed("\\fbox{7} then \\boxed {\\{1, 2\\}}") == "\\{1, 2\\}"
+    assert last_boxed("so $\\boxed 5$.") == "5"
+    assert last_boxed("\\boxed{unclosed") is None
+    assert last_boxed("no box") is None
+    assert last_boxed("\\boxedfoo{3}") is None  # another command, not \\boxed
 
-    monkeypatch.chdir(tmp_path)
-    worker = answers._MathVerifyWorker()
-    try:
-        assert worker.ask({"ping": True}, 60) == {"pong": True}
-    finally:
-        worker.kill()
+
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        ("We add them. The answer is $12$.", "12"),
+        ("the final answer is: (C) Cecile\n\nQ: next", "(C) Cecile"),
+        ("So my answer is 7.", "7"),
+        ("The correct option is B.", "B"),
+        ("48 / 2 = 24\n#### 24", "24"),
+        ("Answer: 3/4", "3/4"),
+        ("The answer is 1. Then the answer is 2.", "2"),
+        ("Answer: let's think step by step", None),
+        ("no statement here", None),
+    ],
+)
+def test_stated_answer_forms(text: str, stated: str | None) -> None:
+    assert stated_answer(text) == stated

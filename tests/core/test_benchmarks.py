@@ -15,7 +15,6 @@ from mammoth_assets.core.benchmarks import (
     SUPPORTED_BENCHMARKS,
     BenchmarkError,
     available_benchmarks,
-    last_boxed,
     load_benchmark,
     number_text,
     split_inline_choices,
@@ -161,6 +160,4 @@ def test_supported_names_cover_paper_and_mammoth_sets() -> None:
 
 def test_small_helpers() -> None:
     assert number_text(51.0) == "51" and number_text("1,234") == "1234" and number_text(0.25) == "0.25"
-    assert last_boxed("so $\\boxed{\\frac{1}{2}}$ and \\boxed{x^{2}}") == "x^{2}"
-    assert last_boxed("no box") is None
     assert split_inline_choices("Q? Answer Choices: (A) 2 (B) 4", "Answer Choices:") == ("Q?", ["2", "4"])

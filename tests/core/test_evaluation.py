@@ -51,3 +51,23 @@ def test_comparison_against_base_and_paper(tmp_path: Path) -> None:
     assert table.count("\n") == len(rows) + 1 and "| sft | gsm8k | 100 | 70.0 |" in table
     chart = plot_comparison(rows, reference, tmp_path / "chart.png")
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_resolve_checkpoint_policy(tmp_path: Path) -> None:
+    from mammoth_assets.core.evaluation import resolve_checkpoint
+
+    built: list[str] = []
+
+    def tiny() -> str:
+        built.append("tiny")
+        return "/models/tiny"
+
+    assert resolve_checkpoint("tiny", None, tiny).source == "tiny_model" and built == ["tiny"]
+    assert resolve_checkpoint("org/model", None, tiny).source == "hub_id" and built == ["tiny"]
+    assert resolve_checkpoint(str(tmp_path), None).source == "local_path"
+    trained = resolve_checkpoint("recipe-a", {"checkpoint_path": "/ckpt/a", "base_model": "m",
+                                               "training_set_hash": "h", "steps": 3})
+    assert (trained.model, trained.source) == ("/ckpt/a", "sft_checkpoint")
+    assert trained.provenance == {"base_model": "m", "training_set_hash": "h"}
+    # a recipe row without a checkpoint directory does not count as trained
+    assert resolve_checkpoint("recipe-a", {"checkpoint_path": None}).source == "hub_id"

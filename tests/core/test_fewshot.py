@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from mammoth_assets.core.benchmarks import BenchmarkItem, load_benchmark
-from mammoth_assets.core.evaluation import cot_requests, extract_program, pot_requests
+from mammoth_assets.core.evaluation import extract_program
+from mammoth_assets.steps.evaluation_requests import cot_requests, pot_requests
 from mammoth_assets.core.fewshot import (
     build_context,
     evaluation_items,

@@ -13,7 +13,7 @@ from mammoth_assets.cli import main as mammoth
 from mammoth_assets.core import instruction_sets as sets
 from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.quality import instruction_examples, instruction_set_sensor
-from mammoth_assets.defs.quality.judging import judge_answers
+from mammoth_assets.defs.quality.judge_answers import judge_answers
 from mammoth_assets.defs.train.assets import sft_checkpoint
 from mammoth_assets.defs.train.sensors import training_recipe_sensor
 from mammoth_assets.defs.resources import WarehouseResource

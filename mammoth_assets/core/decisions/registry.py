@@ -172,6 +172,69 @@ WEBINSTRUCT = Stage(
     detail_columns=("duplicate_of", "similarity"),
 )
 
+# -- quality -------------------------------------------------------------------------------------
+ALPAGASUS_SUBSET = Stage(
+    name="alpagasus_subset",
+    asset="alpagasus_subset",
+    description="Every rated example of the set is kept by the AlpaGasus score filter or dropped.",
+    reasons={
+        "below_threshold": "rating below the asset's threshold (the paper: 4.5)",
+        "unrated": "the rater's answer gave no score (detail: the parse status, failed or llm_error)",
+    },
+    keys=("example_id",),
+    inputs_sql="quality_scores_rated",
+    decisions_sql="alpagasus_subset_decided",
+    partitioning="instruction_set",
+    detail_columns=("score",),
+)
+
+RANDOM_SUBSET = Stage(
+    name="random_subset",
+    asset="random_subset",
+    description="Every rated example of the set is drawn into the same-size random control or not.",
+    reasons={"not_drawn": "ranked after the subset size in the seeded hash order"},
+    keys=("example_id",),
+    inputs_sql="quality_scores_rated",
+    decisions_sql="random_subset_decided",
+    partitioning="instruction_set",
+    detail_columns=("draw_rank",),
+)
+
+JUDGE_VERDICTS = Stage(
+    name="judge_verdicts",
+    asset="judge_verdicts",
+    description="Every answered test item of every comparison gets a Win/Tie/Lose verdict or is unjudged.",
+    reasons={
+        "unanswered": "one of the two models failed to answer: the item is never sent to the judge",
+        "judge_failed": "a judge call (either order) failed or returned no text (detail: the error)",
+        "unparsed": "a judgement (either order) gave no pair of 1-10 scores (detail: the parser's error)",
+    },
+    keys=("comparison", "test_set", "item_id"),
+    inputs_sql="judge_answers_items",
+    decisions_sql="judge_verdicts_decided",
+    partitioning="none",
+    detail_columns=("verdict",),
+)
+
+# -- rationales ----------------------------------------------------------------------------------
+VERIFIED_RATIONALES = Stage(
+    name="verified_rationales",
+    asset="verified_rationales",
+    description="Every pot_programs row is executed in the sandbox and kept when it reproduces the "
+    "reference answer (MAmmoTH's filter), or dropped with the verdict.",
+    reasons={
+        "wrong_answer": "the program ran and printed another answer (detail: the comparison)",
+        "no_answer": "the program ran but printed nothing and set no ans/answer/result",
+        "execution_failed": "error, timeout or killed in the sandbox (detail: status and reason)",
+        "not_executed": "pot_programs has no program for this row: skipped, no_program or llm_error",
+    },
+    keys=("program_id",),
+    inputs_sql="pot_programs_to_run",
+    decisions_sql="verified_rationales_decided",
+    partitioning="instruction_set",
+    detail_columns=("verdict", "status", "answer"),
+)
+
 STAGES: dict[str, Stage] = {
     s.name: s
     for s in (
@@ -185,6 +248,10 @@ STAGES: dict[str, Stage] = {
         EXTRACTED_QA,
         REFINED_QA,
         WEBINSTRUCT,
+        ALPAGASUS_SUBSET,
+        RANDOM_SUBSET,
+        JUDGE_VERDICTS,
+        VERIFIED_RATIONALES,
     )
 }
 

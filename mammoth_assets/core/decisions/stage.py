@@ -14,9 +14,11 @@ DECISION_COLUMN = "decision"  # `kept` or a drop reason of the stage's vocabular
 DETAIL_COLUMN = "decision_detail"  # free text: the matched item, the LLM error, the measured value...
 DECISION_COLUMNS = (DECISION_COLUMN, DETAIL_COLUMN)
 
-Partitioning = Literal["shard", "dump", "none"]
+Partitioning = Literal["shard", "dump", "instruction_set", "none"]
 # The column of a stage's decisions table that holds the partition key bound as $partition.
-PARTITION_COLUMN: dict[str, str | None] = {"shard": "shard_key", "dump": "dump", "none": None}
+PARTITION_COLUMN: dict[str, str | None] = {
+    "shard": "shard_key", "dump": "dump", "instruction_set": "instruction_set", "none": None,
+}
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -74,7 +76,8 @@ class Stage:
     decisions_sql: named SQL file: one row per decided row for one partition, with the key
         columns and `decision`.
     partitioning: "shard" (cc_dump x shard: both files bind $shard_key, "<dump>|<shard>"), "dump"
-        (cc_dump: they bind $dump) or "none" (one table for everything: no parameter).
+        (cc_dump: they bind $dump), "instruction_set" (they bind $instruction_set) or "none" (one
+        table for everything: no parameter).
     detail_columns: the stage's own columns that explain a decision (documentation and samples).
     """
 

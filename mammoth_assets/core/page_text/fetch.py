@@ -4,13 +4,15 @@
   wanted record ids (`fetch_html_sequential`);
 - real Common Crawl dumps: the CC index gives each capture's `offset` and `length` in its WARC
   file, which is exactly one gzip member, so `fetch_html_range` reads just those bytes (an HTTP
-  `Range: bytes=offset-(offset+length-1)` request against data.commoncrawl.org, or a seek in a
-  local copy) instead of the whole 1 GB file.
+  `Range: bytes=offset-(offset+length-1)` request against data.commoncrawl.org, through the one
+  Common Crawl HTTP client with its retries, or a seek in a local copy) instead of the whole
+  1 GB file.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,7 +20,10 @@ from pathlib import Path
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-CC_DATA_URL = "https://data.commoncrawl.org/"
+from mammoth_assets.core.commoncrawl.http import RetryPolicy, get
+from mammoth_assets.core.commoncrawl.locations import DEFAULT_BASE_URL, NotFoundError, is_remote
+
+CC_DATA_URL = DEFAULT_BASE_URL  # WARC files live beside the WET files
 
 
 @dataclass(frozen=True)
@@ -79,16 +84,14 @@ def fetch_html_sequential(
     return found
 
 
-def read_byte_range(source: str | Path, offset: int, length: int, timeout_s: float = 60.0) -> bytes:
-    """`length` bytes at `offset` of a local file or an HTTP(S) URL (one Range request)."""
+def read_byte_range(source: str | Path, offset: int, length: int,
+                    policy: RetryPolicy = RetryPolicy()) -> bytes:
+    """`length` bytes at `offset` of a local file or an HTTP(S) URL (one Range request, retried
+    through the Common Crawl HTTP client)."""
     text = str(source)
-    if text.startswith(("http://", "https://")):
-        import httpx
-
+    if is_remote(text):
         headers = {"Range": f"bytes={offset}-{offset + length - 1}"}
-        response = httpx.get(text, headers=headers, timeout=timeout_s, follow_redirects=True)
-        response.raise_for_status()
-        return response.content
+        return get(text, policy, headers=headers).content
     with open(text, "rb") as handle:
         handle.seek(offset)
         return handle.read(length)
@@ -108,20 +111,14 @@ def cc_index_lookup(
     url: str,
     warc_file: str | None = None,
     index_server: str = "https://index.commoncrawl.org",
-    timeout_s: float = 60.0,
+    policy: RetryPolicy = RetryPolicy(),
 ) -> tuple[str, int, int] | None:
     """(warc filename, offset, length) of a capture from the Common Crawl CDX index of `dump`,
     for documents whose table row lacks the WARC offsets. Prefers the capture in `warc_file`."""
-    import json
-
-    import httpx
-
-    response = httpx.get(
-        f"{index_server}/{dump}-index", params={"url": url, "output": "json"}, timeout=timeout_s
-    )
-    if response.status_code == 404:
+    try:
+        response = get(f"{index_server}/{dump}-index", policy, params={"url": url, "output": "json"})
+    except NotFoundError:
         return None
-    response.raise_for_status()
     captures = [json.loads(line) for line in response.text.splitlines() if line.strip()]
     captures = [c for c in captures if c.get("status", "200") == "200"] or captures
     if warc_file:

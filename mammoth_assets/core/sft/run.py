@@ -39,13 +39,17 @@ class TrainingFailed(RuntimeError):
         self.returncode = returncode
 
 
-def resolve_base_model(base_model: str) -> str:
-    """A local directory, an HF hub id (downloaded by transformers for real users), or the
-    project's tiny model alias, built on first use."""
-    if base_model == TINY_MODEL_ALIAS:
-        from mammoth_assets.llm.tiny_model import ensure_tiny_model
+TinyModel = Callable[[], "Path | str"]  # builds (once) and returns the project's tiny model
 
-        return str(ensure_tiny_model())
+
+def resolve_base_model(base_model: str, tiny_model: TinyModel | None = None) -> str:
+    """A local directory, an HF hub id (downloaded by transformers for real users), or the
+    project's tiny model alias, which `tiny_model` builds on first use (the caller passes the
+    LLM layer's `ensure_tiny_model`: core does not import the LLM layer)."""
+    if base_model == TINY_MODEL_ALIAS:
+        if tiny_model is None:
+            raise ValueError(f"base model {TINY_MODEL_ALIAS!r} needs tiny_model= (ensure_tiny_model)")
+        return str(tiny_model())
     return base_model
 
 
@@ -102,6 +106,7 @@ def prepare_run(
     use_deepspeed: bool = True,
     root: Path | None = None,
     restart: bool = False,
+    tiny_model: TinyModel | None = None,
 ) -> PreparedRun:
     """Stream every training set through the adapters into the run directory and write the spec.
     `restart` discards the run's checkpoints and step log so training starts from step 0."""
@@ -128,7 +133,7 @@ def prepare_run(
     for file in staging.iterdir():
         shutil.move(str(file), run_dir / file.name)
     staging.rmdir()
-    base_model = resolve_base_model(recipe.base_model)
+    base_model = resolve_base_model(recipe.base_model, tiny_model)
     prepared = PreparedRun(
         recipe=recipe,
         run_dir=run_dir,

@@ -7,12 +7,10 @@
 
 import dagster as dg
 
-from mammoth_assets.defs.evaluate.assets import (
-    benchmark_comparison,
-    benchmark_generations,
-    benchmark_grades,
-    benchmark_scores,
-)
+from mammoth_assets.defs.evaluate.comparison import benchmark_comparison
+from mammoth_assets.defs.evaluate.generations import benchmark_generations
+from mammoth_assets.defs.evaluate.grades import benchmark_grades
+from mammoth_assets.defs.evaluate.scores import benchmark_scores
 from mammoth_assets.defs.evaluate.checks import ASSET_CHECKS as SCORE_CHECKS
 from mammoth_assets.defs.evaluate.jobs import evaluated_model_job, evaluation_job, regrade_job
 from mammoth_assets.defs.evaluate.models import evaluated_model, evaluated_model_loadable

@@ -1,9 +1,12 @@
-"""Asset checks of the evaluation domain (they read the whole table, every partition)."""
+"""Asset checks of the evaluation domain that read the whole table, every partition (the
+unparsable-rate check is declared on `benchmark_scores` itself: its ceiling is that asset's config)."""
 
 
 import dagster as dg
 
-from mammoth_assets.defs.evaluate.assets import benchmark_generations, benchmark_grades, benchmark_scores
+from mammoth_assets.defs.evaluate.generations import benchmark_generations
+from mammoth_assets.defs.evaluate.grades import benchmark_grades
+from mammoth_assets.defs.evaluate.scores import benchmark_scores
 from mammoth_assets.defs.resources import WarehouseResource
 
 
@@ -18,7 +21,7 @@ def _table(frame) -> dg.MetadataValue:
 @dg.asset_check(asset=benchmark_generations, blocking=True,
                 description="Every evaluated item has a generation (no failed or empty LLM call).")
 def benchmark_generations_complete(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = warehouse.get().query("evaluate_check_missing_generations")
+    frame = warehouse.get().query("benchmark_generations_missing")
     missing = int(frame["missing"].sum()) if frame.height else 0
     return dg.AssetCheckResult(
         passed=frame.height > 0 and missing == 0,
@@ -34,7 +37,7 @@ def benchmark_generations_complete(warehouse: WarehouseResource) -> dg.AssetChec
 @dg.asset_check(asset=benchmark_grades, blocking=True,
                 description="Every stored generation is graded: grades = generations per partition.")
 def benchmark_grades_cover_generations(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    mismatched = warehouse.get().query("evaluate_check_grades_cover_generations")
+    mismatched = warehouse.get().query("benchmark_grades_cover_generations")
     return dg.AssetCheckResult(
         passed=mismatched.height == 0,
         metadata={"mismatched_partitions": mismatched.height, "detail": _table(mismatched)},
@@ -44,21 +47,9 @@ def benchmark_grades_cover_generations(warehouse: WarehouseResource) -> dg.Asset
 @dg.asset_check(asset=benchmark_scores, blocking=True,
                 description="Scores are proportions: accuracy in [0, 1], correct + unparsable <= n.")
 def benchmark_scores_in_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    bad = warehouse.get().query("evaluate_check_scores_in_range")
+    bad = warehouse.get().query("benchmark_scores_out_of_range")
     return dg.AssetCheckResult(
         passed=bad.height == 0, metadata={"bad_rows": bad.height, "detail": _table(bad)}
-    )
-
-
-@dg.asset_check(asset=benchmark_scores, blocking=False,
-                description="Unparsable-answer rate at or below the ceiling set in the scores "
-                "config (`unparsable_ceiling`, default 0.10).")
-def benchmark_scores_unparsable_rate(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    over = warehouse.get().query("evaluate_check_unparsable_rate")
-    return dg.AssetCheckResult(
-        passed=over.height == 0,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"partitions_over_ceiling": over.height, "detail": _table(over)},
     )
 
 
@@ -66,5 +57,4 @@ ASSET_CHECKS = [
     benchmark_generations_complete,
     benchmark_grades_cover_generations,
     benchmark_scores_in_range,
-    benchmark_scores_unparsable_rate,
 ]

@@ -21,9 +21,9 @@ import dagster as dg
 from dagster import get_dagster_logger
 import polars as pl
 
-from mammoth_assets.core import evaluation
 from mammoth_assets.defs.evaluate.partitions import checkpoint_partitions
 from mammoth_assets.defs.resources import WarehouseResource
+from mammoth_assets.steps.checkpoints import resolve_checkpoint_model
 from mammoth_assets.warehouse import Warehouse, file_record
 
 MODEL_SCHEMA = {
@@ -38,26 +38,6 @@ class EvaluatedModelConfig(dg.Config):
     # Hash every weight file of a local model (exact, about a minute for 15 GB). Off: hash the
     # file names, sizes and modification times instead (instant, still changes on retraining).
     hash_weights: bool = True
-
-
-def resolve_model(warehouse: Warehouse, checkpoint: str) -> tuple[str, str, dict[str, Any]]:
-    """(model path or id, how it was found, the training row's provenance) for a checkpoint key."""
-    recorded, provenance = None, {}
-    if warehouse.table_exists("sft_checkpoint"):
-        rows = warehouse.query("evaluate_sft_checkpoint_of_recipe", {"recipe": checkpoint})
-        if rows.height and "checkpoint_path" in rows.columns and rows["checkpoint_path"][0]:
-            row = rows.row(0, named=True)
-            recorded = str(row["checkpoint_path"])
-            provenance = {k: row[k] for k in ("base_model", "training_set_hash") if row.get(k)}
-    tiny = None
-    if checkpoint == evaluation.TINY_CHECKPOINT:
-        from mammoth_assets.llm.tiny_model import ensure_tiny_model
-
-        tiny = str(ensure_tiny_model())
-    model = evaluation.checkpoint_model(checkpoint, recorded, tiny)
-    source = "sft_checkpoint" if recorded else ("tiny_model" if tiny else (
-        "local_path" if Path(checkpoint).exists() else "hub_id"))
-    return model, source, provenance
 
 
 def _quick_fingerprint(directory: Path) -> str:
@@ -97,7 +77,8 @@ def _is_training_recipe(name: str) -> bool:
 
 
 def model_record(warehouse: Warehouse, checkpoint: str, config: EvaluatedModelConfig) -> dict[str, Any]:
-    model, source, provenance = resolve_model(warehouse, checkpoint)
+    resolved = resolve_checkpoint_model(warehouse, checkpoint)
+    model, source, provenance = resolved.model, resolved.source, resolved.provenance
     if source == "hub_id" and _is_training_recipe(checkpoint):
         raise dg.Failure(
             description=f"checkpoint {checkpoint!r} is a training recipe with no sft_checkpoint "

@@ -2,29 +2,18 @@
 
 import dagster as dg
 
-from mammoth_assets.defs.quality.examples import instruction_examples, instruction_examples_accounted
-from mammoth_assets.defs.quality.judging import (
-    judge_answers,
-    judge_verdicts,
-    judge_verdicts_parse_failure_rate,
-)
-from mammoth_assets.defs.quality.rating import quality_scores, quality_scores_parse_failure_rate
+from mammoth_assets.defs.decision_checks import reconciliation_checks
+from mammoth_assets.defs.quality.examples import instruction_examples
+from mammoth_assets.defs.quality.judge_answers import judge_answers
+from mammoth_assets.defs.quality.judge_verdicts import judge_verdicts
+from mammoth_assets.defs.quality.rating import quality_scores
 from mammoth_assets.defs.quality.sensors import instruction_set_sensor
-from mammoth_assets.defs.quality.subsets import (
-    alpagasus_subset,
-    alpagasus_subset_matches_scores,
-    random_subset,
-    random_subset_size_and_reproducible,
-)
+from mammoth_assets.defs.quality.subsets import alpagasus_subset, random_subset
 
 ASSETS = [instruction_examples, quality_scores, alpagasus_subset, random_subset, judge_answers, judge_verdicts]
-ASSET_CHECKS = [
-    instruction_examples_accounted,
-    quality_scores_parse_failure_rate,
-    alpagasus_subset_matches_scores,
-    random_subset_size_and_reproducible,
-    judge_verdicts_parse_failure_rate,
-]
+# The other checks are declared on their assets (check_specs) and gated by the asset's config; these
+# are generated from the decision-stage registry (rows in = kept + dropped by reason, key by key).
+ASSET_CHECKS = reconciliation_checks("alpagasus_subset", "random_subset", "judge_verdicts")
 
 defs = dg.Definitions(assets=ASSETS, asset_checks=ASSET_CHECKS, sensors=[instruction_set_sensor])
 

@@ -13,6 +13,7 @@ from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.warehouse import ParquetStager, Warehouse
 
 WEBINSTRUCT_TABLE = "webinstruct"
+ACCOUNTED_CHECK = "instruction_examples_accounted"
 
 
 class InstructionExamplesConfig(dg.Config):
@@ -40,7 +41,7 @@ def _warehouse_records(warehouse: Warehouse, table: str, batch_rows: int) -> Ite
         raise sets.InstructionSetError(
             f"table {table!r} does not exist yet: materialize the `{table}` asset first"
         )
-    for batch in warehouse.iter_batches(warehouse.sql("quality_webinstruct_records"), batch_rows=batch_rows):
+    for batch in warehouse.iter_batches(warehouse.sql("webinstruct_instruction_records"), batch_rows=batch_rows):
         yield from batch.iter_rows(named=True)
 
 
@@ -54,11 +55,24 @@ def example_rows(
     return sets.iter_examples(declaration, limit=limit)
 
 
+def accounted_check(store: Warehouse, name: str) -> dg.AssetCheckResult:
+    """Every record read is a row: valid + invalid (with a reason) = rows, ids unique."""
+    counts = store.query("instruction_examples_accounting", {"instruction_set": name}).row(0, named=True)
+    passed = counts["valid"] + counts["invalid_with_reason"] == counts["rows"] and counts["duplicate_ids"] == 0
+    return dg.AssetCheckResult(check_name=ACCOUNTED_CHECK, passed=bool(passed),
+                               metadata={"instruction_set": name, **{k: int(v) for k, v in counts.items()}})
+
+
 @dg.asset(
     partitions_def=instruction_set_partitions,
     deps=[dg.AssetKey(WEBINSTRUCT_TABLE)],
     group_name="quality",
     kinds={"duckdb"},
+    check_specs=[dg.AssetCheckSpec(
+        ACCOUNTED_CHECK, asset="instruction_examples", blocking=True,
+        description="Every record read is a row: valid + invalid = rows, each invalid row has a "
+        "reason, ids unique.",
+    )],
     description="Examples of one instruction set (WebInstruct or an external Alpaca/chat file), "
     "normalised to instruction/input/output; malformed records kept with status 'invalid'.",
 )
@@ -79,7 +93,7 @@ def instruction_examples(
         raise dg.Failure(description=f"instruction set {name!r}: {error}") from error
     rows = store.replace_partition("instruction_examples", "instruction_set", name, stager.files)
     stager.cleanup()
-    summary = store.query("quality_examples_summary", {"instruction_set": name})
+    summary = store.query("instruction_examples_summary", {"instruction_set": name})
     valid = int(summary.filter(pl.col("status") == "ok")["examples"].sum())
     context.log.info(f"{name}: {rows} examples, {valid} valid, from {declaration.source}")
     return dg.MaterializeResult(
@@ -91,22 +105,8 @@ def instruction_examples(
             "invalid": rows - valid,
             "by_status_and_reason": dg.MetadataValue.md(markdown_table(summary)),
             "sample": dg.MetadataValue.md(markdown_table(
-                store.query("quality_examples_sample", {"instruction_set": name, "rows": 5})
+                store.query("instruction_examples_sample", {"instruction_set": name, "rows": 5})
             )),
-        }
+        },
+        check_results=[accounted_check(store, name)],
     )
-
-
-@dg.asset_check(asset=instruction_examples, blocking=True, description=(
-    "Every record read is a row: valid + invalid = rows, each invalid row has a reason, ids unique."
-))
-def instruction_examples_accounted(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    store = warehouse.get()
-    if not store.table_exists("instruction_examples"):
-        return dg.AssetCheckResult(passed=False, description="table instruction_examples is missing")
-    counts = store.query("quality_check_examples").row(0, named=True)
-    passed = (
-        counts["valid"] + counts["invalid_with_reason"] == counts["rows"]
-        and counts["duplicate_ids"] == 0
-    )
-    return dg.AssetCheckResult(passed=passed, metadata={k: int(v) for k, v in counts.items()})

@@ -1,7 +1,8 @@
 """`alpagasus_subset` and `random_subset`: SQL over stored scores, so no LLM call is ever made here.
 
-Both tables hold every rated example of the set with `status` kept/dropped and a `reason`, so
-rows in = kept + dropped; training reads `WHERE status = 'kept'`.
+Both are decision stages (`core/decisions/registry.py`): their tables hold every rated example of
+the set with `decision` (`kept` or a declared reason) and `decision_detail`, and the generated
+`<stage>_reconciled` checks prove rows in = kept + dropped; training reads `WHERE decision = 'kept'`.
 """
 
 
@@ -12,7 +13,9 @@ import dagster as dg
 import polars as pl
 
 from mammoth_assets import paths
-from mammoth_assets.core.alpagasus import score_histogram
+from mammoth_assets.core.alpagasus import PAPER_THRESHOLD, score_histogram
+from mammoth_assets.core.decisions import Stage, registry
+from mammoth_assets.defs.decisions import DecisionWriter
 from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.quality.plots import score_histogram_png
@@ -23,7 +26,7 @@ from mammoth_assets.warehouse import ParquetStager, Warehouse
 
 
 class AlpagasusSubsetConfig(dg.Config):
-    threshold: float = 4.5  # the paper keeps ratings >= 4.5 (9,229 of 52,002 Alpaca triplets)
+    threshold: float = PAPER_THRESHOLD  # keep score >= threshold
     sample_rows: int = 5
     max_categories: int = 20  # rows of the per-category breakdown in metadata
 
@@ -44,32 +47,49 @@ def llm_calls_since(llm: LLMResource, since: dt.datetime) -> dict:
     log = Warehouse(path=Path(llm.settings().cache_path))
     if not log.table_exists("llm_calls"):
         return {"llm_calls_during_run": 0, "llm_backend_requests_during_run": 0}
-    row = log.query("quality_llm_calls_since", {"since": since}).row(0, named=True)
+    row = log.query("llm_calls_since", {"since": since}).row(0, named=True)
     return {
         "llm_calls_during_run": int(row["calls"]),
         "llm_backend_requests_during_run": int(row["backend_requests"]),
     }
 
 
-def _stage_query(store: Warehouse, table: str, name: str, sql: str, params: dict) -> int:
-    stager = ParquetStager(store.staging_dir(table, name))
+SUBSET_CHECK = "alpagasus_subset_matches_scores"
+RANDOM_CHECK = "random_subset_size_and_reproducible"
+
+
+def alpagasus_subset_check(store: Warehouse, name: str, threshold: float) -> dg.AssetCheckResult:
+    """kept = the set's scores >= threshold (rows in = kept + dropped is the generated
+    `alpagasus_subset_reconciled`)."""
+    counts = store.query("alpagasus_subset_matches_scores",
+                         {"instruction_set": name, "threshold": threshold}).row(0, named=True)
+    passed = counts["kept"] == counts["at_or_above"]
+    return dg.AssetCheckResult(check_name=SUBSET_CHECK, passed=bool(passed),
+                               metadata={"instruction_set": name, "threshold": threshold,
+                                         **{k: int(v) for k, v in counts.items()}})
+
+
+def random_subset_check(store: Warehouse, name: str, seed: int, size: int) -> dg.AssetCheckResult:
+    """As many kept as alpagasus_subset, and the same draw from `seed` (rows in = the rated pool
+    is the generated `random_subset_reconciled`)."""
+    counts = store.query("random_subset_reproducible",
+                         {"instruction_set": name, "seed": seed, "size": size}).row(0, named=True)
+    passed = counts["kept"] == counts["alpagasus_kept"] == size and counts["mismatched_draws"] == 0
+    return dg.AssetCheckResult(check_name=RANDOM_CHECK, passed=bool(passed),
+                               metadata={"instruction_set": name, "seed": seed, "target_size": size,
+                                         **{k: int(v) for k, v in counts.items()}})
+
+
+def _decide(store: Warehouse, stage: Stage, name: str, sql: str, params: dict) -> tuple[int, dict]:
+    """Stage the SQL's decided rows through the stage's writer (vocabulary checked, counted), swap
+    the set's partition in, and return (rows, kept/dropped metadata)."""
+    writer = DecisionWriter(stage, ParquetStager(store.staging_dir(stage.name, name)))
     for batch in store.iter_batches(store.sql(sql), params, batch_rows=50_000):
-        stager.write(batch)
-    rows = store.replace_partition(table, "instruction_set", name, stager.files)
-    stager.cleanup()
-    return rows
-
-
-def _decision_metadata(frame: pl.DataFrame) -> dict:
-    kept = int(frame.filter(pl.col("status") == "kept")["examples"].sum())
-    dropped = int(frame.filter(pl.col("status") == "dropped")["examples"].sum())
-    return {
-        "rows_in": kept + dropped,
-        "kept": kept,
-        "dropped": dropped,
-        "kept_fraction": kept / (kept + dropped) if kept + dropped else 0.0,
-        "dropped_by_reason": dg.MetadataValue.md(markdown_table(frame)),
-    }
+        writer.write(batch)
+    rows = store.replace_partition(stage.name, "instruction_set", name, writer.stager.files)
+    writer.stager.cleanup()
+    counts = writer.counts
+    return rows, {**writer.metadata(), "kept_fraction": counts.kept / counts.rows if counts.rows else 0.0}
 
 
 @dg.asset(
@@ -77,6 +97,10 @@ def _decision_metadata(frame: pl.DataFrame) -> dict:
     deps=[dg.AssetKey("quality_scores")],
     group_name="quality",
     kinds={"duckdb"},
+    check_specs=[dg.AssetCheckSpec(
+        SUBSET_CHECK, asset="alpagasus_subset", blocking=True,
+        description="kept = number of the set's stored scores >= the asset's threshold.",
+    )],
     description="AlpaGasus filter: rated examples with score >= threshold kept (SQL over stored "
     "scores; changing the threshold re-runs no LLM call).",
 )
@@ -90,9 +114,8 @@ def alpagasus_subset(
     store = warehouse.get()
     started = utc_now()
     params = {"instruction_set": name, "threshold": config.threshold}
-    rows = _stage_query(store, "alpagasus_subset", name, "quality_alpagasus_subset", params)
-    decisions = store.query("quality_subset_decisions", {"instruction_set": name})
-    breakdown = store.query("quality_subset_breakdown", {"instruction_set": name})
+    rows, metadata = _decide(store, registry.ALPAGASUS_SUBSET, name, "alpagasus_subset_select", params)
+    breakdown = store.query("alpagasus_subset_breakdown", {"instruction_set": name})
     breakdown = pl.concat([  # coding vs non-coding, then the largest categories (e.g. web domains)
         breakdown.filter(pl.col("grouping") == "coding"),
         breakdown.filter(pl.col("grouping") == "category").head(config.max_categories),
@@ -104,8 +127,7 @@ def alpagasus_subset(
     )
     coding = breakdown.filter(pl.col("grouping") == "coding")
     fractions = dict(zip(coding["bucket"].to_list(), coding["kept_fraction"].to_list()))
-    sample = store.query("quality_subset_sample", {"instruction_set": name, "rows": config.sample_rows})
-    metadata = _decision_metadata(decisions)
+    sample = store.query("alpagasus_subset_sample", {"instruction_set": name, "rows": config.sample_rows})
     context.log.info(f"{name}: kept {metadata['kept']} of {rows} at threshold {config.threshold}")
     return dg.MaterializeResult(
         metadata={
@@ -120,7 +142,8 @@ def alpagasus_subset(
             "score_histogram_path": dg.MetadataValue.path(str(plot)),
             "sample_kept": dg.MetadataValue.md(markdown_table(sample)),
             **llm_calls_since(llm, started),
-        }
+        },
+        check_results=[alpagasus_subset_check(store, name, config.threshold)],
     )
 
 
@@ -129,6 +152,11 @@ def alpagasus_subset(
     deps=[alpagasus_subset],
     group_name="quality",
     kinds={"duckdb"},
+    check_specs=[dg.AssetCheckSpec(
+        RANDOM_CHECK, asset="random_subset", blocking=True,
+        description="The random subset keeps exactly as many examples as alpagasus_subset, and a "
+        "fresh draw with the asset's seed selects exactly the stored examples.",
+    )],
     description="The paper's control: as many examples as alpagasus_subset kept, drawn from the "
     "same rated pool by a seeded hash order (reproducible from the seed).",
 )
@@ -137,64 +165,21 @@ def random_subset(
 ) -> dg.MaterializeResult:
     name = context.partition_key
     store = warehouse.get()
-    size = int(store.scalar("quality_subset_kept_count", {"instruction_set": name}) or 0)
+    size = int(store.scalar("alpagasus_subset_kept_count", {"instruction_set": name}) or 0)
     params = {"instruction_set": name, "seed": config.seed, "size": size}
-    rows = _stage_query(store, "random_subset", name, "quality_random_subset", params)
-    decisions = store.query("quality_random_decisions", {"instruction_set": name})
-    kept = store.query("quality_random_kept_summary", {"instruction_set": name}).row(0, named=True)
-    sample = store.query("quality_random_sample", {"instruction_set": name, "rows": 5})
+    rows, metadata = _decide(store, registry.RANDOM_SUBSET, name, "random_subset_select", params)
+    kept = store.query("random_subset_kept_summary", {"instruction_set": name}).row(0, named=True)
+    sample = store.query("random_subset_sample", {"instruction_set": name, "rows": 5})
     return dg.MaterializeResult(
         metadata={
             "instruction_set": name,
             "seed": config.seed,
             "target_size": size,
             "rows": rows,
-            **_decision_metadata(decisions),
+            **metadata,
             "mean_score_kept": kept["mean_score_kept"],
             "coding_kept": int(kept["coding_kept"] or 0),
             "sample_kept": dg.MetadataValue.md(markdown_table(sample)),
-        }
-    )
-
-
-@dg.asset_check(asset=alpagasus_subset, blocking=True, description=(
-    "Per set: kept = number of stored scores >= the threshold, and rated = kept + dropped."
-))
-def alpagasus_subset_matches_scores(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    store = warehouse.get()
-    if not store.table_exists("alpagasus_subset"):
-        return dg.AssetCheckResult(passed=False, description="table alpagasus_subset is missing")
-    frame = store.query("quality_check_subset_size")
-    bad = frame.filter(
-        (pl.col("kept") != pl.col("at_or_above"))
-        | (pl.col("kept") + pl.col("dropped") != pl.col("rated"))
-        | (pl.col("thresholds") != 1)
-    )
-    return dg.AssetCheckResult(
-        passed=bad.is_empty(),
-        metadata={"per_set": dg.MetadataValue.md(markdown_table(frame)),
-                  "sets_failing": bad["instruction_set"].to_list()},
-    )
-
-
-@dg.asset_check(asset=random_subset, blocking=True, description=(
-    "Per set: the random subset keeps exactly as many examples as alpagasus_subset, its rows "
-    "(kept + dropped) are exactly the rated pool, and a fresh draw with the stored seed selects "
-    "exactly the stored examples."
-))
-def random_subset_size_and_reproducible(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    store = warehouse.get()
-    if not store.table_exists("random_subset"):
-        return dg.AssetCheckResult(passed=False, description="table random_subset is missing")
-    frame = store.query("quality_check_random_subset")
-    bad = frame.filter(
-        (pl.col("kept") != pl.col("alpagasus_kept"))
-        | (pl.col("kept") != pl.col("target_size"))
-        | (pl.col("mismatched_draws") > 0)
-        | (pl.col("pool") != pl.col("rated"))
-    )
-    return dg.AssetCheckResult(
-        passed=bad.is_empty(),
-        metadata={"per_set": dg.MetadataValue.md(markdown_table(frame)),
-                  "sets_failing": bad["instruction_set"].to_list()},
+        },
+        check_results=[random_subset_check(store, name, config.seed, size)],
     )

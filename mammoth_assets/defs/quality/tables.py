@@ -32,7 +32,6 @@ SCORE_SCHEMA = {
     "cached": pl.Boolean,
     "prompt_tokens": pl.Int64,
     "completion_tokens": pl.Int64,
-    "max_parse_failure_rate": pl.Float64,
 }
 
 ANSWER_SCHEMA = {
@@ -70,13 +69,13 @@ VERDICT_SCHEMA = {
     "a_first_outcome": pl.Utf8,  # from model A's side: win | tie | lose
     "b_first_outcome": pl.Utf8,
     "verdict": pl.Utf8,  # win | tie | lose (for model A), or unjudged
-    "reason": pl.Utf8,  # why unjudged
+    "decision": pl.Utf8,  # kept (judged) | unanswered | judge_failed | unparsed (the decision stage)
+    "decision_detail": pl.Utf8,  # why unjudged
     "a_first_raw": pl.Utf8,
     "b_first_raw": pl.Utf8,
     "a_first_parse_status": pl.Utf8,
     "b_first_parse_status": pl.Utf8,
     "prompt_version": pl.Utf8,
-    "max_parse_failure_rate": pl.Float64,
 }
 
 

@@ -13,6 +13,7 @@ from pydantic import Field
 from mammoth_assets import paths
 from mammoth_assets.core.rationales import hybrid_examples
 from mammoth_assets.defs.partitions import instruction_set_partitions
+from mammoth_assets.defs.rationales import checks
 from mammoth_assets.defs.rationales.reporting import markdown_table, require_table
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
 
@@ -37,6 +38,7 @@ class HybridRationalesConfig(dg.Config):
     deps=["verified_rationales", "instruction_examples"],
     group_name="rationales",
     kinds={"duckdb", "json"},
+    check_specs=checks.HYBRID_RATIONALES_CHECKS,
     description="Hybrid CoT + PoT training examples in chat format (MAmmoTH / MathInstruct style): "
     "answers as CoT, verified programs as PoT after \"Let's write a program.\"",
 )
@@ -49,9 +51,9 @@ def hybrid_rationales(
     store = warehouse.get()
     for table in ("verified_rationales", "pot_programs", "instruction_examples"):
         require_table(store, table, instruction_set)
-    examples = store.query("rationales_hybrid_examples", {"instruction_set": instruction_set}).to_dicts()
+    examples = store.query("pot_programs_examples", {"instruction_set": instruction_set}).to_dicts()
     programs: dict[str, list[dict]] = defaultdict(list)
-    for row in store.query("rationales_verified_programs", {"instruction_set": instruction_set}).iter_rows(named=True):
+    for row in store.query("verified_rationales_kept_programs", {"instruction_set": instruction_set}).iter_rows(named=True):
         programs[row["example_id"]].append(row)
     rows = [
         row | {"instruction_set": instruction_set}
@@ -82,5 +84,6 @@ def hybrid_rationales(
             "examples_without_pot": len(examples) - with_pot,
             "sample": dg.MetadataValue.md(markdown_table(sample, ["example_id", "rationale_type", "instruction", "output"])),
             **artifact_metadata(export),
-        }
+        },
+        check_results=[checks.hybrid_only_verified_programs(store, instruction_set, by_type.get("pot", 0))],
     )

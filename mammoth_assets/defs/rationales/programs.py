@@ -3,15 +3,15 @@ examples of an instruction set that have a checkable final answer."""
 
 
 from collections import Counter
-from typing import Any
 
 import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from mammoth_assets.core.rationales import extract_program, extract_reference_answer
+from mammoth_assets.core.rationale_rows import program_rows, split_candidates
 from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.partitions import instruction_set_partitions
+from mammoth_assets.defs.rationales import checks
 from mammoth_assets.defs.rationales.reporting import counts_table, markdown_table, require_table
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.llm import LLMResource, SamplingParams, load_prompt
@@ -48,56 +48,11 @@ class PotProgramsConfig(dg.Config):
     batch_size: int = Field(default=256, ge=1, description="Questions per LLM call (each call is cached).")
 
 
-def reference_rows(candidates: pl.DataFrame, instruction_set: str, skip_coding: bool) -> tuple[list[dict], list[dict]]:
-    """Split candidates into (prompt, skipped) rows; skipped rows say why."""
-    prompt, skipped = [], []
-    for row in candidates.iter_rows(named=True):
-        base = {"instruction_set": instruction_set, "example_id": row["example_id"], "question": row["question"]}
-        reference, source = extract_reference_answer(row["answer"])
-        if not (row["question"] or "").strip():
-            skipped.append(_skipped(base, "empty question"))
-        elif skip_coding and row["is_coding"]:
-            skipped.append(_skipped(base, "coding task: the answer is code, not a checkable value"))
-        elif reference is None:
-            skipped.append(_skipped(base, source))
-        else:
-            prompt.append(base | {"reference_answer": reference, "reference_source": source})
-    return prompt, skipped
-
-
-def _skipped(base: dict[str, Any], reason: str) -> dict[str, Any]:
-    return base | {"program_id": f"{base['example_id']}:skipped", "status": "skipped", "reason": reason}
-
-
 def sampling_for(config: PotProgramsConfig, sample_index: int) -> SamplingParams:
     return SamplingParams(
         temperature=config.temperature, top_p=config.top_p, max_tokens=config.max_tokens,
         seed=sample_index,
     )
-
-
-def program_rows(prompted: list[dict], responses: list, k: int) -> list[dict]:
-    rows = []
-    for position, response in enumerate(responses):
-        base, sample_index = prompted[position // k], position % k
-        row = base | {
-            "program_id": f"{base['example_id']}:pot:{sample_index}",
-            "sample_index": sample_index,
-            "raw_text": response.text,
-            "model_id": response.model_id,
-            "prompt_tokens": response.prompt_tokens,
-            "completion_tokens": response.completion_tokens,
-            "cached": response.cached,
-        }
-        if not response.ok:
-            rows.append(row | {"status": "llm_error", "reason": response.error or "no text"})
-            continue
-        program, reason = extract_program(response.text)
-        if program is None:
-            rows.append(row | {"status": "no_program", "reason": reason})
-        else:
-            rows.append(row | {"status": "generated", "program": program})
-    return rows
 
 
 @dg.asset(
@@ -107,6 +62,7 @@ def program_rows(prompted: list[dict], responses: list, k: int) -> list[dict]:
     pool=LLM_POOL,
     code_version=prompt_code_version(PROMPT),
     kinds={"duckdb"},
+    check_specs=checks.POT_PROGRAMS_CHECKS,
     description="Program-of-thought rationales (MAmmoTH): k LLM-written Python programs per question "
     "with a checkable final answer; examples without one are kept as 'skipped' with the reason.",
 )
@@ -125,10 +81,10 @@ def pot_programs(
     store = warehouse.get()
     require_table(store, "instruction_examples", instruction_set)
     candidates = store.query(
-        "rationales_pot_candidates",
+        "instruction_examples_pot_candidates",
         {"instruction_set": instruction_set, "limit": config.limit or 2**62},
     )
-    prompted, skipped = reference_rows(candidates, instruction_set, config.skip_coding)
+    prompted, skipped = split_candidates(candidates.iter_rows(named=True), instruction_set, config.skip_coding)
     template = load_prompt(PROMPT)
     stager = ParquetStager(store.staging_dir("pot_programs", instruction_set))
     stager.write(skipped, schema=POT_PROGRAMS_SCHEMA)
@@ -175,5 +131,6 @@ def pot_programs(
                 markdown_table(sample, ["example_id", "reference_answer", "status", "reason", "program"])
             ),
             **llm.usage_metadata(responses_all),
-        }
+        },
+        check_results=[checks.pot_programs_accounted(store, instruction_set, len(candidates), k)],
     )

@@ -12,7 +12,7 @@ import polars as pl
 from pydantic import Field
 
 from mammoth_assets.core.answers import KINDS
-from mammoth_assets.core.rationales import judge_execution
+from mammoth_assets.core.rationale_rows import execution_rows
 from mammoth_assets.core.sandbox import (
     ISOLATIONS,
     ExecutionResult,
@@ -20,14 +20,13 @@ from mammoth_assets.core.sandbox import (
     SandboxUnavailable,
     resolve_isolation,
     run_program,
-    run_programs,
 )
 from mammoth_assets.defs.partitions import instruction_set_partitions
+from mammoth_assets.defs.rationales import checks
 from mammoth_assets.defs.rationales.reporting import counts_table, markdown_table, plot_path, require_table, verification_plot
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.warehouse import ParquetStager
 
-STORED_OUTPUT_CHARS = 4000
 VERIFIED_SCHEMA = {
     "instruction_set": pl.Utf8,
     "program_id": pl.Utf8,
@@ -49,7 +48,8 @@ VERIFIED_SCHEMA = {
     "reference_normalized": pl.Utf8,
     "verdict": pl.Utf8,  # verified | wrong_answer | no_answer | execution_failed | not_executed
     "verified": pl.Boolean,
-    "reason": pl.Utf8,
+    "decision": pl.Utf8,  # kept (verified) or the verdict: the verified_rationales decision stage
+    "decision_detail": pl.Utf8,  # why it was dropped
     "duration_s": pl.Float64,
 }
 
@@ -103,49 +103,12 @@ def sandbox_canary(limits: SandboxLimits) -> ExecutionResult:
     return result
 
 
-def execution_rows(batch: list[dict[str, Any]], config: VerifiedRationalesConfig, limits: SandboxLimits, limits_json: str) -> list[dict[str, Any]]:
-    """One record per pot_programs row: executed and judged, or `not_executed` with the reason."""
-    runnable = [row for row in batch if row["status"] == "generated" and row["program"]]
-    results = run_programs([row["program"] for row in runnable], workers=config.workers or None, limits=limits)
-    executed = {row["program_id"]: result for row, result in zip(runnable, results)}
-    records = []
-    for row in batch:
-        base = {
-            "instruction_set": row["instruction_set"], "program_id": row["program_id"],
-            "example_id": row["example_id"], "sample_index": row["sample_index"],
-            "program": row["program"], "reference_answer": row["reference_answer"],
-        }
-        result = executed.get(row["program_id"])
-        if result is None:
-            records.append(base | {
-                "verdict": "not_executed", "verified": False,
-                "reason": f"pot_programs {row['status']}: {row['reason'] or 'no program'}",
-            })
-            continue
-        verdict = judge_execution(result, row["reference_answer"], kind=config.answer_kind, rel_tol=config.rel_tol)
-        comparison = verdict.comparison
-        records.append(base | {
-            "limits": limits_json, "isolation": result.isolation, "status": result.status,
-            "exit_code": result.exit_code,
-            "stdout": result.stdout[:STORED_OUTPUT_CHARS],
-            "stderr": result.stderr[-STORED_OUTPUT_CHARS:],
-            "output_truncated": result.stdout_truncated or result.stderr_truncated
-            or len(result.stdout) > STORED_OUTPUT_CHARS or len(result.stderr) > STORED_OUTPUT_CHARS,
-            "answer": result.answer, "answer_source": result.answer_source,
-            "comparison_method": comparison.method if comparison else None,
-            "predicted_normalized": comparison.predicted_normalized if comparison else None,
-            "reference_normalized": comparison.reference_normalized if comparison else None,
-            "verdict": verdict.verdict, "verified": verdict.verified, "reason": verdict.reason,
-            "duration_s": result.duration_s,
-        })
-    return records
-
-
 @dg.asset(
     partitions_def=instruction_set_partitions,
     deps=["pot_programs"],
     group_name="rationales",
     kinds={"duckdb", "python"},
+    check_specs=checks.VERIFIED_RATIONALES_CHECKS,
     description="Every PoT program executed in the sandbox and compared with the reference answer; "
     "`verified` rows reproduce it (MAmmoTH's filter). Full execution records for every row.",
 )
@@ -166,11 +129,13 @@ def verified_rationales(
     stager = ParquetStager(store.staging_dir("verified_rationales", instruction_set))
     rows_in = 0
     for batch in store.iter_batches(
-        store.sql("rationales_programs_to_run"), {"instruction_set": instruction_set}, batch_rows=config.batch_size
+        store.sql("pot_programs_to_run"), {"instruction_set": instruction_set}, batch_rows=config.batch_size
     ):
         rows = batch.with_columns(pl.lit(instruction_set).alias("instruction_set")).to_dicts()
         rows_in += len(rows)
-        stager.write(execution_rows(rows, config, limits, limits_json), schema=VERIFIED_SCHEMA)
+        records = execution_rows(rows, limits, limits_json, workers=config.workers or None,
+                                 answer_kind=config.answer_kind, rel_tol=config.rel_tol)
+        stager.write(records, schema=VERIFIED_SCHEMA)
     source = stager.files or pl.DataFrame(schema=VERIFIED_SCHEMA)  # empty: the table still exists
     written = store.replace_partition("verified_rationales", "instruction_set", instruction_set, source)
     stager.cleanup()
@@ -179,7 +144,7 @@ def verified_rationales(
     verdicts = Counter(frame["verdict"].to_list())
     statuses = Counter(s for s in frame["status"].to_list() if s is not None)
     reasons = Counter(
-        f"{v}: {(r or '')[:70]}" for v, r, ok in zip(frame["verdict"], frame["reason"], frame["verified"]) if not ok
+        f"{v}: {(r or '')[:70]}" for v, r, ok in zip(frame["verdict"], frame["decision_detail"], frame["verified"]) if not ok
     )
     executed = frame.filter(pl.col("status").is_not_null())
     durations = executed["duration_s"].to_list()
@@ -206,10 +171,12 @@ def verified_rationales(
         "sandbox_limits": dg.MetadataValue.json(json.loads(limits_json)),
         "mean_execution_s": round(sum(durations) / len(durations), 4) if durations else 0.0,
         "sample": dg.MetadataValue.md(markdown_table(
-            sample, ["program_id", "reference_answer", "answer", "status", "verdict", "reason", "duration_s"]
+            sample, ["program_id", "reference_answer", "answer", "status", "verdict", "decision_detail", "duration_s"]
         )),
     }
     if plot is not None:
         metadata["verification_plot"] = plot
     context.log.info(f"verified_rationales[{instruction_set}]: {verified}/{generated} executed programs verified")
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(metadata=metadata, check_results=[
+        checks.min_verified_rate(instruction_set, verified, generated, config.min_verified_rate),
+    ])

@@ -4,14 +4,12 @@ the sensor that registers recipe files as partitions."""
 import dagster as dg
 
 from mammoth_assets.defs.train.assets import SFTCheckpointConfig, sft_checkpoint
-from mammoth_assets.defs.train.checks import SFT_CHECKS
 from mammoth_assets.defs.train.sensors import training_recipe_sensor
 
 DEMO_RECIPE = "sample-tiny"
 
 defs = dg.Definitions(
     assets=[sft_checkpoint],
-    asset_checks=SFT_CHECKS,
     sensors=[training_recipe_sensor],
 )
 

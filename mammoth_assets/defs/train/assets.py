@@ -30,7 +30,9 @@ from mammoth_assets.defs.conventions import GPU_POOL
 from mammoth_assets.defs.partitions import training_recipe_partitions
 from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
-from mammoth_assets.defs.train.sources import MissingTrainingTable, table_reader
+from mammoth_assets.defs.train import checks
+from mammoth_assets.steps.training_sets import MissingTrainingTable, table_reader
+from mammoth_assets.llm.tiny_model import ensure_tiny_model
 from mammoth_assets.warehouse import Warehouse
 
 
@@ -44,6 +46,10 @@ class SFTCheckpointConfig(dg.Config):
     num_gpus: int = 0  # > 0: ranks per node for torchrun/deepspeed; 0: the recipe's
     min_examples: int = 1  # fewer trainable examples than this fails the run with a reason
     restart: bool = False  # discard this run's checkpoints; default resumes (or reuses a finished run)
+    # Thresholds of the checks declared on this asset:
+    loss_window: int = 3  # sft_loss_decreased: mean of the first and of the last `loss_window` losses
+    min_relative_loss_drop: float = 0.0  # sft_loss_decreased: required (first - last) / first; 0 = any
+    generate_timeout_s: float = 1800.0  # sft_checkpoint_generates: reload + generate in a fresh process
 
 
 def _load(config: SFTCheckpointConfig, key: str) -> Recipe:
@@ -116,6 +122,7 @@ def _failure(message: str, **metadata: Any) -> dg.Failure:
     group_name="train",
     pool=GPU_POOL,
     kinds={"pytorch", "duckdb"},
+    check_specs=checks.SFT_CHECK_SPECS,
     description="Fine-tuned checkpoint per training recipe (transformers Trainer, optional "
     "DeepSpeed ZeRO), trained in its own process launched through Dagster Pipes.",
 )
@@ -135,6 +142,7 @@ def sft_checkpoint(
             max_steps=config.max_steps,
             use_deepspeed=config.use_deepspeed,
             restart=config.restart,
+            tiny_model=ensure_tiny_model,
         )
     except MissingTrainingTable as error:
         raise _failure(str(error), recipe=key) from error
@@ -210,5 +218,11 @@ def sft_checkpoint(
     # The weights' hash is the data version: a run that reuses a finished checkpoint (same
     # weights) leaves everything downstream fresh; new weights make evaluation stale.
     return dg.MaterializeResult(metadata=metadata,
-                                data_version=dg.DataVersion(metadata["artifact_sha256"][:32]))
+                                data_version=dg.DataVersion(metadata["artifact_sha256"][:32]),
+                                check_results=[
+                                    checks.loss_decreased(row, config.loss_window, config.min_relative_loss_drop),
+                                    checks.loss_finite(row),
+                                    checks.generates(row, config.generate_timeout_s),
+                                    checks.examples_accounted(store, key, row),
+                                ])
 

@@ -1,7 +1,7 @@
 """`webinstruct_minhash` (per dump): MinHash bucket rows of the dump's kept refinements.
 `webinstruct` (across dumps): exact and near-duplicate removal in the warehouse (LSH banding as a
 SQL join over the stored buckets, candidates checked by exact Jaccard, greedy decisions in SQL; see
-`core/dedup_warehouse.py`), then export as Parquet/JSONL in chat and Alpaca formats with a dataset
+`steps/near_dedup.py`), then export as Parquet/JSONL in chat and Alpaca formats with a dataset
 card. Decisions for every candidate are kept in `webinstruct_dedup`."""
 
 import dagster as dg
@@ -11,7 +11,7 @@ from pydantic import Field
 from mammoth_assets import paths
 from mammoth_assets.core.dataset_export import CardStats, export_dataset
 from mammoth_assets.core.dedup import SignatureSpec, bucket_frame
-from mammoth_assets.core.dedup_warehouse import DedupError, find_duplicates
+from mammoth_assets.steps.near_dedup import DedupError, find_duplicates
 from mammoth_assets.defs.partitions import cc_dump_partitions
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
 from mammoth_assets.core.decisions import DecisionCounts, registry

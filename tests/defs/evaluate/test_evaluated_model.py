@@ -13,7 +13,7 @@ import pytest
 from dagster._core.definitions.data_version import StaleStatus
 from dagster._utils.test.data_versions import get_stale_status_resolver
 
-from mammoth_assets.defs.evaluate.assets import benchmark_generations
+from mammoth_assets.defs.evaluate.generations import benchmark_generations
 from mammoth_assets.defs.evaluate.models import evaluated_model, evaluated_model_loadable
 from mammoth_assets.defs.evaluate.partitions import evaluation_key
 from mammoth_assets.defs.resources import WarehouseResource

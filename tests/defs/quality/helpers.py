@@ -57,10 +57,7 @@ def check_results(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
     }
 
 
-def run_check(warehouse, instance, asset, check) -> dict[str, bool]:
-    """Run one asset check on its own (no materialization) and return {check name: passed}."""
-    result = dg.materialize(
-        [asset, check], selection=dg.AssetSelection.checks(check), instance=instance,
-        resources=resources(warehouse), raise_on_error=False,
-    )
-    return check_results(result)
+
+def checks_of(checks, *assets: str) -> list:
+    """The (generated) check definitions among `checks` that check one of `assets`."""
+    return [c for c in checks if any(key.asset_key.to_user_string() in assets for key in c.check_keys)]

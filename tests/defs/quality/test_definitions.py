@@ -3,9 +3,11 @@
 import dagster as dg
 
 from mammoth_assets.core import instruction_sets as sets
+from mammoth_assets.core.alpagasus import PAPER_THRESHOLD
 from mammoth_assets.defs import quality
 from mammoth_assets.defs.quality.examples import InstructionExamplesConfig
-from mammoth_assets.defs.quality.judging import JudgeAnswersConfig, JudgeVerdictsConfig
+from mammoth_assets.defs.quality.judge_answers import JudgeAnswersConfig
+from mammoth_assets.defs.quality.judge_verdicts import JudgeVerdictsConfig
 from mammoth_assets.defs.quality.rating import RatingConfig
 from mammoth_assets.defs.quality.subsets import AlpagasusSubsetConfig, RandomSubsetConfig
 from mammoth_assets.defs.quality.tables import UsageTally
@@ -35,7 +37,7 @@ def test_demo_prompts_ship_with_the_package():
 
 
 def test_paper_defaults():
-    assert AlpagasusSubsetConfig().threshold == 4.5
+    assert AlpagasusSubsetConfig().threshold == 4.5 == PAPER_THRESHOLD
     rating = RatingConfig()
     assert rating.dimension == "accuracy"
     assert JudgeAnswersConfig().test_sets == ["vicuna", "koala", "sinstruct", "wizardlm"]
@@ -49,7 +51,13 @@ def test_definitions_load_with_checks_and_sensor():
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert {"quality_scores_parse_failure_rate", "alpagasus_subset_matches_scores",
             "random_subset_size_and_reproducible", "judge_verdicts_parse_failure_rate",
-            "instruction_examples_accounted"} <= checks
+            "instruction_examples_accounted", "alpagasus_subset_reconciled", "random_subset_reconciled",
+            "judge_verdicts_reconciled"} <= checks
+    # Every other quality check is declared on its asset (check_specs); the reconciliations are generated.
+    declared = {spec.name for asset in quality.ASSETS for spec in asset.check_specs}
+    assert declared == {"instruction_examples_accounted", "quality_scores_parse_failure_rate",
+                        "alpagasus_subset_matches_scores", "random_subset_size_and_reproducible",
+                        "judge_verdicts_parse_failure_rate"}
 
 
 def test_usage_tally_adds_batches():

@@ -12,7 +12,6 @@ from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.quality import (
     alpagasus_subset,
     instruction_examples,
-    instruction_examples_accounted,
     instruction_set_sensor,
     quality_scores,
     random_subset,
@@ -31,7 +30,7 @@ def materialize(warehouse, instance, selection, key, config, model="unused-by-th
 
 def test_declared_dolly_file_with_invalid_rows(warehouse, shared_data, tmp_path):
     instance = instance_with_sets("dolly_alpagasus_3k", "broken")
-    result = materialize(warehouse, instance, [instruction_examples, instruction_examples_accounted],
+    result = materialize(warehouse, instance, [instruction_examples],
                          "dolly_alpagasus_3k", {"instruction_examples": {"limit": 30}})
     assert result.success and check_results(result) == {"instruction_examples_accounted": True}
     rows = warehouse.read_table("instruction_examples")
@@ -39,7 +38,7 @@ def test_declared_dolly_file_with_invalid_rows(warehouse, shared_data, tmp_path)
 
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"instruction": "Hi", "output": "Hello"}\n{"instruction": "", "output": "x"}\nnope\n')
-    result = materialize(warehouse, instance, [instruction_examples, instruction_examples_accounted],
+    result = materialize(warehouse, instance, [instruction_examples],
                          "broken", {"instruction_examples": {"source": str(broken)}})
     assert result.success and check_results(result) == {"instruction_examples_accounted": True}
     assert metadata_value(result, "instruction_examples", "invalid") == 2

@@ -1,72 +1,14 @@
-"""Pairwise judging: two tiny-model configurations answer test items, the judge sees both orders."""
+"""Pairwise judging: two tiny-model configurations answer test items, the judge sees both orders;
+the parse-failure check reads its ceiling from the asset config."""
 
 import polars as pl
 import pytest
 
 import dagster as dg
-from mammoth_assets.defs.quality import (
-    judge_answers,
-    judge_verdicts,
-    judge_verdicts_parse_failure_rate,
-)
-from mammoth_assets.defs.quality.judging import (
-    JudgeVerdictsConfig,
-    UNJUDGED,
-    verdict_row,
-    win_tie_lose_table,
-)
-from mammoth_assets.llm.types import LLMResponse
+from mammoth_assets.defs.quality import ASSET_CHECKS, judge_answers, judge_verdicts
+from mammoth_assets.defs.quality.judge_verdicts import parse_failure_check
 
-from .helpers import check_results, metadata_value, resources
-
-PAIR = {"comparison": "a__vs__b", "test_set": "vicuna", "item_id": "1", "model_a": "a", "model_b": "b"}
-
-
-def response(text, error=None):
-    return LLMResponse(request_id="r", cache_key="k", text=text, error=error, model_id="judge")
-
-
-@pytest.mark.parametrize(
-    ("a_first", "b_first", "verdict"),
-    [
-        ("8 6\nA better", "6 8\nA better", "win"),  # A wins in both orders
-        ("8 6\nx", "7 7\nx", "win"),  # win + tie
-        ("9 5\nfirst", "9 5\nfirst", "tie"),  # position bias: win + lose
-        ("5 5\nx", "5 5\nx", "tie"),
-        ("4 7\nx", "7 4\nx", "lose"),
-        ("6 6\nx", "8 3\nx", "lose"),  # tie + lose
-    ],
-)
-def test_verdict_row_maps_the_swapped_order_back(a_first, b_first, verdict):
-    row = verdict_row(PAIR, response(a_first), response(b_first), "judge", "v", JudgeVerdictsConfig())
-    assert row["verdict"] == verdict and row["reason"] is None
-
-
-def test_unparsed_or_failed_judgements_are_unjudged_with_reason():
-    row = verdict_row(PAIR, response("great answers"), response("8 7\nok"), "judge", "v",
-                      JudgeVerdictsConfig())
-    assert row["verdict"] == UNJUDGED and "A first" in row["reason"]
-    assert row["a_first_raw"] == "great answers" and row["a_first_parse_status"] == "failed"
-    row = verdict_row(PAIR, response("8 7"), response(None, error="timeout"), "judge", "v",
-                      JudgeVerdictsConfig())
-    assert row["verdict"] == UNJUDGED and "timeout" in row["reason"]
-
-
-def test_win_tie_lose_table_per_set_and_overall():
-    verdicts = pl.DataFrame({
-        "comparison": ["c"] * 6,
-        "test_set": ["vicuna"] * 3 + ["koala"] * 3,
-        "item_id": list("123456"),
-        "verdict": ["win", "win", "lose", "tie", UNJUDGED, "lose"],
-    })
-    table, bars = win_tie_lose_table(verdicts)
-    rows = {r["test_set"]: r for r in table.to_dicts()}
-    assert rows["vicuna"]["winning_score"] == pytest.approx((2 - 1) / 3 + 1)
-    assert rows["koala"]["n"] == 2 and rows["koala"]["unjudged"] == 1
-    assert rows["overall"]["win"] == 2 and rows["overall"]["n"] == 5
-    assert rows["overall"]["winning_score"] == pytest.approx((2 - 2) / 5 + 1)
-    assert len(bars) == 3
-
+from .helpers import check_results, checks_of, metadata_value, resources
 
 @pytest.mark.slow
 def test_judge_two_tiny_configurations_in_both_orders(warehouse, shared_data, tiny_model):
@@ -81,11 +23,11 @@ def test_judge_two_tiny_configurations_in_both_orders(warehouse, shared_data, ti
         "judge_verdicts": {"max_tokens": 16},
     }
     result = dg.materialize(
-        [judge_answers, judge_verdicts, judge_verdicts_parse_failure_rate],
+        [judge_answers, judge_verdicts, *checks_of(ASSET_CHECKS, "judge_verdicts")],
         instance=dg.DagsterInstance.ephemeral(), resources=resources(warehouse, model),
         run_config={"ops": {k: {"config": v} for k, v in config.items()}},
     )
-    assert check_results(result) == {"judge_verdicts_parse_failure_rate": True}
+    assert check_results(result) == {"judge_verdicts_parse_failure_rate": True, "judge_verdicts_reconciled": True}
     answers = warehouse.read_table("judge_answers")
     assert answers.height == 2 * 1 * 2  # sets x items x models
     assert set(answers["model_label"]) == {"seed1", "seed2"}
@@ -110,7 +52,7 @@ def test_judge_two_tiny_configurations_in_both_orders(warehouse, shared_data, ti
 
 
 def test_recipe_model_spec_resolves_to_the_recipe_checkpoint(warehouse):
-    from mammoth_assets.defs.quality.judging import resolve_model
+    from mammoth_assets.defs.quality.judge_answers import resolve_model
 
     assert resolve_model(warehouse, "") == ""
     assert resolve_model(warehouse, "Qwen/Qwen2.5-7B") == "Qwen/Qwen2.5-7B"
@@ -121,3 +63,12 @@ def test_recipe_model_spec_resolves_to_the_recipe_checkpoint(warehouse):
     assert resolve_model(warehouse, "recipe:alpagasus-7b") == "/ckpt/alpagasus/model"
     with pytest.raises(dg.Failure):
         resolve_model(warehouse, "recipe:random-7b")
+
+
+def test_parse_failure_check_fails_once_its_ceiling_is_crossed(warehouse):
+    verdicts = pl.DataFrame({"comparison": ["c", "c"], "verdict": ["win", "unjudged"],
+                             "decision": ["kept", "unparsed"]})
+    warehouse.replace_table("judge_verdicts", verdicts)
+    assert parse_failure_check(warehouse, 0.5).passed  # 1 of 2 items unparsed
+    failed = parse_failure_check(warehouse, 0.4)
+    assert not failed.passed and failed.metadata["comparisons_failing"].value == ["c"]

@@ -4,45 +4,29 @@ import polars as pl
 import pytest
 
 from mammoth_assets.defs.quality import (
+    ASSET_CHECKS,
     alpagasus_subset,
-    alpagasus_subset_matches_scores,
     instruction_examples,
     quality_scores,
-    quality_scores_parse_failure_rate,
     random_subset,
-    random_subset_size_and_reproducible,
 )
-from mammoth_assets.defs.quality.rating import RatingConfig, score_row
 from mammoth_assets.llm import LLMResource
-from mammoth_assets.llm.types import LLMResponse
 
-from .helpers import check_results, instance_with_sets, metadata_value, resources
+from .helpers import check_results, checks_of, instance_with_sets, metadata_value, resources
 
 import dagster as dg
 
 SET = "alpaca_random_9k"
 RATED = 16
+SUBSET_CHECKS = checks_of(ASSET_CHECKS, "alpagasus_subset", "random_subset")
 
 
-def run(warehouse, instance, model, selection, config):
+def run(warehouse, instance, model, selection, config, raise_on_error=True):
     return dg.materialize(
         selection, instance=instance, partition_key=SET, resources=resources(warehouse, model),
         run_config={"ops": {name: {"config": c} for name, c in config.items()}},
+        raise_on_error=raise_on_error,
     )
-
-
-def test_score_row_parses_flagged_text_and_records_failures():
-    config = RatingConfig()
-    flagged = LLMResponse("r", "k", "4.5\nIt's accurate.\nMore lines.", error="does not match regex")
-    row = score_row("s", "e1", flagged, "rater", config)
-    assert (row["score"], row["parse_status"], row["parse_error"]) == (4.5, "first_line", None)
-    garbled = LLMResponse("r", "k", "no idea", error="does not match regex")
-    row = score_row("s", "e2", garbled, "rater", config)
-    assert row["score"] is None and row["parse_status"] == "failed"
-    assert "does not match regex" in row["parse_error"] and row["raw_text"] == "no idea"
-    lost = LLMResponse("r", "k", None, error="timeout after 120 s")
-    row = score_row("s", "e3", lost, "rater", config)
-    assert (row["score"], row["parse_status"], row["parse_error"]) == (None, "llm_error", "timeout after 120 s")
 
 
 @pytest.mark.slow
@@ -52,13 +36,14 @@ def test_rate_then_filter_without_new_llm_calls(warehouse, shared_data, tiny_mod
     rating = {"limit": RATED, "max_tokens": 24, "batch_size": 8}
     result = run(
         warehouse, instance, model,
-        [instruction_examples, quality_scores, alpagasus_subset, random_subset,
-         quality_scores_parse_failure_rate, alpagasus_subset_matches_scores,
-         random_subset_size_and_reproducible],
+        [instruction_examples, quality_scores, alpagasus_subset, random_subset, *SUBSET_CHECKS],
         {"instruction_examples": {"limit": 100}, "quality_scores": rating,
          "alpagasus_subset": {"threshold": 4.5}},
     )
     assert all(check_results(result).values()), check_results(result)
+    assert set(check_results(result)) == {"instruction_examples_accounted", "quality_scores_parse_failure_rate",
+                                          "alpagasus_subset_matches_scores", "random_subset_size_and_reproducible",
+                                          "alpagasus_subset_reconciled", "random_subset_reconciled"}
     assert metadata_value(result, "instruction_examples", "rows") == 100
 
     scores = warehouse.read_table("quality_scores")
@@ -81,15 +66,14 @@ def test_rate_then_filter_without_new_llm_calls(warehouse, shared_data, tiny_mod
     # Another threshold: a new subset purely from stored scores, zero LLM calls.
     low = float(scores["score"].min())
     result = run(warehouse, instance, model,
-                 [alpagasus_subset, random_subset, alpagasus_subset_matches_scores,
-                  random_subset_size_and_reproducible],
+                 [alpagasus_subset, random_subset, *SUBSET_CHECKS],
                  {"alpagasus_subset": {"threshold": low}, "random_subset": {"seed": 3}})
     assert all(check_results(result).values())
     assert metadata_value(result, "alpagasus_subset", "kept") == RATED
     assert metadata_value(result, "alpagasus_subset", "llm_calls_during_run") == 0
     assert metadata_value(result, "alpagasus_subset", "llm_backend_requests_during_run") == 0
     assert LLMResource(model=model).cache().calls("quality_scores").height == calls_before
-    kept = warehouse.read_table("alpagasus_subset").filter(pl.col("status") == "kept")
+    kept = warehouse.read_table("alpagasus_subset").filter(pl.col("decision") == "kept")
     assert kept.height == RATED and kept["instruction"].str.len_chars().min() > 0
 
     # Re-rating (a resumed or repeated run) is served from the request cache.
@@ -98,3 +82,24 @@ def test_rate_then_filter_without_new_llm_calls(warehouse, shared_data, tiny_mod
     assert metadata_value(result, "quality_scores", "llm_cache_hits") == RATED
     again = warehouse.read_table("quality_scores").sort("example_id")
     assert again["score"].to_list() == scores.sort("example_id")["score"].to_list()
+
+
+@pytest.mark.slow
+def test_a_parse_failure_rate_above_the_asset_ceiling_fails_and_blocks_the_subset(warehouse, shared_data, tiny_model):
+    """Unconstrained, the random tiny model mostly answers without a score. The check passes under a
+    ceiling above the observed rate and fails, blocking alpagasus_subset, once the ceiling is below it
+    (the second run is served from the request cache)."""
+    instance = instance_with_sets(SET)
+    model = str(tiny_model)
+    rating = {"limit": 4, "max_tokens": 16, "batch_size": 4, "constrain_output": False}
+    examples = {"instruction_examples": {"limit": 10}}
+    lenient = run(warehouse, instance, model, [instruction_examples, quality_scores],
+                  {**examples, "quality_scores": {**rating, "max_parse_failure_rate": 1.0}})
+    assert check_results(lenient)["quality_scores_parse_failure_rate"]
+    observed = metadata_value(lenient, "quality_scores", "parse_failure_rate")
+    if observed == 0:
+        pytest.skip("the tiny model happened to answer every rating with a score")
+    strict = run(warehouse, instance, model, [quality_scores, alpagasus_subset],
+                 {"quality_scores": {**rating, "max_parse_failure_rate": observed / 2}}, raise_on_error=False)
+    assert check_results(strict) == {"quality_scores_parse_failure_rate": False}
+    assert not strict.success and not warehouse.table_exists("alpagasus_subset")  # blocked

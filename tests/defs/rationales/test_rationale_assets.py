@@ -12,6 +12,7 @@ from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.quality.examples import instruction_examples
 from mammoth_assets.defs.quality.tables import EXAMPLE_SCHEMA
 from mammoth_assets.defs.rationales import ASSET_CHECKS, ASSETS, demo_run_config
+from mammoth_assets.defs.rationales.checks import hybrid_only_verified_programs
 from mammoth_assets.defs.plots import embedded_png_bytes
 from mammoth_assets.defs.rationales.programs import POT_PROGRAMS_SCHEMA
 from mammoth_assets.defs.resources import WarehouseResource
@@ -100,7 +101,8 @@ def test_tiny_model_programs_are_executed_and_judged(tiny_run) -> None:
         assert row["verdict"] in ("verified", "wrong_answer", "no_answer", "execution_failed")
         assert json.loads(row["limits"])["timeout_s"] == 5.0
         assert row["duration_s"] > 0
-    assert records.filter(~pl.col("verified"))["reason"].null_count() == 0
+    assert (records.filter(~pl.col("verified"))["decision_detail"] != "").all()
+    assert (records["verified"] == (records["decision"] == "kept")).all()
     metadata = _metadata(instance, "verified_rationales")
     assert metadata["rows"] == 7 and metadata["isolation"] in ("bwrap", "unshare", "none")
     assert embedded_png_bytes(metadata["verification_plot"]).startswith(b"\x89PNG")
@@ -111,8 +113,9 @@ def test_tiny_model_run_checks_pass(tiny_run) -> None:
     result, *_ = tiny_run
     checks = _checks(result)
     assert checks == {
+        "instruction_examples_accounted": True,
         "pot_programs_accounted": True,
-        "verified_rationales_accounted": True,
+        "verified_rationales_reconciled": True,
         "verified_rationales_min_verified_rate": True,  # demo floor 0
         "hybrid_rationales_only_verified_programs": True,
     }
@@ -168,7 +171,7 @@ def test_verification_keeps_exactly_the_programs_that_reproduce_the_answer(wareh
     instance = _instance()
     verified_rationales, hybrid_rationales = ASSETS[1], ASSETS[2]
     result = dg.materialize(
-        [verified_rationales, hybrid_rationales, *ASSET_CHECKS[1:]], instance=instance, partition_key=SET,
+        [verified_rationales, hybrid_rationales, *ASSET_CHECKS], instance=instance, partition_key=SET,
         resources={"warehouse": WarehouseResource(path=str(warehouse.path))},
         run_config=dg.RunConfig(ops={"verified_rationales": {"config": {"timeout_s": 2.0, "workers": 2}}}),
     )
@@ -183,11 +186,11 @@ def test_verification_keeps_exactly_the_programs_that_reproduce_the_answer(wareh
     }
     assert records["right_variable:pot:0"]["answer_source"] == "variable"
     assert records["right:pot:0"]["stdout"] == "12\n" and records["right:pot:0"]["status"] == "ok"
-    assert "ZeroDivisionError" in records["crash:pot:0"]["reason"]
-    assert records["loop:pot:0"]["status"] == "timeout" and records["loop:pot:0"]["reason"].startswith("timeout")
-    assert "'13'" in records["wrong:pot:0"]["reason"]
+    assert "ZeroDivisionError" in records["crash:pot:0"]["decision_detail"]
+    assert records["loop:pot:0"]["status"] == "timeout" and records["loop:pot:0"]["decision_detail"].startswith("timeout")
+    assert "'13'" in records["wrong:pot:0"]["decision_detail"]
     assert _checks(result) == {
-        "verified_rationales_accounted": True,
+        "verified_rationales_reconciled": True,
         "verified_rationales_min_verified_rate": True,
         "hybrid_rationales_only_verified_programs": True,
     }
@@ -212,11 +215,26 @@ def test_hybrid_check_catches_a_tampered_program(warehouse: Warehouse) -> None:
     ok = dg.materialize([ASSETS[1], ASSETS[2]], instance=instance, partition_key=SET, resources=resources,
                         run_config=dg.RunConfig(ops={"verified_rationales": {"config": {"timeout_s": 2.0}}}))
     assert ok.success
+    assert hybrid_only_verified_programs(warehouse, SET, pot_rows=4).passed
     with warehouse.transaction() as con:
         con.execute("UPDATE hybrid_rationales SET output = '```python\nprint(99)\n```' WHERE rationale_type = 'pot' AND example_id = 'wrong' OR program_id = 'right:pot:0'")
-    check = dg.materialize([ASSETS[2], ASSET_CHECKS[3]], instance=instance, resources=resources,
-                           selection=dg.AssetSelection.checks(ASSET_CHECKS[3]), raise_on_error=False)
-    assert _checks(check) == {"hybrid_rationales_only_verified_programs": False}
+    assert not hybrid_only_verified_programs(warehouse, SET, pot_rows=4).passed
+
+
+def test_min_verified_rate_check_warns_once_its_floor_is_crossed(warehouse: Warehouse) -> None:
+    """5 of 9 executed programs verify (0.556): a floor of 0.5 passes, 0.6 warns (non-blocking)."""
+    _write_inputs(warehouse)
+    resources = {"warehouse": WarehouseResource(path=str(warehouse.path))}
+    outcomes = {}
+    for floor in (0.5, 0.6):
+        result = dg.materialize(
+            [ASSETS[1]], instance=_instance(), partition_key=SET, resources=resources,
+            run_config=dg.RunConfig(ops={"verified_rationales": {"config": {"timeout_s": 2.0, "min_verified_rate": floor}}}),
+        )
+        assert result.success
+        outcomes[floor] = _checks(result)
+    assert outcomes[0.5] == {"verified_rationales_min_verified_rate": True}
+    assert outcomes[0.6] == {"verified_rationales_min_verified_rate": False}
 
 
 def test_verification_refuses_to_run_on_a_broken_sandbox(warehouse: Warehouse) -> None:
@@ -282,7 +300,7 @@ def test_an_empty_instruction_set_materializes_empty(warehouse: Warehouse) -> No
                    "llm": LLMResource(model="no-requests-expected", cache_path=str(warehouse.path.parent / "llm.duckdb"))},
     )
     assert result.success
-    assert _checks(result)["pot_programs_accounted"] and _checks(result)["verified_rationales_accounted"]
+    assert _checks(result)["pot_programs_accounted"] and _checks(result)["verified_rationales_reconciled"]
     assert warehouse.count("pot_programs", "instruction_set", SET) == 0
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from mammoth_assets.defs.resources import WarehouseResource
-from mammoth_assets.defs.train import defs as train_defs, sft_checkpoint
+from mammoth_assets.defs.train import sft_checkpoint
 from mammoth_assets.defs.train.sensors import training_recipe_sensor
 
 
@@ -54,7 +54,7 @@ def materialize(key: str, warehouse, run_config: dict | None = None, raise_on_er
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("training_recipe", [key])
     return dg.materialize(
-        [sft_checkpoint, *train_defs.asset_checks],
+        [sft_checkpoint],
         instance=instance,
         partition_key=key,
         resources={"warehouse": WarehouseResource(path=str(warehouse.path))},
@@ -76,7 +76,7 @@ def test_sft_checkpoint_trains_records_and_passes_checks(recipes, warehouse, tin
     assert all(e.passed for e in evaluations.values()), {k: e.metadata for k, e in evaluations.items()}
     assert evaluations["sft_checkpoint_generates"].metadata["new_tokens"].value > 0
 
-    row = warehouse.query("train_checkpoint_for_recipe", {"recipe": "tiny-test"}).row(0, named=True)
+    row = warehouse.query("sft_checkpoint_of_recipe", {"recipe": "tiny-test"}).row(0, named=True)
     assert row["steps"] == 4 and row["n_examples"] == 24 and row["n_rejected_rows"] == 1
     assert row["final_loss"] < row["first_loss"]
     run_dir = Path(row["run_dir"])

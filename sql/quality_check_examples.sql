@@ -1,6 +1,0 @@
--- instruction_examples bookkeeping: every row is valid or invalid with a reason, and ids are unique per set.
-SELECT count(*) AS rows,
-       count(*) FILTER (WHERE status = 'ok') AS valid,
-       count(*) FILTER (WHERE status = 'invalid' AND reason IS NOT NULL) AS invalid_with_reason,
-       count(*) - count(DISTINCT (instruction_set, example_id)) AS duplicate_ids
-FROM instruction_examples
