@@ -11,7 +11,7 @@ from typing import Any, Optional, Sequence
 import dagster as dg
 import polars as pl
 
-from mammoth_assets.core import evaluation, fewshot, grading
+from mammoth_assets.core import evaluation, fewshot
 from mammoth_assets.core.benchmarks import BenchmarkError, default_root, load_benchmark
 from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.evaluate.common import markdown_sample, partition_parts
@@ -180,20 +180,16 @@ def benchmark_generations(
         prompted = evaluation_requests.pot_requests(items, max_tokens=max_tokens,
                                            use_chat=config.use_chat_template, partition=partition)
         responses = engine.generate([p.request for p in prompted],
-                                    stage="benchmark_generations_pot", log=context.log)
+                                    stage="benchmark_generations", log=context.log)
         responses_all += responses
         programs = [evaluation.extract_program(r.text if r.ok else None) for r in responses]
         runnable = [i for i, program in enumerate(programs) if program]
         executed = _run_programs([programs[i] for i in runnable], config) if runnable else []
-        for index, result in zip(runnable, executed):
-            pot_results[index] = {**result, "program": programs[index]}
+        executions = dict(zip(runnable, executed))
         for index, (p, response) in enumerate(zip(prompted, responses)):
-            result = pot_results.setdefault(index, {"status": "no_program", "ok": False,
-                                                    "stdout": None, "error": response.error,
-                                                    "program": None})
-            result["completion"] = response.text
-            answer = grading.program_answer_text(result["stdout"]) if result["ok"] else None
-            if answer is not None:
+            pot_results[index] = evaluation.pot_attempt(
+                programs[index], executions.get(index), response.text, response.error)
+            if pot_results[index]["answered"]:
                 final[index] = (p, response, "pot")
     fallback = [item for index, item in enumerate(items) if index not in final]
     cot_prompted = evaluation_requests.cot_requests(fallback, fewshot_context, max_tokens=max_tokens,
