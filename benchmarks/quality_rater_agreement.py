@@ -21,7 +21,7 @@ import time
 
 from mammoth_assets import paths
 from mammoth_assets.core import instruction_sets as sets
-from mammoth_assets.core.alpagasus import parse_rating
+from mammoth_assets.core.alpagasus import PAPER_THRESHOLD, parse_rating
 from mammoth_assets.defs.quality.rating import RatingConfig, rating_request
 from mammoth_assets.llm import LLMResource, load_prompt
 
@@ -48,7 +48,7 @@ def prf(predicted: list[bool], truth: list[bool]) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=40)
-    parser.add_argument("--threshold", type=float, default=4.5)
+    parser.add_argument("--threshold", type=float, default=PAPER_THRESHOLD)
     parser.add_argument("--dimension", default="accuracy", choices=["accuracy", "helpfulness"])
     parser.add_argument("--backend", default="transformers")
     parser.add_argument("--model", default="", help="empty = the project's tiny model")

@@ -53,13 +53,9 @@ EVENT_LOG_READS = ("get_latest_materialization_event", "fetch_materializations",
 
 # (file, forbidden prefix or event-log call) -> why it is still there. Shrink only.
 ALLOWED: dict[tuple[str, str], str] = {
-    # owner h-quality16 (fixed on branch h-quality16: rating request, recipe names, partition
-    # names and the training-table reader moved out of defs; delete these entries on merge).
+    # owner h-quality16: the AlpaGasus rating request builder (an LLMRequest, so steps/, not core)
+    # moves out of defs/quality/rating.py with the rating policy.
     ("benchmarks/quality_rater_agreement.py", "mammoth_assets.defs"): "h-quality16",
-    ("mammoth_assets/cli/quality.py", "mammoth_assets.defs"): "h-quality16",
-    ("mammoth_assets/cli/train.py", "mammoth_assets.defs"): "h-quality16",
-    # owner h-decisions (fixed on branch h-decisions: load_index in core/decontamination).
-    ("mammoth_assets/cli/webinstruct.py", "mammoth_assets.defs"): "h-decisions",
     # owner h-decisions: webinstruct checks read thresholds back from materialization metadata
     # (`latest_metadata`, `partition_metadata`) until they move to check_specs on the assets.
     ("mammoth_assets/defs/webinstruct/common.py", "get_latest_materialization_event"): "h-decisions",

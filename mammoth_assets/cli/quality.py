@@ -66,14 +66,14 @@ def add_instruction_set(args: argparse.Namespace) -> int:
     if args.kind == "train" and not args.no_partition:
         import dagster as dg
 
-        from mammoth_assets.defs.partitions import instruction_set_partitions
+        from mammoth_assets.core.partition_names import INSTRUCTION_SET
 
         if not os.environ.get("DAGSTER_HOME"):
             print("DAGSTER_HOME is not set: the instruction_set_sensor will add the partition")
             return 0
         with dg.DagsterInstance.get() as instance:
-            instance.add_dynamic_partitions(instruction_set_partitions.name, [args.name])
-        print(f"added partition {args.name!r} to {instruction_set_partitions.name}")
+            instance.add_dynamic_partitions(INSTRUCTION_SET, [args.name])
+        print(f"added partition {args.name!r} to {INSTRUCTION_SET}")
     return 0
 
 

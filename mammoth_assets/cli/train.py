@@ -35,7 +35,8 @@ def run_train(args: argparse.Namespace) -> int:
     from mammoth_assets.core.sft.recipe import LaunchSpec
     from mammoth_assets.core.sft.records import checkpoint_row, examples_frame
     from mammoth_assets.core.sft.run import TrainingFailed, prepare_run, run_training
-    from mammoth_assets.defs.train.sources import table_reader
+    from mammoth_assets.llm.tiny_model import ensure_tiny_model
+    from mammoth_assets.steps.training_sets import table_reader
     from mammoth_assets.warehouse import warehouse_from_env
 
     import polars as pl
@@ -54,8 +55,6 @@ def run_train(args: argparse.Namespace) -> int:
         recipe = recipe.model_copy(update={"launch": LaunchSpec.model_validate(update | {
             k: v for k, v in recipe.launch.model_dump().items() if k not in update})})
     warehouse = warehouse_from_env()
-    from mammoth_assets.llm.tiny_model import ensure_tiny_model
-
     prepared = prepare_run(
         recipe, table_reader(warehouse), max_steps=args.max_steps, use_deepspeed=not args.no_deepspeed,
         restart=args.restart, tiny_model=ensure_tiny_model,
@@ -80,7 +79,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_recipes(args: argparse.Namespace) -> int:
-    from mammoth_assets.defs.train.sensors import valid_recipe_names
+    from mammoth_assets.core.sft.recipe import valid_recipe_names
 
     names, errors = valid_recipe_names()
     for name, error in errors.items():
@@ -90,12 +89,12 @@ def run_recipes(args: argparse.Namespace) -> int:
         return 1 if errors else 0
     import dagster as dg
 
-    from mammoth_assets.defs.partitions import training_recipe_partitions
+    from mammoth_assets.core.partition_names import TRAINING_RECIPE
 
     with dg.DagsterInstance.get() as instance:
-        known = set(instance.get_dynamic_partitions(training_recipe_partitions.name))
+        known = set(instance.get_dynamic_partitions(TRAINING_RECIPE))
         new = [n for n in names if n not in known]
-        instance.add_dynamic_partitions(training_recipe_partitions.name, new)
+        instance.add_dynamic_partitions(TRAINING_RECIPE, new)
     print(f"registered {len(new)} new recipe partitions: {', '.join(new) or '-'}")
     return 0
 

@@ -58,7 +58,7 @@ def provenance(args: argparse.Namespace) -> int:
 
 def decontamination_index(args: argparse.Namespace) -> int:
     from mammoth_assets.core import benchmarks as bench
-    from mammoth_assets.defs.webinstruct.decontamination import load_contamination_index
+    from mammoth_assets.core.decontamination import load_contamination_index
 
     root = args.root if args.root is not None else bench.default_root()
     names = args.benchmarks or bench.available_benchmarks(root)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -35,6 +36,9 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+
+from mammoth_assets import paths
+from mammoth_assets.core import benchmarks as bench
 
 # Word hashes come from polars, whose hash is stable only within a version: the version is part
 # of every on-disk index's cache key.
@@ -494,3 +498,34 @@ def planted_copy(item: Any, rng, context: str = "") -> str:
     words = context.split()
     cut = rng.randint(0, len(words)) if words else 0
     return " ".join(words[:cut]) + "\n\n" + body + "\n\n" + " ".join(words[cut:])
+
+
+def load_contamination_index(
+    names: list[str], root: Path | None, n: int, split: str = "test"
+) -> tuple[ContaminationIndex, bool, float]:
+    """The n-gram index of the named benchmarks, from the on-disk cache when the files are
+    unchanged. Returns (index, was_cached, seconds)."""
+    started = time.perf_counter()
+
+    def texts() -> list[BenchmarkText]:
+        return [
+            segment
+            for name in names
+            for item in bench.load_benchmark(name, root, split=split)
+            for segment in segments_of_item(item)
+        ]
+
+    if root is not None:
+        fingerprint = files_fingerprint(root)
+        loader = texts
+    else:  # hub: key on the loaded content itself
+        loaded = texts()
+        fingerprint = hashlib.sha1("\x1f".join(f"{t.benchmark}/{t.item_id}/{t.text}" for t in loaded).encode("utf-8")).hexdigest()[:40]
+        def loader() -> list[BenchmarkText]:
+            return loaded
+
+    cache_dir = paths.data_dir() / "cache" / "decontamination"
+    index, cached = cached_index(
+        cache_dir, index_cache_key(names, n, fingerprint, split), loader, n
+    )
+    return index, cached, time.perf_counter() - started

@@ -16,7 +16,6 @@ from mammoth_assets.core.benchmarks.registry import (
     PAPER_SOURCE,
     PAPER_TRAINED_MODEL,
 )
-from mammoth_assets.core.grading import program_answer_text
 from mammoth_assets.core.fewshot import COT_STOP, PUBLISHED_STOP, FewShotContext, cot_variables, pot_variables
 
 POT_STOP = ("```", "\nQuestion:")
@@ -72,22 +71,6 @@ def extract_program(completion: str | None) -> str | None:
     code = fenced.group(1) if fenced else completion
     code = code.strip("\n")
     return code if code.strip() else None
-
-
-def pot_attempt(program: str | None, execution: dict[str, Any] | None, completion: str | None,
-                error: str | None) -> dict[str, Any]:
-    """One item's program-of-thought attempt in hybrid decoding (MAmmoTH): the program, how
-    running it went (`execution`: status, ok, stdout, error; None when there was no program to
-    run) and `answered`: the program ran and printed an answer, so it stands; otherwise the item
-    falls back to chain-of-thought."""
-    if execution is None:
-        attempt: dict[str, Any] = {"status": "no_program", "ok": False, "stdout": None,
-                                   "error": error, "program": None}
-    else:
-        attempt = {**execution, "program": program}
-    attempt["completion"] = completion
-    attempt["answered"] = bool(attempt["ok"]) and program_answer_text(attempt["stdout"]) is not None
-    return attempt
 
 
 def checkpoint_model(key: str, recorded_dir: str | None, tiny_model_path: str | None) -> str:

@@ -2,8 +2,10 @@
 
 import dagster as dg
 
-DUMP_DIMENSION = "cc_dump"
-SHARD_DIMENSION = "shard"
+from mammoth_assets.core import partition_names
+
+DUMP_DIMENSION = partition_names.DUMP
+SHARD_DIMENSION = partition_names.SHARD
 
 # One partition per Common Crawl dump (CC-MAIN-2024-10, ...). The bundled sample is CC-MAIN-SAMPLE.
 cc_dump_partitions = dg.DynamicPartitionsDefinition(name=DUMP_DIMENSION)
@@ -18,10 +20,10 @@ cc_dump_shard_partitions = dg.MultiPartitionsDefinition(
 )
 
 # One partition per instruction set (webinstruct, or an external Alpaca/chat file from config).
-instruction_set_partitions = dg.DynamicPartitionsDefinition(name="instruction_set")
+instruction_set_partitions = dg.DynamicPartitionsDefinition(name=partition_names.INSTRUCTION_SET)
 
 # One partition per SFT training recipe.
-training_recipe_partitions = dg.DynamicPartitionsDefinition(name="training_recipe")
+training_recipe_partitions = dg.DynamicPartitionsDefinition(name=partition_names.TRAINING_RECIPE)
 
 # One partition per evaluation benchmark.
 benchmark_partitions = dg.DynamicPartitionsDefinition(name="benchmark")

@@ -71,18 +71,3 @@ def test_resolve_checkpoint_policy(tmp_path: Path) -> None:
     assert trained.provenance == {"base_model": "m", "training_set_hash": "h"}
     # a recipe row without a checkpoint directory does not count as trained
     assert resolve_checkpoint("recipe-a", {"checkpoint_path": None}).source == "hub_id"
-
-
-def test_hybrid_decoding_keeps_a_program_answer_only_when_it_printed_one() -> None:
-    from mammoth_assets.core.evaluation import pot_attempt
-
-    ran = {"status": "ok", "ok": True, "stdout": "x = 3\n42\n", "error": None}
-    kept = pot_attempt("print(42)", ran, "```python\nprint(42)\n```", None)
-    assert kept["answered"] and kept["program"] == "print(42)" and kept["completion"].startswith("```")
-    silent = pot_attempt("x = 1", {**ran, "stdout": "  \n"}, "x = 1", None)
-    failed = pot_attempt("1/0", {**ran, "status": "error", "ok": False, "stdout": None,
-                                 "error": "ZeroDivisionError"}, "1/0", None)
-    assert not silent["answered"] and not failed["answered"]
-    none = pot_attempt(None, None, None, "backend timeout")
-    assert none == {"status": "no_program", "ok": False, "stdout": None, "error": "backend timeout",
-                    "program": None, "completion": None, "answered": False}

@@ -158,3 +158,20 @@ def unsafe_recipe_files(directory: Path | None = None) -> list[Path]:
     """Recipe files whose stem is not a safe name: never registered, reported instead."""
     directory = directory or recipes_dir()
     return sorted(p for p in directory.glob("*.yaml") if not RECIPE_NAME.fullmatch(p.stem))
+
+
+def valid_recipe_names() -> tuple[list[str], dict[str, str]]:
+    """(valid recipe names in training_recipes/, {invalid name: why}): what becomes a partition."""
+    names, errors = [], {}
+    directory = recipes_dir()
+    for path in unsafe_recipe_files(directory):
+        errors[path.stem[:80]] = f"{path.name}: the file stem is the partition key and must be a safe name " \
+            "(letters, digits, '.', '_', '-', starting with a letter or digit)"
+    for name in list_recipe_names(directory):
+        try:
+            load_recipe(directory / f"{name}.yaml")
+        except RecipeError as error:
+            errors[name] = str(error)
+            continue
+        names.append(name)
+    return names, errors

@@ -11,7 +11,7 @@ from typing import Any, Optional, Sequence
 import dagster as dg
 import polars as pl
 
-from mammoth_assets.core import evaluation, fewshot
+from mammoth_assets.core import evaluation, fewshot, grading
 from mammoth_assets.core.benchmarks import BenchmarkError, default_root, load_benchmark
 from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.evaluate.common import markdown_sample, partition_parts
@@ -185,11 +185,15 @@ def benchmark_generations(
         programs = [evaluation.extract_program(r.text if r.ok else None) for r in responses]
         runnable = [i for i, program in enumerate(programs) if program]
         executed = _run_programs([programs[i] for i in runnable], config) if runnable else []
-        executions = dict(zip(runnable, executed))
+        for index, result in zip(runnable, executed):
+            pot_results[index] = {**result, "program": programs[index]}
         for index, (p, response) in enumerate(zip(prompted, responses)):
-            pot_results[index] = evaluation.pot_attempt(
-                programs[index], executions.get(index), response.text, response.error)
-            if pot_results[index]["answered"]:
+            result = pot_results.setdefault(index, {"status": "no_program", "ok": False,
+                                                    "stdout": None, "error": response.error,
+                                                    "program": None})
+            result["completion"] = response.text
+            answer = grading.program_answer_text(result["stdout"]) if result["ok"] else None
+            if answer is not None:
                 final[index] = (p, response, "pot")
     fallback = [item for index, item in enumerate(items) if index not in final]
     cot_prompted = evaluation_requests.cot_requests(fallback, fewshot_context, max_tokens=max_tokens,

@@ -9,9 +9,10 @@ every benchmark is one click (a dynamic dimension would need keys added before a
 
 import dagster as dg
 
+from mammoth_assets.core import partition_names
 from mammoth_assets.core.benchmarks import SUPPORTED_BENCHMARKS
 
-checkpoint_partitions = dg.DynamicPartitionsDefinition(name="checkpoint")
+checkpoint_partitions = dg.DynamicPartitionsDefinition(name=partition_names.CHECKPOINT)
 benchmark_dimension = dg.StaticPartitionsDefinition(list(SUPPORTED_BENCHMARKS))
 evaluation_partitions = dg.MultiPartitionsDefinition(
     {"checkpoint": checkpoint_partitions, "benchmark": benchmark_dimension}

@@ -27,6 +27,7 @@ from mammoth_assets.defs.quality.tables import (
     markdown_table,
 )
 from mammoth_assets.defs.resources import WarehouseResource
+from mammoth_assets.steps.checkpoints import recorded_checkpoint
 from mammoth_assets.llm import LLMResource
 from mammoth_assets.llm.prompts import load_prompt
 from mammoth_assets.llm.types import LLMResponse, SamplingParams
@@ -85,9 +86,7 @@ def resolve_model(store: Warehouse, model: str) -> str:
     if not model.startswith(RECIPE_PREFIX):
         return model
     recipe = model[len(RECIPE_PREFIX):]
-    path = None
-    if store.table_exists("sft_checkpoint"):
-        path = store.scalar("quality_checkpoint_of_recipe", {"recipe": recipe})
+    path = (recorded_checkpoint(store, recipe) or {}).get("checkpoint_path")
     if not path:
         raise dg.Failure(
             description=f"model {model!r}: no sft_checkpoint for training recipe {recipe!r}; "

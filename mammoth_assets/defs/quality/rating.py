@@ -7,7 +7,7 @@ import dagster as dg
 import polars as pl
 
 from mammoth_assets import paths
-from mammoth_assets.core.alpagasus import RATING_REGEX, ParseStatus, parse_rating, score_histogram
+from mammoth_assets.core.alpagasus import PAPER_THRESHOLD, RATING_REGEX, ParseStatus, parse_rating, score_histogram
 from mammoth_assets.defs.conventions import LLM_POOL, prompt_code_version
 from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.plots import embedded_png
@@ -21,7 +21,6 @@ from mammoth_assets.llm.types import LLMResponse, SamplingParams
 from mammoth_assets.warehouse import ParquetStager
 
 LLM_ERROR = "llm_error"
-PAPER_THRESHOLD = 4.5
 
 
 class RatingConfig(dg.Config):

@@ -12,7 +12,7 @@ import dagster as dg
 import polars as pl
 
 from mammoth_assets import paths
-from mammoth_assets.core.alpagasus import score_histogram
+from mammoth_assets.core.alpagasus import PAPER_THRESHOLD, score_histogram
 from mammoth_assets.defs.partitions import instruction_set_partitions
 from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.quality.plots import score_histogram_png
@@ -23,7 +23,7 @@ from mammoth_assets.warehouse import ParquetStager, Warehouse
 
 
 class AlpagasusSubsetConfig(dg.Config):
-    threshold: float = 4.5  # the paper keeps ratings >= 4.5 (9,229 of 52,002 Alpaca triplets)
+    threshold: float = PAPER_THRESHOLD
     sample_rows: int = 5
     max_categories: int = 20  # rows of the per-category breakdown in metadata
 

@@ -30,7 +30,8 @@ from mammoth_assets.defs.conventions import GPU_POOL
 from mammoth_assets.defs.partitions import training_recipe_partitions
 from mammoth_assets.defs.plots import embedded_png
 from mammoth_assets.defs.resources import WarehouseResource, artifact_metadata
-from mammoth_assets.defs.train.sources import MissingTrainingTable, table_reader
+from mammoth_assets.steps.training_sets import MissingTrainingTable, table_reader
+from mammoth_assets.llm.tiny_model import ensure_tiny_model
 from mammoth_assets.warehouse import Warehouse
 
 
@@ -128,8 +129,6 @@ def sft_checkpoint(
         recipe = _load(config, key)
     except RecipeError as error:
         raise _failure(str(error)) from error
-    from mammoth_assets.llm.tiny_model import ensure_tiny_model  # core builds no model itself
-
     try:
         prepared = prepare_run(
             recipe,

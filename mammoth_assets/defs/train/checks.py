@@ -16,6 +16,7 @@ from mammoth_assets.core.sft.metrics import has_nan, loss_trend, read_loss_log
 from mammoth_assets.core.sft.verify import verify_in_subprocess
 from mammoth_assets.defs.partitions import training_recipe_partitions
 from mammoth_assets.defs.resources import WarehouseResource
+from mammoth_assets.steps.checkpoints import recorded_checkpoint
 from mammoth_assets.defs.train.assets import sft_checkpoint
 
 # Partitioned asset checks are a Dagster preview feature; they are exactly what a per-recipe check
@@ -33,11 +34,7 @@ class GeneratesConfig(dg.Config):
 
 
 def _row(warehouse: WarehouseResource, recipe: str) -> dict | None:
-    store = warehouse.get()
-    if not store.table_exists("sft_checkpoint"):
-        return None
-    rows = store.query("train_checkpoint_for_recipe", {"recipe": recipe})
-    return rows.row(0, named=True) if rows.height else None
+    return recorded_checkpoint(warehouse.get(), recipe)
 
 
 def _missing(recipe: str) -> dg.AssetCheckResult:

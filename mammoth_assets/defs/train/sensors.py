@@ -8,30 +8,8 @@ reported in the tick's log and skipped. `mammoth train register` does the same f
 
 import dagster as dg
 
-from mammoth_assets.core.sft.recipe import (
-    RecipeError,
-    list_recipe_names,
-    load_recipe,
-    recipes_dir,
-    unsafe_recipe_files,
-)
+from mammoth_assets.core.sft.recipe import valid_recipe_names
 from mammoth_assets.defs.partitions import training_recipe_partitions
-
-
-def valid_recipe_names() -> tuple[list[str], dict[str, str]]:
-    names, errors = [], {}
-    directory = recipes_dir()
-    for path in unsafe_recipe_files(directory):
-        errors[path.stem[:80]] = f"{path.name}: the file stem is the partition key and must be a safe name " \
-            "(letters, digits, '.', '_', '-', starting with a letter or digit)"
-    for name in list_recipe_names(directory):
-        try:
-            load_recipe(directory / f"{name}.yaml")
-        except RecipeError as error:
-            errors[name] = str(error)
-            continue
-        names.append(name)
-    return names, errors
 
 
 @dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,

@@ -13,11 +13,8 @@ from mammoth_assets.defs.webinstruct.common import (
     materialized_dumps,
     partition_metadata,
 )
-from mammoth_assets.defs.webinstruct.decontamination import (
-    first_matches_per_page,
-    load_contamination_index,
-    page_check_texts,
-)
+from mammoth_assets.core.decontamination import load_contamination_index
+from mammoth_assets.defs.webinstruct.decontamination import first_matches_per_page, page_check_texts
 
 RECONCILE_COLUMNS = [
     "dump",

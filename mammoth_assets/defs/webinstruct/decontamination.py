@@ -3,7 +3,6 @@ as on a page, or its question, a choice, its answer) is removed (MAmmoTH2), reco
 benchmark item it matched; the metadata says per benchmark how many items the index can catch."""
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -11,16 +10,8 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from mammoth_assets import paths
 from mammoth_assets.core import benchmarks as bench
-from mammoth_assets.core.decontamination import (
-    BenchmarkText,
-    ContaminationIndex,
-    cached_index,
-    files_fingerprint,
-    index_cache_key,
-    segments_of_item,
-)
+from mammoth_assets.core.decontamination import ContaminationIndex, load_contamination_index
 from mammoth_assets.defs.partitions import cc_dump_shard_partitions
 from mammoth_assets.defs.shard_tables import shard_of
 from mammoth_assets.defs.resources import WarehouseResource
@@ -29,7 +20,6 @@ from mammoth_assets.defs.webinstruct.common import (
     counts_markdown,
     markdown_sample,
     require_table,
-    stable_id,
     swap_partition,
 )
 from mammoth_assets.warehouse import ParquetStager
@@ -69,35 +59,6 @@ def benchmark_names(config: DecontaminationConfig) -> list[str]:
         if config.benchmarks
         else bench.available_benchmarks(benchmark_root(config.benchmarks_root))
     )
-
-
-def load_contamination_index(
-    names: list[str], root: Path | None, n: int, split: str = "test"
-) -> tuple[ContaminationIndex, bool, float]:
-    """The n-gram index of the named benchmarks, from the on-disk cache when the files are
-    unchanged. Returns (index, was_cached, seconds)."""
-    started = time.perf_counter()
-
-    def texts() -> list[BenchmarkText]:
-        return [
-            segment
-            for name in names
-            for item in bench.load_benchmark(name, root, split=split)
-            for segment in segments_of_item(item)
-        ]
-
-    if root is not None:
-        fingerprint = files_fingerprint(root)
-        loader = texts
-    else:  # hub: key on the loaded content itself
-        loaded = texts()
-        fingerprint = stable_id(*(f"{t.benchmark}/{t.item_id}/{t.text}" for t in loaded), size=40)
-        loader = lambda: loaded
-    cache_dir = paths.data_dir() / "cache" / "decontamination"
-    index, cached = cached_index(
-        cache_dir, index_cache_key(names, n, fingerprint, split), loader, n
-    )
-    return index, cached, time.perf_counter() - started
 
 
 def page_check_texts(page_text: str, structured_pairs: str | None) -> list[str]:

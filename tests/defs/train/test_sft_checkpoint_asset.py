@@ -76,7 +76,7 @@ def test_sft_checkpoint_trains_records_and_passes_checks(recipes, warehouse, tin
     assert all(e.passed for e in evaluations.values()), {k: e.metadata for k, e in evaluations.items()}
     assert evaluations["sft_checkpoint_generates"].metadata["new_tokens"].value > 0
 
-    row = warehouse.query("train_checkpoint_for_recipe", {"recipe": "tiny-test"}).row(0, named=True)
+    row = warehouse.query("sft_checkpoint_of_recipe", {"recipe": "tiny-test"}).row(0, named=True)
     assert row["steps"] == 4 and row["n_examples"] == 24 and row["n_rejected_rows"] == 1
     assert row["final_loss"] < row["first_loss"]
     run_dir = Path(row["run_dir"])
