@@ -161,3 +161,34 @@ def test_supported_names_cover_paper_and_mammoth_sets() -> None:
 def test_small_helpers() -> None:
     assert number_text(51.0) == "51" and number_text("1,234") == "1234" and number_text(0.25) == "0.25"
     assert split_inline_choices("Q? Answer Choices: (A) 2 (B) 4", "Answer Choices:") == ("Q?", ["2", "4"])
+
+
+@pytest.mark.parametrize("name", SUPPORTED_BENCHMARKS)
+def test_registry_entry_matches_the_benchmark_files(bench_root: Path, name: str) -> None:
+    """Every fact a registry entry declares holds on the benchmark's real files: the fixed answer
+    kind is every item's kind, `subsets` names the item-id prefix, published exemplars resolve."""
+    from mammoth_assets.core.benchmarks import benchmark_spec, local_path
+    from mammoth_assets.core.benchmarks.registry import PAPER_MODELS
+    from mammoth_assets.core.grading import infer_answer_kind
+
+    spec = benchmark_spec(name)
+    if local_path(name, bench_root) is None:
+        pytest.skip(f"{name} is not under {bench_root}")
+    items = load_benchmark(name, bench_root, limit=200)
+    assert items and spec.shots > 0
+    if spec.answer_kind is not None:  # the loaders and a bare predictions file agree
+        assert {item.answer_kind for item in items} == {spec.answer_kind}
+        assert {infer_answer_kind(name, item.reference) for item in items} == {spec.answer_kind}
+    if spec.subsets:  # scores per BBH task / MMLU subject group by the id's prefix
+        assert all("/" in item.item_id for item in items)
+    assert set(spec.paper_scores) <= set(PAPER_MODELS)
+    if spec.published_exemplars is not None:
+        assert any((bench_root / c).exists() for c in spec.published_exemplars.candidates)
+
+
+def test_paper_scores_cover_the_papers_table() -> None:
+    from mammoth_assets.core.benchmarks import BENCHMARKS
+
+    assert [name for name, spec in BENCHMARKS.items() if spec.paper_scores] == [
+        "gsm8k", "math", "theoremqa", "gpqa", "mmlu_stem", "bbh", "arc_challenge"]
+    assert set(PAPER_BENCHMARKS) == {name for name, spec in BENCHMARKS.items() if spec.paper_scores}

@@ -4,6 +4,7 @@ unparsable-rate check is declared on `benchmark_scores` itself: its ceiling is t
 
 import dagster as dg
 
+from mammoth_assets.defs.evaluate.common import markdown_sample
 from mammoth_assets.defs.evaluate.generations import benchmark_generations
 from mammoth_assets.defs.evaluate.grades import benchmark_grades
 from mammoth_assets.defs.evaluate.scores import benchmark_scores
@@ -11,11 +12,7 @@ from mammoth_assets.defs.resources import WarehouseResource
 
 
 def _table(frame) -> dg.MetadataValue:
-    if frame.height == 0:
-        return dg.MetadataValue.md("(none)")
-    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.head(20).iter_rows()]
-    return dg.MetadataValue.md("\n".join(lines))
+    return dg.MetadataValue.md(markdown_sample(frame, frame.columns, 20) if frame.height else "(none)")
 
 
 @dg.asset_check(asset=benchmark_generations, blocking=True,

@@ -180,7 +180,7 @@ def benchmark_generations(
         prompted = evaluation_requests.pot_requests(items, max_tokens=max_tokens,
                                            use_chat=config.use_chat_template, partition=partition)
         responses = engine.generate([p.request for p in prompted],
-                                    stage="benchmark_generations_pot", log=context.log)
+                                    stage="benchmark_generations", log=context.log)
         responses_all += responses
         programs = [evaluation.extract_program(r.text if r.ok else None) for r in responses]
         runnable = [i for i, program in enumerate(programs) if program]
