@@ -52,12 +52,7 @@ EVENT_LOG_READS = ("get_latest_materialization_event", "fetch_materializations",
                    "get_event_records", "get_latest_materialization_events")
 
 # (file, forbidden prefix or event-log call) -> why it is still there. Shrink only.
-ALLOWED: dict[tuple[str, str], str] = {
-    # owner h-decisions: webinstruct checks read thresholds back from materialization metadata
-    # (`latest_metadata`, `partition_metadata`) until they move to check_specs on the assets.
-    ("mammoth_assets/defs/webinstruct/common.py", "get_latest_materialization_event"): "h-decisions",
-    ("mammoth_assets/defs/webinstruct/common.py", "fetch_materializations"): "h-decisions",
-}
+ALLOWED: dict[tuple[str, str], str] = {}  # empty since issue 16 landed: keep it that way
 
 
 def _module_of(path: Path) -> str:

@@ -11,7 +11,15 @@ from mammoth_assets.defs.decision_checks import reconciliation_checks
 from mammoth_assets.defs.resources import WarehouseResource
 
 
-def _no_empty_pairs_check(asset: str) -> dg.AssetChecksDefinition:
+# The statement that counts each table's kept rows with an empty question or answer.
+EMPTY_PAIRS_SQL = {
+    "extracted_qa": "extracted_qa_empty_pairs",
+    "refined_qa": "refined_qa_empty_pairs",
+    "webinstruct": "webinstruct_empty_pairs",
+}
+
+
+def _no_empty_pairs_check(asset: str, statement: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=asset,
         name=f"{asset}_no_empty_pairs",
@@ -19,7 +27,7 @@ def _no_empty_pairs_check(asset: str) -> dg.AssetChecksDefinition:
         description=f"No kept {asset} row has an empty question or answer.",
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        empty = int(warehouse.get().scalar(f"{asset}_empty_pairs") or 0)
+        empty = int(warehouse.get().scalar(statement) or 0)
         return dg.AssetCheckResult(
             passed=empty == 0,
             description=f"{empty} kept {asset} rows with an empty question or answer",
@@ -31,5 +39,5 @@ def _no_empty_pairs_check(asset: str) -> dg.AssetChecksDefinition:
 
 ASSET_CHECKS = [
     *reconciliation_checks("page_texts", "decontaminated_documents", "extracted_qa", "refined_qa", "webinstruct"),
-    *(_no_empty_pairs_check(asset) for asset in ("extracted_qa", "refined_qa", "webinstruct")),
+    *(_no_empty_pairs_check(asset, statement) for asset, statement in EMPTY_PAIRS_SQL.items()),
 ]
