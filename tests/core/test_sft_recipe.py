@@ -20,7 +20,7 @@ def test_repo_recipes_carry_the_paper_hyperparameters():
         assert (hp.lr_scheduler, hp.warmup_ratio, hp.loss, r.deepspeed.zero_stage) == ("cosine", 0.03, "sft", 3)
     hp = alp.hyperparameters
     assert (hp.learning_rate, hp.global_batch_size, hp.num_train_epochs) == (2e-5, 128, 3)
-    assert alp.training_sets[0].filter == {"instruction_set": "alpaca_52k", "status": "kept"}
+    assert alp.training_sets[0].filter == {"instruction_set": "alpaca_52k", "decision": "kept"}
 
 
 def test_fingerprint_follows_training_settings_not_launch(tmp_path):
