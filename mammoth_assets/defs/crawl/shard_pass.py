@@ -8,6 +8,9 @@ rejects per file, per shard and per dump. All of a shard's tables are swapped in
 """
 
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 from pydantic import Field
@@ -15,8 +18,8 @@ from pydantic import Field
 from mammoth_assets.core import commoncrawl as cc
 from mammoth_assets.core import recall as recall_core
 from mammoth_assets.core import safe_paths
-from mammoth_assets.core.crawl_ingest import IngestSettings, ScoreSettings, crawl_shard, fasttext_scorer
-from mammoth_assets.core.shards import files_of
+from mammoth_assets.core.crawl_ingest import IngestSettings, Scorer, ScoreSettings, crawl_shard, fasttext_scorer
+from mammoth_assets.core.shards import ShardFile, files_of
 from mammoth_assets.defs.crawl import reporting
 from mammoth_assets.defs.crawl.assets import DOCUMENT_COLUMNS, wet_files
 from mammoth_assets.defs.partitions import cc_dump_shard_partitions
@@ -91,6 +94,31 @@ def empty_shard_note(wh: Warehouse, part: ShardPartition) -> str:
     return f"{part.dump} has {shards.height} shards; shard {part.shard} is past its end and holds no files"
 
 
+@dataclass
+class ShardScanInputs:
+    """What one pass over a shard's WET files needs."""
+
+    files: list[ShardFile]
+    note: str  # why the shard holds no files; empty when it has some
+    classifier: dict  # the classifier's warehouse row (model path, sha256)
+    scorer: Scorer
+    staging: Path  # emptied
+
+
+def shard_scan_inputs(wh: Warehouse, part: ShardPartition, classifier_table: str, staging_name: str) -> ShardScanInputs:
+    """The shard's files (or why it has none), a scorer from the latest classifier in
+    `classifier_table`, and an empty staging dir: the start of both the round-1 and round-2 passes."""
+    from mammoth_assets.defs.recall.classifier import latest_classifier
+
+    files = shard_files(wh, part)
+    note = "" if files.height else empty_shard_note(wh, part)
+    classifier = latest_classifier(wh, classifier_table)
+    scorer = fasttext_scorer(recall_core.load_classifier(classifier["model_path"]))
+    staging = wh.staging_dir(staging_name, part.dump, part.shard)
+    safe_paths.remove_tree(staging.parent, staging)
+    return ShardScanInputs(files_of(files.to_dicts()), note, classifier, scorer, staging)
+
+
 def _check_specs() -> list[dg.AssetCheckSpec]:
     return [
         dg.AssetCheckSpec(RECALL_RATE_CHECK, asset="recall_scores_round1", blocking=True,
@@ -124,7 +152,6 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
     can_subset=False,
 )
 def crawl_and_score_shard(context: dg.AssetExecutionContext, config: CrawlShardConfig, warehouse: WarehouseResource):
-    from mammoth_assets.defs.recall.classifier import latest_classifier
     from mammoth_assets.defs.recall.scoring import partition_report
 
     if config.text_floor > config.threshold:
@@ -132,13 +159,8 @@ def crawl_and_score_shard(context: dg.AssetExecutionContext, config: CrawlShardC
                          "kept documents would have no text for domain evidence")
     wh = warehouse.get()
     part = shard_of(context)
-    files = shard_files(wh, part)
-    note = "" if files.height else empty_shard_note(wh, part)
-    classifier = latest_classifier(wh, "recall_classifier")
-    model = recall_core.load_classifier(classifier["model_path"])
-    staging = wh.staging_dir("crawl_shard", part.dump, part.shard)
-    safe_paths.remove_tree(staging.parent, staging)
-    scan = crawl_shard(part.dump, part.shard, files_of(files.to_dicts()), fasttext_scorer(model), staging,
+    inputs = shard_scan_inputs(wh, part, "recall_classifier", "crawl_shard")
+    scan = crawl_shard(part.dump, part.shard, inputs.files, inputs.scorer, inputs.staging,
                        config.settings(), config.scoring())
     for result in scan.files:
         context.log.info(f"{result.wet_file}: {result.documents} documents, {result.rejected} rejected "
@@ -153,12 +175,12 @@ def crawl_and_score_shard(context: dg.AssetExecutionContext, config: CrawlShardC
             TableSwap("recall_scores_round1", scan.parts["scores"], "recall_scores_round1_create",
                       "recall_scores_round1_insert"),
         ],
-        {"threshold": config.threshold, "classifier_sha256": classifier["model_sha256"]},
+        {"threshold": config.threshold, "classifier_sha256": inputs.classifier["model_sha256"]},
     )
-    safe_paths.remove_tree(staging.parent, staging)
+    safe_paths.remove_tree(inputs.staging.parent, inputs.staging)
     metadata = reporting.shard_metadata(wh, part, scan)
-    if note:
-        metadata["note"] = note
+    if inputs.note:
+        metadata["note"] = inputs.note
     yield dg.MaterializeResult(asset_key="web_documents", metadata=metadata)
     recall_metadata, checks = partition_report(wh, part, "recall_scores_round1", scan, config)
     yield dg.MaterializeResult(asset_key="recall_scores_round1", metadata=recall_metadata, check_results=checks)

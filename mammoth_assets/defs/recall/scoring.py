@@ -9,20 +9,16 @@ applied in SQL); only kept documents keep their text and provenance, which extra
 import dagster as dg
 import numpy as np
 
-from mammoth_assets.core import recall as recall_core
 from mammoth_assets.core import safe_paths
-from mammoth_assets.core.crawl_ingest import ScoreSettings, rescore_shard, fasttext_scorer
+from mammoth_assets.core.crawl_ingest import ScoreSettings, rescore_shard
 from mammoth_assets.core.recall_plots import plot_score_histogram
-from mammoth_assets.core.shards import files_of
 from mammoth_assets.defs.crawl.shard_pass import (
     RECALL_RATE_CHECK,
     ReadConfig,
-    empty_shard_note,
-    shard_files,
+    shard_scan_inputs,
 )
 from mammoth_assets.defs.partitions import cc_dump_shard_partitions
 from mammoth_assets.defs.recall import _common
-from mammoth_assets.defs.recall.classifier import latest_classifier
 from mammoth_assets.defs.resources import WarehouseResource
 from mammoth_assets.defs.shard_tables import ShardPartition, TableSwap, shard_of, swap_shard
 from mammoth_assets.warehouse import Warehouse
@@ -95,23 +91,18 @@ def recalled_documents(
 ) -> dg.MaterializeResult:
     wh = warehouse.get()
     part = shard_of(context)
-    files = shard_files(wh, part)
-    note = "" if files.height else empty_shard_note(wh, part)
-    classifier = latest_classifier(wh, "recall_classifier_round2")
-    model = recall_core.load_classifier(classifier["model_path"])
-    staging = wh.staging_dir("recalled_documents", part.dump, part.shard)
-    safe_paths.remove_tree(staging.parent, staging)
-    scan = rescore_shard(part.dump, part.shard, files_of(files.to_dicts()), fasttext_scorer(model), staging,
+    inputs = shard_scan_inputs(wh, part, "recall_classifier_round2", "recalled_documents")
+    scan = rescore_shard(part.dump, part.shard, inputs.files, inputs.scorer, inputs.staging,
                          config.settings(), ScoreSettings(config.max_chars, config.threshold))
     swap_shard(
         wh, part,
         [TableSwap("recalled_documents", scan.parts["recalled"], "recalled_documents_create", "recalled_documents_insert")],
-        {"threshold": config.threshold, "classifier_sha256": classifier["model_sha256"]},
+        {"threshold": config.threshold, "classifier_sha256": inputs.classifier["model_sha256"]},
     )
-    safe_paths.remove_tree(staging.parent, staging)
+    safe_paths.remove_tree(inputs.staging.parent, inputs.staging)
     metadata, checks = partition_report(wh, part, "recalled_documents", scan, config)
-    if note:
-        metadata["note"] = note
+    if inputs.note:
+        metadata["note"] = inputs.note
     metadata["downloads_deleted_after_read"] = sum(1 for r in scan.files if r.deleted_after_read)
     round1 = _common.query(wh, "recall_partition_summary", {"table": "recall_scores_round1", "shard_key": part.key}).row(0, named=True) \
         if wh.table_exists("recall_scores_round1") else None
